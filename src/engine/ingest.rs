@@ -1,0 +1,319 @@
+//! Applying decoded events to the engine's state.
+
+use super::execution::{Execution, LogLine, MetricSample, StageOutcome};
+use super::input::{Anomaly, Origin};
+use super::{Engine, NodeLoad, RecentLog, StageStats, WindowClock};
+use crate::protocol::{Body, Decoded, Event, Invalid, InvalidKind, Millis, decode_frame};
+
+/// What became of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    Accepted,
+    Duplicate,
+    UnknownType,
+    Invalid(InvalidKind),
+}
+
+/// Why an otherwise well-formed event was not applied.
+enum Refused {
+    Duplicate,
+    Invalid(Invalid),
+}
+
+type Applied = Result<(), Refused>;
+
+impl Engine {
+    /// Decodes one frame (an NDJSON line or a WebSocket text message) and
+    /// ingests every event in it, as received at `received_at`.
+    pub fn feed(&mut self, frame: &[u8], received_at: Millis, origin: Origin) {
+        decode_frame(frame, |decoded| match decoded {
+            Decoded::Event(event) => {
+                self.ingest(&event, received_at, origin);
+            }
+            Decoded::Invalid(invalid) => self.input.invalid(invalid, origin),
+            Decoded::UnknownType(name) => self.input.unknown_type(&name),
+        });
+    }
+
+    /// Counts an input rejected before decoding (an oversized line, say).
+    pub fn reject(&mut self, invalid: Invalid, origin: Origin) {
+        self.input.invalid(invalid, origin);
+    }
+
+    /// Counts a binary WebSocket frame: not an event, skipped.
+    pub fn binary_frame(&mut self) {
+        self.input.binary_frames += 1;
+    }
+
+    /// Applies one decoded event received at `received_at`.
+    ///
+    /// A timestamp more than `max_clock_skew_ms` after `received_at` is in
+    /// the future; one more than that before the reference (the receive time
+    /// on arrival time, the newest accepted `ts` on event time) is in the past.
+    pub fn ingest(&mut self, event: &Event<'_>, received_at: Millis, origin: Origin) -> Ingested {
+        if let Err(invalid) = self.check_time(event.ts, received_at) {
+            let kind = invalid.kind;
+            self.input.invalid(invalid, origin);
+            return Ingested::Invalid(kind);
+        }
+        if let Some(id) = event.event_id.as_deref()
+            && self.recent_ids.contains(id)
+        {
+            self.input.duplicate();
+            return Ingested::Duplicate;
+        }
+        let at = match self.config.window_clock {
+            WindowClock::EventTime => event.ts,
+            WindowClock::ArrivalTime => received_at,
+        };
+        self.advance(at);
+        match self.apply(event, at) {
+            Ok(()) => {
+                self.input.accepted();
+                if let Some(id) = event.event_id.as_deref() {
+                    self.recent_ids.insert(id);
+                }
+                self.span.note(event.ts);
+                self.newest_ts = Some(self.newest_ts.map_or(event.ts, |n| n.max(event.ts)));
+                if self.config.window_clock == WindowClock::ArrivalTime {
+                    self.lag
+                        .record(at, (received_at - event.ts).max(0) as f64, None);
+                }
+                Ingested::Accepted
+            }
+            Err(Refused::Duplicate) => {
+                self.input.duplicate();
+                Ingested::Duplicate
+            }
+            Err(Refused::Invalid(invalid)) => {
+                let kind = invalid.kind;
+                self.input.invalid(invalid, origin);
+                Ingested::Invalid(kind)
+            }
+        }
+    }
+
+    fn check_time(&self, ts: Millis, received_at: Millis) -> Result<(), Invalid> {
+        let skew = self.config.max_clock_skew_ms;
+        if ts > received_at.saturating_add(skew) {
+            return Err(Invalid::new(
+                InvalidKind::TimestampOutOfRange,
+                format!(
+                    "`ts` is {} s after it was received",
+                    (ts - received_at) / 1000
+                ),
+            ));
+        }
+        let reference = match self.config.window_clock {
+            WindowClock::ArrivalTime => Some(received_at),
+            WindowClock::EventTime => self.newest_ts,
+        };
+        if let Some(reference) = reference
+            && ts < reference.saturating_sub(skew)
+        {
+            return Err(Invalid::new(
+                InvalidKind::TimestampOutOfRange,
+                format!(
+                    "`ts` is {} s older than the stream's present",
+                    (reference - ts) / 1000
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, ev: &Event<'_>, at: Millis) -> Applied {
+        match &ev.body {
+            Body::ExecutionStarted { workflow, variant } => {
+                let cid = correlation(ev);
+                match self.store.get_mut(cid) {
+                    Some(e)
+                        if e.started_at == Some(ev.ts)
+                            || (e.is_active() && e.started_at.is_some()) =>
+                    {
+                        return Err(Refused::Duplicate);
+                    }
+                    // Later events of this execution came first.
+                    Some(e) if e.started_at.is_none() => {
+                        e.set_start(ev.ts, workflow, variant);
+                        e.observe(ev.ts, &ev.project_id, &ev.execution_id, &ev.node);
+                        self.input.anomaly(Anomaly::OutOfOrder);
+                    }
+                    // A finished execution's id started again: a new run.
+                    _ => {
+                        let e = self.store.insert_active(Execution::new(cid, ev.ts));
+                        e.set_start(ev.ts, workflow, variant);
+                        e.observe(ev.ts, &ev.project_id, &ev.execution_id, &ev.node);
+                    }
+                }
+                self.totals.started += 1;
+            }
+            Body::StageStarted(start) => {
+                let task_id = ev.task_id.as_deref().unwrap_or(&start.stage);
+                let e = self.execution_or_insert(ev);
+                match e.start_stage(ev.ts, task_id, start) {
+                    StageOutcome::Duplicate => return Err(Refused::Duplicate),
+                    StageOutcome::LateStart => self.input.anomaly(Anomaly::OutOfOrder),
+                    StageOutcome::CapReached => self.input.anomaly(Anomaly::ExecutionCapReached),
+                    _ => {}
+                }
+                e_observe(self, ev);
+            }
+            Body::StageFinished(finish) => {
+                let task_id = ev.task_id.as_deref().unwrap_or(&finish.stage);
+                let cid = correlation(ev);
+                let outcome = match self.store.get_mut(cid) {
+                    Some(e) => e.check_finish(task_id, finish),
+                    None if finish.duration_ms.is_none() => StageOutcome::FinishWithoutStart,
+                    None => StageOutcome::Started,
+                };
+                let outcome = match outcome {
+                    StageOutcome::Started => self
+                        .execution_or_insert(ev)
+                        .finish_stage(ev.ts, task_id, finish),
+                    refused => refused,
+                };
+                match outcome {
+                    StageOutcome::Duplicate => return Err(Refused::Duplicate),
+                    StageOutcome::FinishWithoutStart => {
+                        return Err(Refused::Invalid(Invalid::new(
+                            InvalidKind::FinishWithoutStart,
+                            format!(
+                                "`stage_finished` for {cid}/{task_id} attempt {} has no matching start and no `duration_ms`",
+                                finish.attempt
+                            ),
+                        )));
+                    }
+                    StageOutcome::CapReached => self.input.anomaly(Anomaly::ExecutionCapReached),
+                    StageOutcome::Finished {
+                        duration_ms,
+                        queue_ms,
+                        without_start,
+                    } => {
+                        if without_start {
+                            self.input.anomaly(Anomaly::FinishWithoutStart);
+                        }
+                        match self.stages.entry(&finish.stage, StageStats::default) {
+                            Some(stats) => {
+                                stats.durations.record(at, duration_ms, Some(finish.status));
+                                if let Some(q) = queue_ms {
+                                    stats.queue.record(at, q, None);
+                                }
+                            }
+                            None => self.input.anomaly(Anomaly::StageNameOverflow),
+                        }
+                    }
+                    StageOutcome::Started | StageOutcome::LateStart => {}
+                }
+                e_observe(self, ev);
+            }
+            Body::ExecutionFinished {
+                status,
+                duration_ms,
+                autonomous,
+            } => {
+                let cid = correlation(ev);
+                let e = match self.store.get_mut(cid) {
+                    Some(e) if e.status.is_some() => return Err(Refused::Duplicate),
+                    Some(e) => e,
+                    None => {
+                        self.input.anomaly(Anomaly::FinishWithoutStart);
+                        self.store.insert_active(Execution::new(cid, ev.ts))
+                    }
+                };
+                e.observe(ev.ts, &ev.project_id, &ev.execution_id, &ev.node);
+                e.set_finish(ev.ts, *status, *duration_ms, *autonomous);
+                if let Some(d) = e.duration_ms {
+                    self.executions_time.record(at, d, Some(*status));
+                }
+                self.store.retire(cid);
+                self.totals.finished += 1;
+                self.totals.by_status[status.index()] += 1;
+                if let Some(autonomous) = autonomous {
+                    self.totals.autonomy_known += 1;
+                    self.totals.autonomous += u64::from(*autonomous);
+                }
+            }
+            Body::Metric { name, value, .. } => {
+                match self.metrics.entry(name, Default::default) {
+                    Some(dist) => dist.record(at, *value, None),
+                    None => self.input.anomaly(Anomaly::MetricNameOverflow),
+                }
+                if let Some(cid) = ev.correlation_id.as_deref() {
+                    e_observe(self, ev);
+                    let sample = MetricSample {
+                        ts: ev.ts,
+                        name: Box::from(&**name),
+                        value: *value,
+                    };
+                    self.store.push_metric(cid, sample);
+                }
+            }
+            Body::ResourceSample {
+                cpu_percent,
+                memory_mb,
+                memory_percent,
+            } => {
+                let node = ev.node.as_deref().unwrap_or_default();
+                match self.nodes.entry(node, NodeLoad::default) {
+                    Some(load) if ev.ts >= load.last_at => {
+                        load.last_at = ev.ts;
+                        load.cpu_percent = *cpu_percent;
+                        load.memory_mb = *memory_mb;
+                        load.memory_percent = *memory_percent;
+                        load.cpu.record(at, *cpu_percent, None);
+                    }
+                    Some(load) => load.cpu.record(at, *cpu_percent, None),
+                    None => self.input.anomaly(Anomaly::ExecutionCapReached),
+                }
+            }
+            Body::Log { level, message } => {
+                self.log_levels[*level as usize] += 1;
+                let line = LogLine {
+                    ts: ev.ts,
+                    level: *level,
+                    message: Box::from(&**message),
+                };
+                if self.recent_logs.len() >= self.config.limits.recent_logs {
+                    self.recent_logs.pop_front();
+                }
+                if self.config.limits.recent_logs > 0 {
+                    self.recent_logs.push_back(RecentLog {
+                        correlation_id: ev.correlation_id.as_deref().map(Box::from),
+                        line: line.clone(),
+                    });
+                }
+                if let Some(cid) = ev.correlation_id.as_deref() {
+                    e_observe(self, ev);
+                    self.store.push_log(cid, line);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The event's execution, created (as active, start unknown) if new.
+    fn execution_or_insert(&mut self, ev: &Event<'_>) -> &mut Execution {
+        let cid = correlation(ev);
+        if self.store.get(cid).is_none() {
+            self.store.insert_active(Execution::new(cid, ev.ts));
+        }
+        self.store.get_mut(cid).expect("just inserted")
+    }
+}
+
+/// Notes the event on its execution (if it has one the store knows).
+fn e_observe(engine: &mut Engine, ev: &Event<'_>) {
+    if let Some(e) = ev
+        .correlation_id
+        .as_deref()
+        .and_then(|cid| engine.store.get_mut(cid))
+    {
+        e.observe(ev.ts, &ev.project_id, &ev.execution_id, &ev.node);
+    }
+}
+
+fn correlation<'e>(ev: &'e Event<'_>) -> &'e str {
+    // Decoding guarantees execution and stage events carry one.
+    ev.correlation_id.as_deref().unwrap_or_default()
+}

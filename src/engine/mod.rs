@@ -1,0 +1,284 @@
+//! The engine: events in, state and statistics out.
+//!
+//! [`Engine`] is pure and synchronous. A source hands it each frame with the
+//! time it was received ([`Engine::feed`]); it decodes, validates, deduplicates
+//! and applies the events, and keeps:
+//! - the active executions and a bounded history of finished ones
+//!   ([`ExecutionStore`]);
+//! - per stage, per metric and for delivery lag, distributions over all time
+//!   and rolling windows ([`Distribution`]);
+//! - per runner node, its latest load;
+//! - an account of every input, good or bad ([`InputStats`]).
+//!
+//! It never reads the clock: [`Engine::advance`] moves its time forward when
+//! nothing arrives, which is how windows drain and silent executions are
+//! abandoned.
+
+mod config;
+mod dedup;
+mod execution;
+mod ingest;
+mod input;
+mod names;
+mod stats;
+mod store;
+
+pub use config::{EngineConfig, Level, Limits, Targets, WindowClock};
+pub use execution::{
+    Attempt, ErrorRecord, Execution, LogLine, MAX_ATTEMPTS, MAX_LOGS, MAX_TASKS, MetricSample, Task,
+};
+pub use ingest::Ingested;
+pub use input::{InputStats, InvalidExample, MAX_EXAMPLES, Origin};
+pub use stats::{Distribution, Snapshot, Window};
+pub use store::{ExecutionStore, StoreCounters, StoreLimits};
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+use crate::protocol::{LogLevel, Millis, Status};
+use dedup::RecentIds;
+use names::NameTable;
+
+/// A stage's statistics: how long its attempts ran, and how long they
+/// waited for a slot first.
+#[derive(Debug, Clone, Default)]
+pub struct StageStats {
+    pub durations: Distribution,
+    pub queue: Distribution,
+}
+
+/// The latest load a runner node reported, and its CPU over time.
+#[derive(Debug, Clone, Default)]
+pub struct NodeLoad {
+    pub last_at: Millis,
+    pub cpu_percent: f64,
+    pub memory_mb: f64,
+    pub memory_percent: Option<f64>,
+    pub cpu: Distribution,
+}
+
+/// Whole-execution counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ExecutionTotals {
+    /// `execution_started` events accepted.
+    pub started: u64,
+    /// Executions that reported how they ended.
+    pub finished: u64,
+    pub by_status: [u64; 4],
+    /// Finished executions that said whether they ran autonomously.
+    pub autonomy_known: u64,
+    pub autonomous: u64,
+}
+
+impl ExecutionTotals {
+    pub fn status(&self, status: Status) -> u64 {
+        self.by_status[status.index()]
+    }
+
+    pub fn success_rate(&self) -> Option<f64> {
+        (self.finished > 0).then(|| self.status(Status::Ok) as f64 / self.finished as f64)
+    }
+
+    /// Share of finished executions that failed or timed out.
+    pub fn error_rate(&self) -> Option<f64> {
+        let errors = self.status(Status::Failed) + self.status(Status::Timeout);
+        (self.finished > 0).then(|| errors as f64 / self.finished as f64)
+    }
+
+    /// Share of finished executions that completed without human help,
+    /// among those that said.
+    pub fn autonomous_rate(&self) -> Option<f64> {
+        (self.autonomy_known > 0).then(|| self.autonomous as f64 / self.autonomy_known as f64)
+    }
+}
+
+/// A log line with the execution it belongs to, for the engine-wide tail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecentLog {
+    pub correlation_id: Option<Box<str>>,
+    pub line: LogLine,
+}
+
+/// The event-time span of what was accepted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Span {
+    pub first_ts: Option<Millis>,
+    pub last_ts: Option<Millis>,
+}
+
+impl Span {
+    fn note(&mut self, ts: Millis) {
+        self.first_ts = Some(self.first_ts.map_or(ts, |f| f.min(ts)));
+        self.last_ts = Some(self.last_ts.map_or(ts, |l| l.max(ts)));
+    }
+
+    pub fn minutes(&self) -> Option<f64> {
+        match (self.first_ts, self.last_ts) {
+            (Some(f), Some(l)) if l > f => Some((l - f) as f64 / 60_000.0),
+            _ => None,
+        }
+    }
+}
+
+/// How often (in window time) the engine sweeps for silent executions.
+const SWEEP_EVERY_MS: Millis = 10_000;
+
+#[derive(Debug, Clone)]
+pub struct Engine {
+    config: EngineConfig,
+    input: InputStats,
+    recent_ids: RecentIds,
+    stages: NameTable<StageStats>,
+    metrics: NameTable<Distribution>,
+    nodes: NameTable<NodeLoad>,
+    executions_time: Distribution,
+    lag: Distribution,
+    store: ExecutionStore,
+    totals: ExecutionTotals,
+    log_levels: [u64; 4],
+    recent_logs: VecDeque<RecentLog>,
+    span: Span,
+    /// The engine's present: the latest window time it has seen.
+    now: Option<Millis>,
+    /// Newest accepted `ts`, the reference for "far in the past" on event time.
+    newest_ts: Option<Millis>,
+    last_sweep: Millis,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Self {
+        let limits = config.limits;
+        Engine {
+            input: InputStats::default(),
+            recent_ids: RecentIds::new(limits.recent_event_ids),
+            stages: NameTable::new(limits.max_stage_names),
+            metrics: NameTable::new(limits.max_metric_names),
+            nodes: NameTable::new(limits.max_nodes),
+            executions_time: Distribution::new(),
+            lag: Distribution::new(),
+            store: ExecutionStore::new(limits.store),
+            totals: ExecutionTotals::default(),
+            log_levels: [0; 4],
+            recent_logs: VecDeque::new(),
+            span: Span::default(),
+            now: None,
+            newest_ts: None,
+            last_sweep: Millis::MIN,
+            config,
+        }
+    }
+
+    /// Moves the engine's time forward to `now` (window time): windows age
+    /// and silent executions are abandoned. Time never moves backwards.
+    pub fn advance(&mut self, now: Millis) {
+        if self.now.is_some_and(|n| now <= n) {
+            return;
+        }
+        self.now = Some(now);
+        for stage in self.stages.values_mut() {
+            stage.durations.advance(now);
+            stage.queue.advance(now);
+        }
+        for metric in self.metrics.values_mut() {
+            metric.advance(now);
+        }
+        for node in self.nodes.values_mut() {
+            node.cpu.advance(now);
+        }
+        self.executions_time.advance(now);
+        self.lag.advance(now);
+        if now.saturating_sub(self.last_sweep) >= SWEEP_EVERY_MS {
+            self.last_sweep = now;
+            self.store
+                .abandon_silent(now.saturating_sub(self.config.stale_after_ms));
+        }
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The engine's present (window time), once anything happened.
+    pub fn now(&self) -> Option<Millis> {
+        self.now
+    }
+
+    pub fn input(&self) -> &InputStats {
+        &self.input
+    }
+
+    pub fn executions(&self) -> &ExecutionStore {
+        &self.store
+    }
+
+    pub fn totals(&self) -> &ExecutionTotals {
+        &self.totals
+    }
+
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// Per stage name, in the order first seen.
+    pub fn stages(&self) -> impl Iterator<Item = (&str, &StageStats)> {
+        self.stages.iter()
+    }
+
+    pub fn stage(&self, name: &str) -> Option<&StageStats> {
+        self.stages.get(name)
+    }
+
+    /// Stage finishes whose stage name did not fit in the table.
+    pub fn stage_name_overflow(&self) -> u64 {
+        self.stages.overflow()
+    }
+
+    /// Per metric name, in the order first seen.
+    pub fn metrics(&self) -> impl Iterator<Item = (&str, &Distribution)> {
+        self.metrics.iter()
+    }
+
+    pub fn metric(&self, name: &str) -> Option<&Distribution> {
+        self.metrics.get(name)
+    }
+
+    pub fn metric_name_overflow(&self) -> u64 {
+        self.metrics.overflow()
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = (&str, &NodeLoad)> {
+        self.nodes.iter()
+    }
+
+    /// Whole-execution durations of finished executions.
+    pub fn execution_durations(&self) -> &Distribution {
+        &self.executions_time
+    }
+
+    /// Delivery lag (receive time − `ts`), measured on arrival time only.
+    pub fn delivery_lag(&self) -> &Distribution {
+        &self.lag
+    }
+
+    pub fn log_count(&self, level: LogLevel) -> u64 {
+        self.log_levels[level as usize]
+    }
+
+    /// The most recent log lines across all executions, oldest first.
+    pub fn recent_logs(&self) -> impl Iterator<Item = &RecentLog> {
+        self.recent_logs.iter()
+    }
+
+    /// The target of a stage, if it has one.
+    pub fn target(&self, stage: &str) -> Option<f64> {
+        self.config.targets.stage(stage)
+    }
+
+    /// A stage's level over `window`: its p95 against its target.
+    pub fn level(&self, stage: &str, window: Window) -> Option<Level> {
+        let target = self.target(stage)?;
+        let snap = self.stage(stage)?.durations.snapshot(window);
+        (snap.count > 0 && target > 0.0).then(|| Level::from_ratio(snap.p95 / target))
+    }
+}

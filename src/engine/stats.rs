@@ -1,0 +1,422 @@
+//! Distributions of durations and metric values: all-time and over rolling
+//! windows.
+//!
+//! Values go into HDR histograms at two significant digits, which bounds the
+//! relative error of every quantile at 1 % whatever the data, with O(1) work
+//! per recorded value and a bounded amount per query. Each rolling window is a
+//! ring of slot histograms plus one running aggregate: a value is recorded into
+//! its slot and the aggregate, and when a slot ages out its histogram is
+//! subtracted from the aggregate, so a query reads one histogram instead of
+//! merging the ring.
+//!
+//! A window therefore advances in whole slots: the "1 min" window holds the
+//! current slot and the five before it, i.e. between 50 and 60 seconds of data.
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::protocol::{Millis, Status};
+
+/// Values are recorded in thousandths of their unit (microseconds for
+/// durations in ms), so sub-millisecond metrics keep their resolution.
+const SCALE: f64 = 1000.0;
+const SIGNIFICANT_DIGITS: u8 = 2;
+
+/// A rolling window the statistics are kept over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Window {
+    #[serde(rename = "1m")]
+    OneMinute,
+    #[serde(rename = "5m")]
+    FiveMinutes,
+    #[serde(rename = "1h")]
+    OneHour,
+    #[serde(rename = "all")]
+    AllTime,
+}
+
+impl Window {
+    pub const ALL: [Window; 4] = [
+        Window::OneMinute,
+        Window::FiveMinutes,
+        Window::OneHour,
+        Window::AllTime,
+    ];
+
+    /// Slot width and slot count of each rolling window.
+    const fn geometry(self) -> Option<(Millis, usize)> {
+        match self {
+            Window::OneMinute => Some((10_000, 6)),
+            Window::FiveMinutes => Some((30_000, 10)),
+            Window::OneHour => Some((300_000, 12)),
+            Window::AllTime => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Window::OneMinute => "1m",
+            Window::FiveMinutes => "5m",
+            Window::OneHour => "1h",
+            Window::AllTime => "all",
+        }
+    }
+
+    /// The window's nominal length, if it has one.
+    pub fn length_ms(self) -> Option<Millis> {
+        self.geometry()
+            .map(|(width, slots)| width * slots as Millis)
+    }
+}
+
+/// What a query returns: a distribution's figures over one window.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Snapshot {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+    /// Per [`Status`], for stage durations; zero for metrics.
+    pub statuses: [u64; 4],
+}
+
+impl Snapshot {
+    pub fn status_count(&self, status: Status) -> u64 {
+        self.statuses[status.index()]
+    }
+
+    /// Share of finished attempts that ended `ok`, if any finished.
+    pub fn success_rate(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.status_count(Status::Ok) as f64 / self.count as f64)
+    }
+
+    /// Share of finished attempts that failed or timed out.
+    pub fn error_rate(&self) -> Option<f64> {
+        let errors = self.status_count(Status::Failed) + self.status_count(Status::Timeout);
+        (self.count > 0).then(|| errors as f64 / self.count as f64)
+    }
+}
+
+/// Count, sum, max, per-status counts and a histogram of some values.
+#[derive(Debug, Clone)]
+struct Tally {
+    hist: Histogram<u64>,
+    count: u64,
+    sum: f64,
+    max: f64,
+    min: f64,
+    statuses: [u64; 4],
+}
+
+impl Tally {
+    fn new() -> Self {
+        Tally {
+            hist: Histogram::new(SIGNIFICANT_DIGITS)
+                .expect("2 significant digits is a valid precision"),
+            count: 0,
+            sum: 0.0,
+            max: 0.0,
+            min: f64::INFINITY,
+            statuses: [0; 4],
+        }
+    }
+
+    fn record(&mut self, value: f64, status: Option<Status>) {
+        // Auto-resizing histogram: recording cannot fail for a u64 value.
+        let _ = self.hist.record(scaled(value));
+        self.count += 1;
+        self.sum += value;
+        self.max = self.max.max(value);
+        self.min = self.min.min(value);
+        if let Some(status) = status {
+            self.statuses[status.index()] += 1;
+        }
+    }
+
+    fn reset(&mut self) {
+        self.hist.reset();
+        self.count = 0;
+        self.sum = 0.0;
+        self.max = 0.0;
+        self.min = f64::INFINITY;
+        self.statuses = [0; 4];
+    }
+}
+
+fn scaled(value: f64) -> u64 {
+    // `as` saturates; decode has already rejected negatives and NaN.
+    (value * SCALE).round() as u64
+}
+
+fn quantile(hist: &Histogram<u64>, q: f64, min: f64, max: f64) -> f64 {
+    if hist.is_empty() {
+        return 0.0;
+    }
+    let raw = hist.value_at_quantile(q);
+    // In the bucket of the exact extremes, the extremes themselves are the
+    // best answer; elsewhere the middle of the bucket halves the worst-case
+    // error of its upper edge. Clamping keeps min ≤ p50 ≤ p99 ≤ max.
+    if hist.equivalent(raw, scaled(max)) {
+        return max;
+    }
+    if hist.equivalent(raw, scaled(min)) {
+        return min;
+    }
+    let v = hist.median_equivalent(raw) as f64 / SCALE;
+    v.clamp(min, max)
+}
+
+/// One slot of a window's ring: the values recorded during `epoch`.
+#[derive(Debug, Clone)]
+struct Slot {
+    epoch: i64,
+    tally: Option<Box<Tally>>,
+}
+
+/// A sliding window: a ring of slots and their running aggregate.
+#[derive(Debug, Clone)]
+struct Rolling {
+    width: Millis,
+    slots: Box<[Slot]>,
+    /// The newest epoch the window has advanced to.
+    head: i64,
+    aggregate: Option<Box<Histogram<u64>>>,
+}
+
+impl Rolling {
+    fn new(width: Millis, len: usize) -> Self {
+        Rolling {
+            width,
+            slots: vec![
+                Slot {
+                    epoch: i64::MIN,
+                    tally: None
+                };
+                len
+            ]
+            .into_boxed_slice(),
+            head: i64::MIN,
+            aggregate: None,
+        }
+    }
+
+    fn len(&self) -> i64 {
+        self.slots.len() as i64
+    }
+
+    fn advance(&mut self, now: Millis) {
+        let epoch = now.div_euclid(self.width);
+        if epoch <= self.head {
+            return;
+        }
+        self.head = epoch;
+        let oldest_kept = epoch - self.len() + 1;
+        for slot in self.slots.iter_mut() {
+            if slot.epoch < oldest_kept
+                && let Some(tally) = slot.tally.as_mut()
+                && tally.count > 0
+            {
+                if let Some(agg) = self.aggregate.as_mut() {
+                    let _ = agg.subtract(&tally.hist);
+                }
+                // Keep the allocation: the slot is reused next time round.
+                tally.reset();
+            }
+        }
+    }
+
+    fn record(&mut self, at: Millis, value: f64, status: Option<Status>) {
+        self.advance(at);
+        let epoch = at.div_euclid(self.width);
+        if epoch <= self.head - self.len() {
+            return; // older than the window: all-time figures only
+        }
+        let slot = &mut self.slots[epoch.rem_euclid(self.len()) as usize];
+        slot.epoch = epoch;
+        slot.tally
+            .get_or_insert_with(|| Box::new(Tally::new()))
+            .record(value, status);
+        let agg = self
+            .aggregate
+            .get_or_insert_with(|| Box::new(Tally::new().hist));
+        let _ = agg.record(scaled(value));
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let oldest_kept = self.head - self.len() + 1;
+        let mut snap = Snapshot::default();
+        let (mut sum, mut min) = (0.0, f64::INFINITY);
+        for tally in self
+            .slots
+            .iter()
+            .filter(|slot| slot.epoch >= oldest_kept)
+            .filter_map(|slot| slot.tally.as_deref())
+        {
+            snap.count += tally.count;
+            sum += tally.sum;
+            snap.max = snap.max.max(tally.max);
+            min = min.min(tally.min);
+            for (total, n) in snap.statuses.iter_mut().zip(tally.statuses) {
+                *total += n;
+            }
+        }
+        if snap.count > 0
+            && let Some(agg) = self.aggregate.as_deref()
+        {
+            snap.mean = sum / snap.count as f64;
+            snap.p50 = quantile(agg, 0.50, min, snap.max);
+            snap.p95 = quantile(agg, 0.95, min, snap.max);
+            snap.p99 = quantile(agg, 0.99, min, snap.max);
+        }
+        snap
+    }
+}
+
+/// A named distribution (one stage's durations, one metric's values) over
+/// all time and the three rolling windows.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    all_time: Tally,
+    windows: [Rolling; 3],
+}
+
+impl Default for Distribution {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Distribution {
+    pub fn new() -> Self {
+        let rolling = |w: Window| {
+            let (width, len) = w.geometry().expect("rolling windows have a geometry");
+            Rolling::new(width, len)
+        };
+        Distribution {
+            all_time: Tally::new(),
+            windows: [
+                rolling(Window::OneMinute),
+                rolling(Window::FiveMinutes),
+                rolling(Window::OneHour),
+            ],
+        }
+    }
+
+    /// Records `value` observed at `at` (window time, see [`super::WindowClock`]).
+    pub fn record(&mut self, at: Millis, value: f64, status: Option<Status>) {
+        self.all_time.record(value, status);
+        for w in &mut self.windows {
+            w.record(at, value, status);
+        }
+    }
+
+    /// Ages every window to `now`, so quiet distributions empty out.
+    pub fn advance(&mut self, now: Millis) {
+        for w in &mut self.windows {
+            w.advance(now);
+        }
+    }
+
+    pub fn snapshot(&self, window: Window) -> Snapshot {
+        match window {
+            Window::OneMinute => self.windows[0].snapshot(),
+            Window::FiveMinutes => self.windows[1].snapshot(),
+            Window::OneHour => self.windows[2].snapshot(),
+            Window::AllTime => {
+                let t = &self.all_time;
+                let mut snap = Snapshot {
+                    count: t.count,
+                    max: t.max,
+                    statuses: t.statuses,
+                    ..Snapshot::default()
+                };
+                if t.count > 0 {
+                    snap.mean = t.sum / t.count as f64;
+                    snap.p50 = quantile(&t.hist, 0.50, t.min, t.max);
+                    snap.p95 = quantile(&t.hist, 0.95, t.min, t.max);
+                    snap.p99 = quantile(&t.hist, 0.99, t.min, t.max);
+                }
+                snap
+            }
+        }
+    }
+
+    /// Total count over all time.
+    pub fn count(&self) -> u64 {
+        self.all_time.count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_time_figures() {
+        let mut d = Distribution::new();
+        for (i, v) in [100.0, 200.0, 300.0, 400.0].into_iter().enumerate() {
+            d.record(
+                i as Millis,
+                v,
+                Some(if i == 3 { Status::Failed } else { Status::Ok }),
+            );
+        }
+        let s = d.snapshot(Window::AllTime);
+        assert_eq!(s.count, 4);
+        assert_eq!(s.mean, 250.0);
+        assert_eq!(s.max, 400.0);
+        assert!((s.p50 - 200.0).abs() <= 2.0, "{}", s.p50);
+        assert_eq!(s.p99, 400.0);
+        assert_eq!(s.success_rate(), Some(0.75));
+        assert_eq!(s.error_rate(), Some(0.25));
+    }
+
+    #[test]
+    fn windows_forget_old_values() {
+        let mut d = Distribution::new();
+        d.record(0, 5000.0, Some(Status::Ok));
+        d.record(61_000, 10.0, Some(Status::Ok));
+        // The 1-minute window has moved past t=0; the 5-minute one has not.
+        assert_eq!(d.snapshot(Window::OneMinute).count, 1);
+        assert_eq!(d.snapshot(Window::OneMinute).max, 10.0);
+        assert_eq!(d.snapshot(Window::FiveMinutes).count, 2);
+        assert_eq!(d.snapshot(Window::FiveMinutes).p99, 5000.0);
+        d.advance(10 * 60_000);
+        assert_eq!(d.snapshot(Window::FiveMinutes).count, 0);
+        assert_eq!(d.snapshot(Window::OneHour).count, 2);
+        assert_eq!(d.snapshot(Window::AllTime).count, 2);
+    }
+
+    #[test]
+    fn subtracting_expired_slots_keeps_quantiles_of_what_remains() {
+        let mut d = Distribution::new();
+        for i in 0..1000 {
+            d.record(i * 1000, if i < 900 { 1000.0 } else { 10.0 }, None);
+        }
+        // At t=999 s the 1-minute window holds its six 10-second slots,
+        // t in [940 s, 999 s]: all 10.0.
+        let s = d.snapshot(Window::OneMinute);
+        assert_eq!(s.count, 60);
+        assert!((s.p99 - 10.0).abs() < 0.1, "{s:?}");
+    }
+
+    #[test]
+    fn late_values_within_the_window_count_and_older_ones_do_not() {
+        let mut d = Distribution::new();
+        d.record(100_000, 1.0, None);
+        d.record(95_000, 2.0, None); // same window, earlier slot
+        d.record(1_000, 3.0, None); // before the 1-minute window
+        assert_eq!(d.snapshot(Window::OneMinute).count, 2);
+        assert_eq!(d.snapshot(Window::FiveMinutes).count, 3);
+    }
+
+    #[test]
+    fn sub_millisecond_values_keep_resolution() {
+        let mut d = Distribution::new();
+        d.record(0, 0.43, None);
+        let s = d.snapshot(Window::AllTime);
+        assert!((s.p50 - 0.43).abs() < 0.005, "{s:?}");
+    }
+}

@@ -1,0 +1,21 @@
+//! runtop: watch workflow-runner executions live, and report on them.
+//!
+//! The crate is layered so that each part can be read and tested alone:
+//!
+//! - [`protocol`]: the wire contract (protocol v1): decoding frames into
+//!   sanitized, typed events and classifying bad input.
+//! - [`engine`]: a pure, synchronous state machine. Events go in with the time
+//!   they were received; executions, rolling statistics and input accounting
+//!   come out. It knows nothing of terminals, sockets or the wall clock.
+//! - [`source`]: thin layers that feed the engine (NDJSON files and stdin).
+//! - [`report`]: the headless report (`runtop report`), JSON and text.
+//! - [`cli`]: the command line.
+//! - [`sim`]: a deterministic simulated runner, for the sample data, tests
+//!   and benchmarks.
+
+pub mod cli;
+pub mod engine;
+pub mod protocol;
+pub mod report;
+pub mod sim;
+pub mod source;

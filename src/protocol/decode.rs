@@ -1,0 +1,498 @@
+//! Decoding frames (WebSocket messages or NDJSON lines) into [`Event`]s.
+//!
+//! A frame holds one event object or a JSON array of them. Each member is
+//! decoded on its own, so one bad member of a batch costs only itself. Every
+//! failure is classified into an [`InvalidKind`] with a human-readable reason;
+//! an unknown `type` is reported separately, because it is the forward
+//! compatibility the protocol promises, not an error.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Serialize;
+
+use super::event::{
+    Body, ErrorInfo, Event, LogLevel, Resources, StageFinish, StageStart, Status, Text,
+};
+use super::raw::{Json, RawEvent, RawFrame, RawItem};
+use super::sanitize::{MAX_ID_BYTES, MAX_TEXT_BYTES, sanitize};
+use super::time::{EARLIEST_PLAUSIBLE, Millis, parse_rfc3339};
+
+/// 2100-01-01T00:00:00Z: a timestamp past this is garbage whatever the clock.
+const LATEST_PLAUSIBLE: Millis = 4_102_444_800_000;
+/// Longest duration or queue wait accepted (about 115 days).
+const MAX_DURATION_MS: f64 = 1e10;
+/// Most `depends_on` entries kept per task; the rest are dropped.
+pub const MAX_DEPENDENCIES: usize = 64;
+
+/// Why an input was rejected. The names are the keys of the report's
+/// `invalid_by_kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvalidKind {
+    /// Not JSON at all, truncated JSON, or an object with a repeated key.
+    InvalidJson,
+    /// Bytes that are not UTF-8.
+    InvalidUtf8,
+    /// JSON that is not an object (or an array of objects).
+    NotAnObject,
+    /// A required field absent or null.
+    MissingField,
+    /// A field of the wrong JSON type.
+    WrongType,
+    /// A `status` outside ok/failed/timeout/cancelled.
+    UnknownStatus,
+    /// A field of the right type with an impossible value (negative duration,
+    /// unparsable timestamp, attempt 0, unknown log level, …).
+    InvalidValue,
+    /// A timestamp far in the future or the past.
+    TimestampOutOfRange,
+    /// A `stage_finished` with no matching start and no `duration_ms`, so no
+    /// duration can be known.
+    FinishWithoutStart,
+    /// A line or message over the size limit; skipped unread.
+    Oversized,
+}
+
+impl InvalidKind {
+    pub const ALL: [InvalidKind; 10] = [
+        InvalidKind::InvalidJson,
+        InvalidKind::InvalidUtf8,
+        InvalidKind::NotAnObject,
+        InvalidKind::MissingField,
+        InvalidKind::WrongType,
+        InvalidKind::UnknownStatus,
+        InvalidKind::InvalidValue,
+        InvalidKind::TimestampOutOfRange,
+        InvalidKind::FinishWithoutStart,
+        InvalidKind::Oversized,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvalidKind::InvalidJson => "invalid_json",
+            InvalidKind::InvalidUtf8 => "invalid_utf8",
+            InvalidKind::NotAnObject => "not_an_object",
+            InvalidKind::MissingField => "missing_field",
+            InvalidKind::WrongType => "wrong_type",
+            InvalidKind::UnknownStatus => "unknown_status",
+            InvalidKind::InvalidValue => "invalid_value",
+            InvalidKind::TimestampOutOfRange => "timestamp_out_of_range",
+            InvalidKind::FinishWithoutStart => "finish_without_start",
+            InvalidKind::Oversized => "oversized",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A rejected input: its kind and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub kind: InvalidKind,
+    pub reason: String,
+}
+
+impl Invalid {
+    pub fn new(kind: InvalidKind, reason: impl Into<String>) -> Self {
+        Invalid {
+            kind,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.as_str(), self.reason)
+    }
+}
+
+/// What one member of a frame decoded to.
+#[derive(Debug)]
+pub enum Decoded<'a> {
+    Event(Event<'a>),
+    Invalid(Invalid),
+    /// A well-formed object of a `type` this version does not know.
+    UnknownType(Text<'a>),
+}
+
+/// Decodes one frame, handing each member to `sink` in order.
+pub fn decode_frame<'a>(bytes: &'a [u8], mut sink: impl FnMut(Decoded<'a>)) {
+    match serde_json::from_slice::<RawFrame<'a>>(bytes) {
+        Ok(RawFrame::One(item)) => sink(decode_item(item)),
+        Ok(RawFrame::Batch(items)) => items.into_iter().for_each(|item| sink(decode_item(item))),
+        Err(err) => sink(Decoded::Invalid(classify_syntax_error(&err, bytes))),
+    }
+}
+
+fn classify_syntax_error(err: &serde_json::Error, bytes: &[u8]) -> Invalid {
+    // Checked only on this error path, so valid input pays nothing for it.
+    if let Err(utf8) = std::str::from_utf8(bytes) {
+        return Invalid::new(
+            InvalidKind::InvalidUtf8,
+            format!("invalid UTF-8 at byte {}", utf8.valid_up_to()),
+        );
+    }
+    Invalid::new(InvalidKind::InvalidJson, err.to_string())
+}
+
+fn decode_item(item: RawItem<'_>) -> Decoded<'_> {
+    match item {
+        RawItem::Event(raw) => match decode_event(*raw) {
+            Ok(decoded) => decoded,
+            Err(invalid) => Decoded::Invalid(invalid),
+        },
+        RawItem::NotObject(found) => Decoded::Invalid(Invalid::new(
+            InvalidKind::NotAnObject,
+            format!("expected an event object, found {found}"),
+        )),
+    }
+}
+
+type Result<T> = std::result::Result<T, Invalid>;
+
+fn missing(field: &str) -> Invalid {
+    Invalid::new(InvalidKind::MissingField, format!("`{field}` is required"))
+}
+
+fn wrong_type(field: &str, expected: &str, found: &Json<'_>) -> Invalid {
+    Invalid::new(
+        InvalidKind::WrongType,
+        format!("`{field}` must be {expected}, found {}", found.type_name()),
+    )
+}
+
+fn invalid_value(field: &str, why: impl fmt::Display) -> Invalid {
+    Invalid::new(InvalidKind::InvalidValue, format!("`{field}` {why}"))
+}
+
+fn decode_event(mut raw: RawEvent<'_>) -> Result<Decoded<'_>> {
+    let kind = match raw.kind.take() {
+        Some(Json::Str(kind)) => kind,
+        Some(other) => return Err(wrong_type("type", "a string", &other)),
+        None if raw.operation_type.is_some() && raw.duration_ms.is_some() => {
+            return legacy_performance_metrics(raw).map(Decoded::Event);
+        }
+        None => return Err(missing("type")),
+    };
+    let body = match kind.as_ref() {
+        "execution_started" => Body::ExecutionStarted {
+            workflow: text("workflow", raw.workflow.take(), MAX_ID_BYTES)?,
+            variant: text("variant", raw.variant.take(), MAX_ID_BYTES)?,
+        },
+        "stage_started" => Body::StageStarted(StageStart {
+            stage: required_text("stage", raw.stage.take(), MAX_ID_BYTES)?,
+            depends_on: dependencies(raw.depends_on.take())?,
+            attempt: attempt(raw.attempt.take())?,
+            queue_ms: duration("queue_ms", raw.queue_ms.take())?,
+        }),
+        "stage_finished" => Body::StageFinished(StageFinish {
+            stage: required_text("stage", raw.stage.take(), MAX_ID_BYTES)?,
+            status: status(raw.status.take())?,
+            duration_ms: duration("duration_ms", raw.duration_ms.take())?,
+            attempt: attempt(raw.attempt.take())?,
+            queue_ms: duration("queue_ms", raw.queue_ms.take())?,
+            error: error_info(raw.error.take())?,
+            resources: resources("resources", raw.resources.take())?,
+        }),
+        "execution_finished" => Body::ExecutionFinished {
+            status: status(raw.status.take())?,
+            duration_ms: duration("duration_ms", raw.duration_ms.take())?,
+            autonomous: boolean("autonomous", raw.autonomous.take())?,
+        },
+        "metric" => Body::Metric {
+            name: required_text("name", raw.name.take(), MAX_ID_BYTES)?,
+            value: metric_value(raw.value.take())?,
+            unit: text("unit", raw.unit.take(), MAX_ID_BYTES)?,
+        },
+        "resource_sample" => Body::ResourceSample {
+            cpu_percent: required(
+                non_negative("cpu_percent", raw.cpu_percent.take())?,
+                "cpu_percent",
+            )?,
+            memory_mb: required(
+                non_negative("memory_mb", raw.memory_mb.take())?,
+                "memory_mb",
+            )?,
+            memory_percent: non_negative("memory_percent", raw.memory_percent.take())?,
+        },
+        "log" => Body::Log {
+            level: log_level(raw.level.take())?,
+            message: required_text("message", raw.message.take(), MAX_TEXT_BYTES)?,
+        },
+        _ => return Ok(Decoded::UnknownType(sanitize(kind, MAX_ID_BYTES))),
+    };
+    let needs_correlation = matches!(
+        body,
+        Body::ExecutionStarted { .. }
+            | Body::StageStarted(_)
+            | Body::StageFinished(_)
+            | Body::ExecutionFinished { .. }
+    );
+    let needs_node = matches!(body, Body::ResourceSample { .. });
+    envelope(raw, body, needs_correlation, needs_node).map(Decoded::Event)
+}
+
+/// The shape runners already log as `performance_metrics`: a finished stage
+/// with `operation_type` for the stage and `resource_usage` for resources.
+/// `timestamp` stands in for `ts` when `ts` is absent.
+fn legacy_performance_metrics(mut raw: RawEvent<'_>) -> Result<Event<'_>> {
+    if raw.ts.is_none() {
+        raw.ts = raw.timestamp.take();
+    }
+    let status = match raw.status.take() {
+        None => Status::Ok,
+        some => status(some)?,
+    };
+    let body = Body::StageFinished(StageFinish {
+        stage: required_text("operation_type", raw.operation_type.take(), MAX_ID_BYTES)?,
+        status,
+        duration_ms: duration("duration_ms", raw.duration_ms.take())?,
+        attempt: attempt(raw.attempt.take())?,
+        queue_ms: duration("queue_ms", raw.queue_ms.take())?,
+        error: error_info(raw.error.take())?,
+        resources: resources("resource_usage", raw.resource_usage.take())?,
+    });
+    envelope(raw, body, true, false)
+}
+
+fn envelope<'a>(
+    mut raw: RawEvent<'a>,
+    body: Body<'a>,
+    needs_correlation: bool,
+    needs_node: bool,
+) -> Result<Event<'a>> {
+    let ts = timestamp(raw.ts.take())?;
+    let correlation_id = text("correlation_id", raw.correlation_id.take(), MAX_ID_BYTES)?;
+    if needs_correlation && correlation_id.as_deref().is_none_or(str::is_empty) {
+        return Err(missing("correlation_id"));
+    }
+    let node = text("node", raw.node.take(), MAX_ID_BYTES)?;
+    if needs_node && node.is_none() {
+        return Err(missing("node"));
+    }
+    Ok(Event {
+        ts,
+        correlation_id,
+        project_id: text("project_id", raw.project_id.take(), MAX_ID_BYTES)?,
+        execution_id: text("execution_id", raw.execution_id.take(), MAX_ID_BYTES)?,
+        task_id: text("task_id", raw.task_id.take(), MAX_ID_BYTES)?,
+        node,
+        event_id: text("event_id", raw.event_id.take(), MAX_ID_BYTES)?,
+        body,
+    })
+}
+
+fn required<T>(value: Option<T>, field: &str) -> Result<T> {
+    value.ok_or_else(|| missing(field))
+}
+
+fn text<'a>(field: &str, value: Option<Json<'a>>, max: usize) -> Result<Option<Text<'a>>> {
+    match value {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Str(s)) => Ok(Some(sanitize(s, max))),
+        Some(other) => Err(wrong_type(field, "a string", &other)),
+    }
+}
+
+fn required_text<'a>(field: &str, value: Option<Json<'a>>, max: usize) -> Result<Text<'a>> {
+    match text(field, value, max)? {
+        Some(s) if !s.is_empty() => Ok(s),
+        _ => Err(missing(field)),
+    }
+}
+
+fn timestamp(value: Option<Json<'_>>) -> Result<Millis> {
+    let ms = match value {
+        None | Some(Json::Null) => return Err(missing("ts")),
+        Some(Json::Str(s)) => parse_rfc3339(&s).ok_or_else(|| {
+            invalid_value(
+                "ts",
+                format_args!("is not an RFC 3339 timestamp: {:?}", sanitize(s, 64)),
+            )
+        })?,
+        Some(Json::U64(n)) => i64::try_from(n).unwrap_or(i64::MAX),
+        Some(Json::I64(n)) => n,
+        Some(Json::F64(n)) if n.is_finite() => n as i64,
+        Some(other) => {
+            return Err(wrong_type(
+                "ts",
+                "an RFC 3339 string or integer milliseconds",
+                &other,
+            ));
+        }
+    };
+    if !(EARLIEST_PLAUSIBLE..LATEST_PLAUSIBLE).contains(&ms) {
+        return Err(Invalid::new(
+            InvalidKind::TimestampOutOfRange,
+            format!("`ts` {ms} ms is outside 2000-01-01..2100-01-01"),
+        ));
+    }
+    Ok(ms)
+}
+
+fn number(field: &str, value: Option<Json<'_>>) -> Result<Option<f64>> {
+    match value {
+        None | Some(Json::Null) => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) => Ok(Some(n)),
+            None => Err(wrong_type(field, "a number", &v)),
+        },
+    }
+}
+
+fn non_negative(field: &str, value: Option<Json<'_>>) -> Result<Option<f64>> {
+    match number(field, value)? {
+        Some(n) if !(n >= 0.0 && n.is_finite()) => Err(invalid_value(
+            field,
+            format_args!("must be a non-negative number, got {n}"),
+        )),
+        other => Ok(other),
+    }
+}
+
+fn duration(field: &str, value: Option<Json<'_>>) -> Result<Option<f64>> {
+    match non_negative(field, value)? {
+        Some(n) if n > MAX_DURATION_MS => Err(invalid_value(
+            field,
+            format_args!("{n} ms is implausibly long"),
+        )),
+        other => Ok(other),
+    }
+}
+
+fn metric_value(value: Option<Json<'_>>) -> Result<f64> {
+    // Histograms hold non-negative values; every metric the protocol names
+    // (latencies, overheads, boot times) is one.
+    required(non_negative("value", value)?, "value")
+}
+
+fn attempt(value: Option<Json<'_>>) -> Result<u32> {
+    match value {
+        None | Some(Json::Null) => Ok(1),
+        Some(Json::U64(n)) if (1..=u64::from(u32::MAX)).contains(&n) => Ok(n as u32),
+        Some(Json::F64(n)) if n.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&n) => {
+            Ok(n as u32)
+        }
+        Some(v @ (Json::U64(_) | Json::I64(_) | Json::F64(_))) => Err(invalid_value(
+            "attempt",
+            format_args!(
+                "must be a whole number from 1, got {}",
+                v.as_f64().unwrap_or(f64::NAN)
+            ),
+        )),
+        Some(other) => Err(wrong_type("attempt", "an integer", &other)),
+    }
+}
+
+fn status(value: Option<Json<'_>>) -> Result<Status> {
+    match value {
+        None | Some(Json::Null) => Err(missing("status")),
+        Some(Json::Str(s)) => Status::parse(&s).ok_or_else(|| {
+            Invalid::new(
+                InvalidKind::UnknownStatus,
+                format!(
+                    "`status` {:?} is not one of ok, failed, timeout, cancelled",
+                    sanitize(s, 64)
+                ),
+            )
+        }),
+        Some(other) => Err(wrong_type("status", "a string", &other)),
+    }
+}
+
+fn boolean(field: &str, value: Option<Json<'_>>) -> Result<Option<bool>> {
+    match value {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Bool(b)) => Ok(Some(b)),
+        Some(other) => Err(wrong_type(field, "a boolean", &other)),
+    }
+}
+
+fn log_level(value: Option<Json<'_>>) -> Result<LogLevel> {
+    match value {
+        None | Some(Json::Null) => Err(missing("level")),
+        Some(Json::Str(s)) => LogLevel::parse(&s).ok_or_else(|| {
+            invalid_value(
+                "level",
+                format_args!(
+                    "{:?} is not one of debug, info, warn, error",
+                    sanitize(s, 64)
+                ),
+            )
+        }),
+        Some(other) => Err(wrong_type("level", "a string", &other)),
+    }
+}
+
+fn dependencies(value: Option<Json<'_>>) -> Result<Vec<Text<'_>>> {
+    match value {
+        None | Some(Json::Null) => Ok(Vec::new()),
+        Some(Json::Array(items)) => items
+            .into_iter()
+            .take(MAX_DEPENDENCIES)
+            .map(|item| match item {
+                Json::Str(s) => Ok(sanitize(s, MAX_ID_BYTES)),
+                other => Err(wrong_type("depends_on[]", "a string", &other)),
+            })
+            .collect(),
+        Some(other) => Err(wrong_type("depends_on", "an array of task ids", &other)),
+    }
+}
+
+fn error_info(value: Option<Json<'_>>) -> Result<Option<ErrorInfo<'_>>> {
+    match value {
+        None | Some(Json::Null) => Ok(None),
+        // Many runners log a bare message where the protocol has an object.
+        Some(Json::Str(message)) => Ok(Some(ErrorInfo {
+            message: Some(sanitize(message, MAX_TEXT_BYTES)),
+            ..ErrorInfo::default()
+        })),
+        Some(Json::Object(fields)) => {
+            let mut info = ErrorInfo::default();
+            for (key, value) in fields {
+                let slot = match key.as_ref() {
+                    "type" => &mut info.kind,
+                    "code" => &mut info.code,
+                    "message" => &mut info.message,
+                    _ => continue,
+                };
+                let max = if key == "message" {
+                    MAX_TEXT_BYTES
+                } else {
+                    MAX_ID_BYTES
+                };
+                *slot = match value {
+                    // Exit codes and HTTP statuses often arrive as numbers.
+                    Json::U64(n) => Some(Cow::Owned(n.to_string())),
+                    Json::I64(n) => Some(Cow::Owned(n.to_string())),
+                    other => text("error.*", Some(other), max)?,
+                };
+            }
+            Ok(Some(info))
+        }
+        Some(other) => Err(wrong_type(
+            "error",
+            "an object {type, code, message}",
+            &other,
+        )),
+    }
+}
+
+fn resources(field: &str, value: Option<Json<'_>>) -> Result<Option<Resources>> {
+    match value {
+        None | Some(Json::Null) => Ok(None),
+        Some(obj @ Json::Object(_)) => Ok(Some(Resources {
+            cpu_percent: non_negative("resources.cpu_percent", obj.get("cpu_percent").cloned())?,
+            memory_mb: non_negative("resources.memory_mb", obj.get("memory_mb").cloned())?,
+        })),
+        Some(other) => Err(wrong_type(
+            field,
+            "an object {cpu_percent, memory_mb}",
+            &other,
+        )),
+    }
+}

@@ -1,0 +1,265 @@
+//! The headless report: everything the engine knows, as one stable JSON
+//! document (`runtop.report.v1`, see `docs/report.md`) or a readable text
+//! table of the same figures. All figures are all-time.
+
+mod requirements;
+mod text;
+
+pub use requirements::Requirement;
+pub use text::render_text;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::engine::{Engine, InvalidExample, Level, Snapshot, Window};
+use crate::protocol::Status;
+use crate::protocol::time::format_rfc3339;
+
+pub const SCHEMA: &str = "runtop.report.v1";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    /// What was read: a path, `-` for stdin, or URLs.
+    pub source: String,
+    pub events: EventsSection,
+    pub span: SpanSection,
+    pub stages: Vec<StageRow>,
+    pub metrics: Vec<MetricRow>,
+    pub executions: ExecutionsSection,
+    pub nodes: Vec<NodeRow>,
+    pub alerts: Vec<serde_json::Value>,
+    pub bottlenecks: Vec<serde_json::Value>,
+    pub comparisons: Vec<serde_json::Value>,
+    pub recommendations: Vec<serde_json::Value>,
+    pub requirements: Vec<Requirement>,
+    pub meets_requirements: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventsSection {
+    pub received: u64,
+    pub accepted: u64,
+    pub invalid: u64,
+    pub duplicates: u64,
+    pub unknown_type: u64,
+    pub binary_frames: u64,
+    pub invalid_by_kind: BTreeMap<&'static str, u64>,
+    pub invalid_examples: Vec<InvalidExample>,
+    /// Accepted but odd: finishes without a start, starts after their finish,
+    /// names past the caps.
+    pub anomalies: BTreeMap<&'static str, u64>,
+    pub unknown_types: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpanSection {
+    pub first_ts: Option<String>,
+    pub last_ts: Option<String>,
+    pub minutes: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageRow {
+    pub stage: String,
+    /// `stage_finished` events of this stage (every attempt, any status).
+    pub count: u64,
+    pub ok: u64,
+    pub failed: u64,
+    pub timeout: u64,
+    pub cancelled: u64,
+    pub success_rate: Option<f64>,
+    pub mean_ms: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub target_ms: Option<f64>,
+    pub level: Option<Level>,
+    pub queue_p50_ms: Option<f64>,
+    pub queue_p95_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricRow {
+    pub name: String,
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExecutionsSection {
+    pub started: u64,
+    pub finished: u64,
+    pub active: u64,
+    pub ok: u64,
+    pub failed: u64,
+    pub timeout: u64,
+    pub cancelled: u64,
+    /// Went silent for longer than the engine's `stale_after` and given up on.
+    pub abandoned: u64,
+    pub success_rate: Option<f64>,
+    pub autonomous_rate: Option<f64>,
+    /// Finished executions per minute of the events' time span.
+    pub throughput_per_min: Option<f64>,
+    pub duration_p50_ms: Option<f64>,
+    pub duration_p95_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeRow {
+    pub node: String,
+    pub samples: u64,
+    pub cpu_percent: f64,
+    pub cpu_p95_percent: f64,
+    pub memory_mb: f64,
+    pub memory_percent: Option<f64>,
+}
+
+/// Rounds for a stable, readable document: ms to the microsecond, rates to
+/// a hundredth of a percent.
+fn ms(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+fn rate(v: f64) -> f64 {
+    (v * 10_000.0).round() / 10_000.0
+}
+
+impl Report {
+    /// Builds the report of everything `engine` has taken in.
+    pub fn build(engine: &Engine, source: &str) -> Report {
+        let input = engine.input();
+        let stages = engine
+            .stages()
+            .map(|(name, stats)| {
+                stage_row(
+                    engine,
+                    name,
+                    &stats.durations.snapshot(Window::AllTime),
+                    &stats.queue.snapshot(Window::AllTime),
+                )
+            })
+            .collect();
+        let metrics = engine
+            .metrics()
+            .map(|(name, dist)| {
+                let s = dist.snapshot(Window::AllTime);
+                MetricRow {
+                    name: name.into(),
+                    count: s.count,
+                    mean: ms(s.mean),
+                    p50: ms(s.p50),
+                    p95: ms(s.p95),
+                    p99: ms(s.p99),
+                    max: ms(s.max),
+                }
+            })
+            .collect();
+        let totals = engine.totals();
+        let span = engine.span();
+        let durations = engine.execution_durations().snapshot(Window::AllTime);
+        let executions = ExecutionsSection {
+            started: totals.started,
+            finished: totals.finished,
+            active: engine.executions().active_len() as u64,
+            ok: totals.status(Status::Ok),
+            failed: totals.status(Status::Failed),
+            timeout: totals.status(Status::Timeout),
+            cancelled: totals.status(Status::Cancelled),
+            abandoned: engine.executions().counters.abandoned,
+            success_rate: totals.success_rate().map(rate),
+            autonomous_rate: totals.autonomous_rate().map(rate),
+            throughput_per_min: span
+                .minutes()
+                .map(|m| (totals.finished as f64 / m * 100.0).round() / 100.0),
+            duration_p50_ms: (durations.count > 0).then(|| ms(durations.p50)),
+            duration_p95_ms: (durations.count > 0).then(|| ms(durations.p95)),
+        };
+        let nodes = engine
+            .nodes()
+            .map(|(node, load)| {
+                let cpu = load.cpu.snapshot(Window::AllTime);
+                NodeRow {
+                    node: node.into(),
+                    samples: cpu.count,
+                    cpu_percent: load.cpu_percent,
+                    cpu_p95_percent: ms(cpu.p95),
+                    memory_mb: load.memory_mb,
+                    memory_percent: load.memory_percent,
+                }
+            })
+            .collect();
+        let mut report = Report {
+            schema: SCHEMA,
+            source: source.into(),
+            events: EventsSection {
+                received: input.received,
+                accepted: input.accepted,
+                invalid: input.invalid,
+                duplicates: input.duplicates,
+                unknown_type: input.unknown_type,
+                binary_frames: input.binary_frames,
+                invalid_by_kind: input
+                    .invalid_by_kind()
+                    .map(|(k, n)| (k.as_str(), n))
+                    .collect(),
+                invalid_examples: input.examples().to_vec(),
+                anomalies: input.anomalies().collect(),
+                unknown_types: input
+                    .unknown_types()
+                    .map(|(k, n)| (k.to_owned(), n))
+                    .collect(),
+            },
+            span: SpanSection {
+                first_ts: span.first_ts.map(format_rfc3339),
+                last_ts: span.last_ts.map(format_rfc3339),
+                minutes: span.minutes().map(|m| (m * 100.0).round() / 100.0),
+            },
+            stages,
+            metrics,
+            executions,
+            nodes,
+            alerts: Vec::new(),
+            bottlenecks: Vec::new(),
+            comparisons: Vec::new(),
+            recommendations: Vec::new(),
+            requirements: Vec::new(),
+            meets_requirements: true,
+        };
+        report.requirements = requirements::evaluate(&report);
+        report.meets_requirements = report.requirements.iter().all(|r| r.met);
+        report
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("reports serialize to JSON")
+    }
+}
+
+fn stage_row(engine: &Engine, name: &str, s: &Snapshot, queue: &Snapshot) -> StageRow {
+    let target_ms = engine.target(name);
+    StageRow {
+        stage: name.into(),
+        count: s.count,
+        ok: s.status_count(Status::Ok),
+        failed: s.status_count(Status::Failed),
+        timeout: s.status_count(Status::Timeout),
+        cancelled: s.status_count(Status::Cancelled),
+        success_rate: s.success_rate().map(rate),
+        mean_ms: ms(s.mean),
+        p50_ms: ms(s.p50),
+        p95_ms: ms(s.p95),
+        p99_ms: ms(s.p99),
+        max_ms: ms(s.max),
+        target_ms,
+        level: engine.level(name, Window::AllTime),
+        queue_p50_ms: (queue.count > 0).then(|| ms(queue.p50)),
+        queue_p95_ms: (queue.count > 0).then(|| ms(queue.p95)),
+    }
+}

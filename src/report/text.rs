@@ -1,0 +1,206 @@
+//! The report as a readable text table, for a terminal or a CI log.
+
+use std::fmt::Write;
+
+use super::Report;
+
+/// Formats milliseconds the way an operator reads them: `850ms`, `1.20s`,
+/// `2m05s`.
+pub fn human_ms(ms: f64) -> String {
+    if ms < 1.0 {
+        format!("{ms:.2}ms")
+    } else if ms < 1_000.0 {
+        format!("{ms:.0}ms")
+    } else if ms < 60_000.0 {
+        format!("{:.2}s", ms / 1_000.0)
+    } else {
+        let s = (ms / 1_000.0).round() as u64;
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "-".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+pub fn render_text(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = render(r, &mut out);
+    out
+}
+
+fn render(r: &Report, out: &mut String) -> std::fmt::Result {
+    writeln!(out, "runtop report: {}", r.source)?;
+    let e = &r.events;
+    writeln!(
+        out,
+        "\nEVENTS  {} received · {} accepted · {} invalid · {} duplicates · {} unknown type",
+        e.received, e.accepted, e.invalid, e.duplicates, e.unknown_type
+    )?;
+    if !e.invalid_by_kind.is_empty() {
+        let kinds: Vec<String> = e
+            .invalid_by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        writeln!(out, "  invalid by kind: {}", kinds.join(", "))?;
+        for ex in e.invalid_examples.iter().take(5) {
+            let at = ex.line.map_or_else(String::new, |l| format!("line {l}: "));
+            writeln!(out, "    {at}{}: {}", ex.kind.as_str(), ex.reason)?;
+        }
+    }
+    if !e.anomalies.is_empty() {
+        let kinds: Vec<String> = e
+            .anomalies
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        writeln!(out, "  anomalies: {}", kinds.join(", "))?;
+    }
+    if let (Some(first), Some(last)) = (&r.span.first_ts, &r.span.last_ts) {
+        writeln!(
+            out,
+            "  span: {first} → {last} ({:.1} min)",
+            r.span.minutes.unwrap_or(0.0)
+        )?;
+    }
+
+    writeln!(out, "\nSTAGES")?;
+    if r.stages.is_empty() {
+        writeln!(out, "  no stage has finished")?;
+    } else {
+        writeln!(
+            out,
+            "  {:<14} {:>7} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {}",
+            "stage", "count", "success", "mean", "p50", "p95", "p99", "max", "target", "level"
+        )?;
+        for s in &r.stages {
+            writeln!(
+                out,
+                "  {:<14} {:>7} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {}",
+                truncate(&s.stage, 14),
+                s.count,
+                percent(s.success_rate),
+                human_ms(s.mean_ms),
+                human_ms(s.p50_ms),
+                human_ms(s.p95_ms),
+                human_ms(s.p99_ms),
+                human_ms(s.max_ms),
+                s.target_ms.map_or_else(|| "-".into(), human_ms),
+                s.level.map_or("-", |l| l.as_str()),
+            )?;
+        }
+    }
+
+    if !r.metrics.is_empty() {
+        writeln!(out, "\nMETRICS")?;
+        writeln!(
+            out,
+            "  {:<28} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "name", "count", "mean", "p50", "p95", "p99", "max"
+        )?;
+        for m in &r.metrics {
+            writeln!(
+                out,
+                "  {:<28} {:>7} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+                truncate(&m.name, 28),
+                m.count,
+                m.mean,
+                m.p50,
+                m.p95,
+                m.p99,
+                m.max
+            )?;
+        }
+    }
+
+    let x = &r.executions;
+    writeln!(out, "\nEXECUTIONS")?;
+    writeln!(
+        out,
+        "  {} started · {} finished · {} active · {} abandoned",
+        x.started, x.finished, x.active, x.abandoned
+    )?;
+    writeln!(
+        out,
+        "  {} ok · {} failed · {} timeout · {} cancelled · success {} · autonomous {}",
+        x.ok,
+        x.failed,
+        x.timeout,
+        x.cancelled,
+        percent(x.success_rate),
+        percent(x.autonomous_rate)
+    )?;
+    if let Some(t) = x.throughput_per_min {
+        let p95 = x.duration_p95_ms.map_or_else(|| "-".into(), human_ms);
+        writeln!(out, "  {t:.2} finished per minute · duration p95 {p95}")?;
+    }
+
+    if !r.nodes.is_empty() {
+        writeln!(out, "\nNODES")?;
+        for n in &r.nodes {
+            writeln!(
+                out,
+                "  {:<16} cpu {:>5.1}% (p95 {:>5.1}%) · memory {:.0} MB · {} samples",
+                truncate(&n.node, 16),
+                n.cpu_percent,
+                n.cpu_p95_percent,
+                n.memory_mb,
+                n.samples
+            )?;
+        }
+    }
+
+    writeln!(out, "\nREQUIREMENTS")?;
+    if r.requirements.is_empty() {
+        writeln!(out, "  nothing to judge yet")?;
+    }
+    for q in &r.requirements {
+        let mark = if q.met { "pass" } else { "FAIL" };
+        writeln!(
+            out,
+            "  {mark}  {} = {} ({} {})",
+            q.name,
+            trim(q.actual),
+            q.op,
+            trim(q.threshold)
+        )?;
+    }
+    writeln!(
+        out,
+        "\n{}",
+        if r.meets_requirements {
+            "requirements met"
+        } else {
+            "requirements NOT met"
+        }
+    )
+}
+
+fn trim(v: f64) -> String {
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(width - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_ms;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_ms(0.43), "0.43ms");
+        assert_eq!(human_ms(850.0), "850ms");
+        assert_eq!(human_ms(1_200.0), "1.20s");
+        assert_eq!(human_ms(125_000.0), "2m05s");
+    }
+}

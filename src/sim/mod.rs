@@ -1,0 +1,558 @@
+//! A simulated workflow runner: a deterministic, seeded stream of
+//! protocol-v1 events from a model of a real runner.
+//!
+//! It is a discrete-event simulation. Projects submit executions at random;
+//! the runner starts them within its concurrency limits (so queue waits are
+//! real), runs each through prep → implement → verify (or a small task graph
+//! with `depends_on`), draws stage durations from log-normal distributions,
+//! fails and retries attempts, and reports metrics, logs and node load along
+//! the way. Time is simulated: the events carry their own timestamps, and
+//! the same seed always yields the same stream.
+
+mod model;
+
+pub use model::{Duration, RunnerModel, StageModel};
+
+use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp, LogNormal};
+
+use crate::protocol::{
+    Body, ErrorInfo, Event, LogLevel, Millis, Resources, StageFinish, StageStart, Status,
+};
+
+/// 2026-11-22T10:00:00Z, where simulated time starts by default.
+pub const DEFAULT_START: Millis = 1_795_341_600_000;
+
+type Ev = Event<'static>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Action {
+    Submit {
+        project: usize,
+    },
+    StartTask {
+        exec: usize,
+        task: usize,
+        attempt: u32,
+    },
+    FinishTask {
+        exec: usize,
+        task: usize,
+        attempt: u32,
+    },
+    Sample {
+        node: usize,
+    },
+}
+
+#[derive(Debug)]
+struct Task {
+    id: &'static str,
+    stage: &'static str,
+    deps: &'static [&'static str],
+    started: bool,
+    done: bool,
+    started_at: Millis,
+}
+
+#[derive(Debug)]
+struct Exec {
+    cid: String,
+    project: usize,
+    node: usize,
+    variant: usize,
+    tasks: Vec<Task>,
+    started_at: Millis,
+    submitted_at: Millis,
+    finished: bool,
+    needed_help: bool,
+}
+
+/// The simulator: iterate it for events in time order.
+pub struct Simulator {
+    model: RunnerModel,
+    rng: ChaCha8Rng,
+    now: Millis,
+    seq: u64,
+    agenda: BinaryHeap<Reverse<(Millis, u64, Action)>>,
+    execs: Vec<Exec>,
+    /// Executions submitted but waiting for a slot, oldest first.
+    waiting: VecDeque<(usize, Millis)>,
+    running: usize,
+    running_per_project: Vec<usize>,
+    out: VecDeque<Ev>,
+    next_event_id: u64,
+}
+
+const LINEAR: [(&str, &str, &[&str]); 3] = [
+    ("prep", "prep", &[]),
+    ("implement", "implement", &["prep"]),
+    ("verify", "verify", &["implement"]),
+];
+const GRAPH: [(&str, &str, &[&str]); 4] = [
+    ("prep", "prep", &[]),
+    ("implement-api", "implement", &["prep"]),
+    ("implement-ui", "implement", &["prep"]),
+    ("verify", "verify", &["implement-api", "implement-ui"]),
+];
+
+impl Simulator {
+    pub fn new(model: RunnerModel, seed: u64, start: Millis) -> Self {
+        let mut sim = Simulator {
+            running_per_project: vec![0; model.projects.len()],
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            now: start,
+            seq: 0,
+            agenda: BinaryHeap::new(),
+            execs: Vec::new(),
+            waiting: VecDeque::new(),
+            running: 0,
+            out: VecDeque::new(),
+            next_event_id: 0,
+            model,
+        };
+        for project in 0..sim.model.projects.len() {
+            let first = sim.interarrival() / 4;
+            sim.schedule(start + first, Action::Submit { project });
+        }
+        for node in 0..sim.model.nodes.len() {
+            let offset = node as Millis * 1_000;
+            sim.schedule(start + offset, Action::Sample { node });
+        }
+        sim
+    }
+
+    fn schedule(&mut self, at: Millis, action: Action) {
+        self.seq += 1;
+        self.agenda.push(Reverse((at, self.seq, action)));
+    }
+
+    fn interarrival(&mut self) -> Millis {
+        let exp = Exp::new(1.0 / self.model.mean_interarrival_ms).expect("positive rate");
+        exp.sample(&mut self.rng) as Millis
+    }
+
+    fn draw(&mut self, d: Duration) -> f64 {
+        let ln = LogNormal::new(d.median_ms.ln(), d.sigma).expect("finite parameters");
+        (ln.sample(&mut self.rng) * 10.0).round() / 10.0
+    }
+
+    fn emit(
+        &mut self,
+        cid: Option<&str>,
+        exec: Option<usize>,
+        body: Body<'static>,
+        task_id: Option<&'static str>,
+    ) {
+        self.next_event_id += 1;
+        let (project, node) = match exec.map(|i| &self.execs[i]) {
+            Some(e) => (
+                Some(Cow::Borrowed(self.model.projects[e.project])),
+                Some(Cow::Borrowed(self.model.nodes[e.node])),
+            ),
+            None => (None, None),
+        };
+        self.out.push_back(Event {
+            ts: self.now,
+            correlation_id: cid.map(|c| Cow::Owned(c.to_owned())),
+            project_id: project,
+            execution_id: None,
+            task_id: task_id.map(Cow::Borrowed),
+            node,
+            event_id: Some(Cow::Owned(format!("ev-{:08}", self.next_event_id))),
+            body,
+        });
+    }
+
+    fn step(&mut self) -> bool {
+        let Some(Reverse((at, _, action))) = self.agenda.pop() else {
+            return false;
+        };
+        self.now = at;
+        match action {
+            Action::Submit { project } => self.submit(project),
+            Action::StartTask {
+                exec,
+                task,
+                attempt,
+            } => self.start_task(exec, task, attempt),
+            Action::FinishTask {
+                exec,
+                task,
+                attempt,
+            } => self.finish_task(exec, task, attempt),
+            Action::Sample { node } => self.sample(node),
+        }
+        true
+    }
+
+    fn submit(&mut self, project: usize) {
+        let next = self.now + self.interarrival().max(1_000);
+        self.schedule(next, Action::Submit { project });
+        let graph = self.rng.random_bool(self.model.graph_share);
+        let shape: &[(&'static str, &'static str, &'static [&'static str])] =
+            if graph { &GRAPH } else { &LINEAR };
+        let exec = Exec {
+            cid: format!("exec_{:06}", self.execs.len() + 1),
+            project,
+            node: self.rng.random_range(0..self.model.nodes.len()),
+            variant: usize::from(self.rng.random_bool(0.5)),
+            tasks: shape
+                .iter()
+                .map(|&(id, stage, deps)| Task {
+                    id,
+                    stage,
+                    deps,
+                    started: false,
+                    done: false,
+                    started_at: 0,
+                })
+                .collect(),
+            started_at: 0,
+            submitted_at: self.now,
+            finished: false,
+            needed_help: !self.rng.random_bool(self.model.autonomy),
+        };
+        self.execs.push(exec);
+        self.waiting.push_back((self.execs.len() - 1, self.now));
+        self.admit();
+    }
+
+    /// Starts waiting executions while the runner's limits allow, oldest first.
+    fn admit(&mut self) {
+        let mut i = 0;
+        while i < self.waiting.len() && self.running < self.model.max_concurrent {
+            let (exec, _) = self.waiting[i];
+            let project = self.execs[exec].project;
+            if self.running_per_project[project] >= self.model.max_per_project {
+                i += 1;
+                continue;
+            }
+            self.waiting.remove(i);
+            self.running += 1;
+            self.running_per_project[project] += 1;
+            self.start_execution(exec);
+        }
+    }
+
+    fn start_execution(&mut self, exec: usize) {
+        let e = &mut self.execs[exec];
+        e.started_at = self.now;
+        let cid = e.cid.clone();
+        let variant = if e.variant == 0 { "A" } else { "B" };
+        let workflow = if e.tasks.len() == LINEAR.len() {
+            "standard"
+        } else {
+            "fan-out"
+        };
+        self.emit(
+            Some(&cid),
+            Some(exec),
+            Body::ExecutionStarted {
+                workflow: Some(Cow::Borrowed(workflow)),
+                variant: Some(Cow::Borrowed(variant)),
+            },
+            None,
+        );
+        self.start_ready(exec);
+    }
+
+    fn start_ready(&mut self, exec: usize) {
+        let ready: Vec<usize> = {
+            let e = &self.execs[exec];
+            let done = |id: &str| e.tasks.iter().any(|t| t.id == id && t.done);
+            (0..e.tasks.len())
+                .filter(|&i| !e.tasks[i].started && e.tasks[i].deps.iter().all(|d| done(d)))
+                .collect()
+        };
+        for task in ready {
+            self.execs[exec].tasks[task].started = true;
+            let delay = self.rng.random_range(20..120);
+            self.schedule(
+                self.now + delay,
+                Action::StartTask {
+                    exec,
+                    task,
+                    attempt: 1,
+                },
+            );
+        }
+    }
+
+    fn start_task(&mut self, exec: usize, task: usize, attempt: u32) {
+        let e = &self.execs[exec];
+        let t = &e.tasks[task];
+        let (cid, stage, id, deps, variant) = (e.cid.clone(), t.stage, t.id, t.deps, e.variant);
+        let queue_ms = if task == 0 && attempt == 1 {
+            (self.now - e.submitted_at) as f64
+        } else {
+            self.rng.random_range(5.0..60.0_f64).round()
+        };
+        self.execs[exec].tasks[task].started_at = self.now;
+        let start = StageStart {
+            stage: Cow::Borrowed(stage),
+            depends_on: deps.iter().map(|d| Cow::Borrowed(*d)).collect(),
+            attempt,
+            queue_ms: Some(queue_ms),
+        };
+        let task_id = (id != stage).then_some(id);
+        self.emit(Some(&cid), Some(exec), Body::StageStarted(start), task_id);
+        if attempt == 1 && stage == "prep" {
+            let message = Cow::Owned(format!(
+                "preparing workspace for {}",
+                self.model.projects[self.execs[exec].project]
+            ));
+            self.emit(
+                Some(&cid),
+                Some(exec),
+                Body::Log {
+                    level: LogLevel::Info,
+                    message,
+                },
+                None,
+            );
+        }
+        let duration = self.draw(self.model.stage(stage, variant).duration);
+        self.schedule(
+            self.now + duration as Millis,
+            Action::FinishTask {
+                exec,
+                task,
+                attempt,
+            },
+        );
+    }
+
+    fn finish_task(&mut self, exec: usize, task: usize, attempt: u32) {
+        let (cid, stage, id, variant, started_at) = {
+            let e = &self.execs[exec];
+            let t = &e.tasks[task];
+            (e.cid.clone(), t.stage, t.id, e.variant, t.started_at)
+        };
+        if self.execs[exec].finished {
+            return; // a sibling task already failed the execution
+        }
+        let model = self.model.stage(stage, variant);
+        let failure_rate = if attempt > 1 {
+            self.model.retry_failure_rate
+        } else {
+            model.failure_rate
+        };
+        let failed = self.rng.random_bool(failure_rate);
+        let status = if !failed {
+            Status::Ok
+        } else if stage == "verify" && self.rng.random_bool(0.3) {
+            Status::Timeout
+        } else {
+            Status::Failed
+        };
+        let error = failed.then(|| {
+            let (kind, code, message) = model::error_for(stage, self.rng.random_range(0..6));
+            ErrorInfo {
+                kind: Some(Cow::Borrowed(kind)),
+                code: Some(Cow::Borrowed(code)),
+                message: Some(Cow::Owned(message)),
+            }
+        });
+        let jitter = |rng: &mut ChaCha8Rng, base: f64| {
+            (base * rng.random_range(0.7..1.3_f64) * 10.0).round() / 10.0
+        };
+        let resources = Resources {
+            cpu_percent: Some(jitter(&mut self.rng, model.cpu_percent).min(100.0)),
+            memory_mb: Some(jitter(&mut self.rng, model.memory_mb)),
+        };
+        let finish = StageFinish {
+            stage: Cow::Borrowed(stage),
+            status,
+            duration_ms: Some((self.now - started_at) as f64),
+            attempt,
+            queue_ms: None,
+            error,
+            resources: Some(resources),
+        };
+        let task_id = (id != stage).then_some(id);
+        self.emit(Some(&cid), Some(exec), Body::StageFinished(finish), task_id);
+        if failed && attempt < self.model.max_attempts {
+            let message = Cow::Owned(format!(
+                "{id} attempt {attempt} {}; retrying",
+                status.as_str()
+            ));
+            self.emit(
+                Some(&cid),
+                Some(exec),
+                Body::Log {
+                    level: LogLevel::Warn,
+                    message,
+                },
+                None,
+            );
+            let backoff = self.rng.random_range(500..3_000);
+            self.schedule(
+                self.now + backoff,
+                Action::StartTask {
+                    exec,
+                    task,
+                    attempt: attempt + 1,
+                },
+            );
+        } else if failed {
+            let message = Cow::Owned(format!("{id} failed after {attempt} attempts"));
+            self.emit(
+                Some(&cid),
+                Some(exec),
+                Body::Log {
+                    level: LogLevel::Error,
+                    message,
+                },
+                None,
+            );
+            self.finish_execution(exec, status);
+        } else {
+            self.execs[exec].tasks[task].done = true;
+            if self.execs[exec].tasks.iter().all(|t| t.done) {
+                self.finish_execution(exec, Status::Ok);
+            } else {
+                self.start_ready(exec);
+            }
+        }
+    }
+
+    fn finish_execution(&mut self, exec: usize, status: Status) {
+        let overhead = self.draw(Duration {
+            median_ms: 60.0,
+            sigma: 0.5,
+        });
+        let boot = self.draw(Duration {
+            median_ms: 1_800.0,
+            sigma: 0.3,
+        });
+        let (cid, started_at, submitted_at, project, needed_help) = {
+            let e = &mut self.execs[exec];
+            e.finished = true;
+            (
+                e.cid.clone(),
+                e.started_at,
+                e.submitted_at,
+                e.project,
+                e.needed_help,
+            )
+        };
+        let metrics = [
+            ("coordination_overhead_ms", overhead, "ms"),
+            ("queue_latency_ms", (started_at - submitted_at) as f64, "ms"),
+            ("container_boot_ms", boot, "ms"),
+        ];
+        for (name, value, unit) in metrics {
+            let body = Body::Metric {
+                name: Cow::Borrowed(name),
+                value,
+                unit: Some(Cow::Borrowed(unit)),
+            };
+            self.emit(Some(&cid), Some(exec), body, None);
+        }
+        let autonomous = status == Status::Ok && !needed_help;
+        let body = Body::ExecutionFinished {
+            status,
+            duration_ms: Some((self.now - started_at) as f64),
+            autonomous: Some(autonomous),
+        };
+        self.emit(Some(&cid), Some(exec), body, None);
+        self.running -= 1;
+        self.running_per_project[project] -= 1;
+        self.admit();
+        // Free what finished executions no longer need; ids stay stable.
+        self.execs[exec].tasks = Vec::new();
+    }
+
+    fn sample(&mut self, node: usize) {
+        let busy = self
+            .execs
+            .iter()
+            .rev()
+            .take(64)
+            .filter(|e| e.node == node && !e.finished && e.started_at > 0)
+            .count();
+        let cpu =
+            (12.0 + 22.0 * busy as f64 + self.rng.random_range(-5.0..5.0_f64)).clamp(1.0, 100.0);
+        let memory_mb = 1_500.0 + 900.0 * busy as f64 + self.rng.random_range(0.0..200.0_f64);
+        let body = Body::ResourceSample {
+            cpu_percent: (cpu * 10.0).round() / 10.0,
+            memory_mb: memory_mb.round(),
+            memory_percent: Some((memory_mb / 16_384.0 * 1000.0).round() / 10.0),
+        };
+        self.next_event_id += 1;
+        self.out.push_back(Event {
+            ts: self.now,
+            correlation_id: None,
+            project_id: None,
+            execution_id: None,
+            task_id: None,
+            node: Some(Cow::Borrowed(self.model.nodes[node])),
+            event_id: Some(Cow::Owned(format!("ev-{:08}", self.next_event_id))),
+            body,
+        });
+        self.schedule(
+            self.now + self.model.sample_every_ms,
+            Action::Sample { node },
+        );
+    }
+}
+
+impl Iterator for Simulator {
+    type Item = Ev;
+
+    fn next(&mut self) -> Option<Ev> {
+        while self.out.is_empty() {
+            if !self.step() {
+                return None;
+            }
+        }
+        self.out.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::to_json_line;
+
+    #[test]
+    fn same_seed_same_stream_and_time_never_goes_back() {
+        let a: Vec<String> = Simulator::new(RunnerModel::steady(), 7, DEFAULT_START)
+            .take(2_000)
+            .map(|e| to_json_line(&e))
+            .collect();
+        let b: Vec<String> = Simulator::new(RunnerModel::steady(), 7, DEFAULT_START)
+            .take(2_000)
+            .map(|e| to_json_line(&e))
+            .collect();
+        assert_eq!(a, b);
+        let c: Vec<String> = Simulator::new(RunnerModel::steady(), 8, DEFAULT_START)
+            .take(2_000)
+            .map(|e| to_json_line(&e))
+            .collect();
+        assert_ne!(a, c);
+        let ts: Vec<Millis> = Simulator::new(RunnerModel::steady(), 7, DEFAULT_START)
+            .take(2_000)
+            .map(|e| e.ts)
+            .collect();
+        assert!(ts.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn respects_the_runners_concurrency_limits() {
+        let mut sim = Simulator::new(RunnerModel::steady(), 1, DEFAULT_START);
+        for _ in 0..20_000 {
+            if sim.next().is_none() {
+                break;
+            }
+            assert!(sim.running <= 5);
+            assert!(sim.running_per_project.iter().all(|&n| n <= 1));
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The simulated runner's parameters: what its fleet looks like and how long
+//! its stages take, per variant.
+
+/// Log-normal duration: `median` in ms and the spread `sigma` of its log.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Duration {
+    pub median_ms: f64,
+    pub sigma: f64,
+}
+
+/// How one stage behaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageModel {
+    pub duration: Duration,
+    /// Chance that one attempt fails.
+    pub failure_rate: f64,
+    /// Typical CPU % while it runs.
+    pub cpu_percent: f64,
+    pub memory_mb: f64,
+}
+
+/// Everything the simulator needs to know about the runner it imitates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunnerModel {
+    pub projects: Vec<&'static str>,
+    pub nodes: Vec<&'static str>,
+    /// Executions at once across the runner.
+    pub max_concurrent: usize,
+    /// Executions at once per project.
+    pub max_per_project: usize,
+    /// Mean time between two submissions of one project.
+    pub mean_interarrival_ms: f64,
+    /// Stages of variant A and of variant B.
+    pub prep: [StageModel; 2],
+    pub implement: [StageModel; 2],
+    pub verify: [StageModel; 2],
+    /// Attempts per task before the execution fails.
+    pub max_attempts: u32,
+    /// Chance that a retry fails too: errors tend to be sticky.
+    pub retry_failure_rate: f64,
+    /// Share of executions that run the task-graph workflow.
+    pub graph_share: f64,
+    /// Interval between two `resource_sample`s of a node.
+    pub sample_every_ms: i64,
+    /// Share of successful executions that needed no human.
+    pub autonomy: f64,
+}
+
+const fn stage(
+    median_ms: f64,
+    sigma: f64,
+    failure_rate: f64,
+    cpu_percent: f64,
+    memory_mb: f64,
+) -> StageModel {
+    StageModel {
+        duration: Duration { median_ms, sigma },
+        failure_rate,
+        cpu_percent,
+        memory_mb,
+    }
+}
+
+impl RunnerModel {
+    /// A healthy runner: stages well inside their targets (prep 2 s,
+    /// implement 30 s, verify 60 s), a few failures, variants alike.
+    pub fn steady() -> Self {
+        RunnerModel {
+            projects: vec![
+                "web-shop",
+                "billing",
+                "search",
+                "mobile-app",
+                "data-pipeline",
+                "auth",
+                "docs",
+                "infra",
+            ],
+            nodes: vec!["runner-1", "runner-2", "runner-3"],
+            max_concurrent: 5,
+            max_per_project: 1,
+            mean_interarrival_ms: 90_000.0,
+            prep: [stage(900.0, 0.35, 0.01, 35.0, 220.0); 2],
+            implement: [stage(11_000.0, 0.40, 0.04, 78.0, 1_400.0); 2],
+            verify: [stage(26_000.0, 0.40, 0.03, 62.0, 900.0); 2],
+            max_attempts: 2,
+            retry_failure_rate: 0.4,
+            graph_share: 0.25,
+            sample_every_ms: 10_000,
+            autonomy: 0.9,
+        }
+    }
+
+    pub fn stage(&self, name: &str, variant: usize) -> StageModel {
+        match name {
+            "prep" => self.prep[variant],
+            "verify" => self.verify[variant],
+            _ => self.implement[variant],
+        }
+    }
+}
+
+/// Typed errors a failing stage reports, per stage.
+pub fn error_for(stage: &str, pick: usize) -> (&'static str, &'static str, String) {
+    const BUILD: [(&str, &str, &str); 3] = [
+        (
+            "BuildError",
+            "E42",
+            "cargo build failed: 3 errors in src/lib.rs",
+        ),
+        (
+            "DependencyError",
+            "E17",
+            "failed to fetch crate serde v1.0.219",
+        ),
+        (
+            "AgentError",
+            "A03",
+            "agent exited with status 137 after 812 s",
+        ),
+    ];
+    const TEST: [(&str, &str, &str); 2] = [
+        (
+            "TestFailure",
+            "T01",
+            "12 tests failed in tests/integration.rs",
+        ),
+        ("Timeout", "T99", "verify exceeded 900 s on node runner-2"),
+    ];
+    const PREP: [(&str, &str, &str); 1] = [(
+        "CheckoutError",
+        "G128",
+        "git fetch failed: connection reset",
+    )];
+    let table: &[(&str, &str, &str)] = match stage {
+        "prep" => &PREP,
+        "verify" => &TEST,
+        _ => &BUILD,
+    };
+    let (kind, code, message) = table[pick % table.len()];
+    (kind, code, message.to_string())
+}
