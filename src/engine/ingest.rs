@@ -3,6 +3,7 @@
 use super::execution::{Execution, LogLine, MetricSample, StageOutcome};
 use super::input::{Anomaly, Origin};
 use super::{Engine, NodeLoad, RecentLog, StageStats, WindowClock};
+use crate::protocol::time::format_rfc3339;
 use crate::protocol::{Body, Decoded, Event, Invalid, InvalidKind, Millis, decode_frame};
 
 /// What became of one event.
@@ -99,8 +100,9 @@ impl Engine {
             return Err(Invalid::new(
                 InvalidKind::TimestampOutOfRange,
                 format!(
-                    "`ts` is {} s after it was received",
-                    (ts - received_at) / 1000
+                    "`ts` {} is more than {} h after it was received",
+                    format_rfc3339(ts),
+                    skew / 3_600_000
                 ),
             ));
         }
@@ -114,8 +116,9 @@ impl Engine {
             return Err(Invalid::new(
                 InvalidKind::TimestampOutOfRange,
                 format!(
-                    "`ts` is {} s older than the stream's present",
-                    (reference - ts) / 1000
+                    "`ts` {} is more than {} h older than the stream's present",
+                    format_rfc3339(ts),
+                    skew / 3_600_000
                 ),
             ));
         }

@@ -123,6 +123,8 @@ impl Span {
 
 /// How often (in window time) the engine sweeps for silent executions.
 const SWEEP_EVERY_MS: Millis = 10_000;
+/// The narrowest slot of any rolling window (see [`Window`]).
+const SLOT_MS: Millis = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -144,6 +146,8 @@ pub struct Engine {
     /// Newest accepted `ts`, the reference for "far in the past" on event time.
     newest_ts: Option<Millis>,
     last_sweep: Millis,
+    /// The next window-slot boundary, where distributions must age.
+    next_boundary: Millis,
 }
 
 impl Engine {
@@ -165,17 +169,25 @@ impl Engine {
             now: None,
             newest_ts: None,
             last_sweep: Millis::MIN,
+            next_boundary: Millis::MIN,
             config,
         }
     }
 
     /// Moves the engine's time forward to `now` (window time): windows age
     /// and silent executions are abandoned. Time never moves backwards.
+    ///
+    /// Windows move in whole 10-second slots, so the work is done once per
+    /// slot boundary, not once per event.
     pub fn advance(&mut self, now: Millis) {
         if self.now.is_some_and(|n| now <= n) {
             return;
         }
         self.now = Some(now);
+        if now < self.next_boundary {
+            return;
+        }
+        self.next_boundary = (now.div_euclid(SLOT_MS) + 1) * SLOT_MS;
         for stage in self.stages.values_mut() {
             stage.durations.advance(now);
             stage.queue.advance(now);

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::event::{
     Body, ErrorInfo, Event, LogLevel, Resources, StageFinish, StageStart, Status, Text,
 };
-use super::raw::{Json, RawEvent, RawFrame, RawItem};
+use super::raw::{Json, Members, RawEvent, RawMember, parse_frame};
 use super::sanitize::{MAX_ID_BYTES, MAX_TEXT_BYTES, sanitize};
 use super::time::{EARLIEST_PLAUSIBLE, Millis, parse_rfc3339};
 
@@ -111,6 +111,9 @@ impl fmt::Display for Invalid {
 }
 
 /// What one member of a frame decoded to.
+// Handed straight to a callback and dropped: boxing the large variant would
+// cost an allocation per event for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Decoded<'a> {
     Event(Event<'a>),
@@ -121,9 +124,9 @@ pub enum Decoded<'a> {
 
 /// Decodes one frame, handing each member to `sink` in order.
 pub fn decode_frame<'a>(bytes: &'a [u8], mut sink: impl FnMut(Decoded<'a>)) {
-    match serde_json::from_slice::<RawFrame<'a>>(bytes) {
-        Ok(RawFrame::One(item)) => sink(decode_item(item)),
-        Ok(RawFrame::Batch(items)) => items.into_iter().for_each(|item| sink(decode_item(item))),
+    match parse_frame(bytes, decode_member) {
+        Ok(Members::One(decoded)) => sink(decoded),
+        Ok(Members::Many(members)) => members.into_iter().for_each(sink),
         Err(err) => sink(Decoded::Invalid(classify_syntax_error(&err, bytes))),
     }
 }
@@ -139,13 +142,13 @@ fn classify_syntax_error(err: &serde_json::Error, bytes: &[u8]) -> Invalid {
     Invalid::new(InvalidKind::InvalidJson, err.to_string())
 }
 
-fn decode_item(item: RawItem<'_>) -> Decoded<'_> {
-    match item {
-        RawItem::Event(raw) => match decode_event(*raw) {
+fn decode_member(member: RawMember<'_>) -> Decoded<'_> {
+    match member {
+        RawMember::Event(raw) => match decode_event(raw) {
             Ok(decoded) => decoded,
             Err(invalid) => Decoded::Invalid(invalid),
         },
-        RawItem::NotObject(found) => Decoded::Invalid(Invalid::new(
+        RawMember::NotObject(found) => Decoded::Invalid(Invalid::new(
             InvalidKind::NotAnObject,
             format!("expected an event object, found {found}"),
         )),

@@ -8,7 +8,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 /// A JSON value whose strings borrow from the input where possible.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,86 +207,102 @@ pub struct RawEvent<'a> {
 }
 
 /// One member of a frame: an event object, or something that is not one.
+// Built and consumed at once on the stack; boxing would allocate per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-pub enum RawItem<'a> {
-    Event(Box<RawEvent<'a>>),
+pub enum RawMember<'a> {
+    Event(RawEvent<'a>),
     /// The JSON type found where an object was expected.
     NotObject(&'static str),
 }
 
-/// A whole frame or line: one item, or a batch (a JSON array) of them.
+/// What a frame's members were converted to, in order.
 #[derive(Debug)]
-pub enum RawFrame<'a> {
-    One(RawItem<'a>),
-    Batch(Vec<RawItem<'a>>),
+pub enum Members<T> {
+    One(T),
+    /// A batch (a JSON array), possibly empty.
+    Many(Vec<T>),
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for RawItem<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ItemVisitor(std::marker::PhantomData))
+/// Parses a whole frame, converting each member with `convert` as soon as
+/// it is parsed, so that the large [`RawEvent`] is never moved around or
+/// collected. Fails if the frame as a whole is not JSON: then nothing of it
+/// is kept, whatever its members were.
+pub fn parse_frame<'a, T>(
+    bytes: &'a [u8],
+    convert: impl Fn(RawMember<'a>) -> T,
+) -> Result<Members<T>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let members = FrameSeed(&convert).deserialize(&mut de)?;
+    de.end()?;
+    Ok(members)
+}
+
+struct FrameSeed<'f, F>(&'f F);
+struct MemberSeed<'f, F>(&'f F);
+
+impl<'de, T, F: Fn(RawMember<'de>) -> T> DeserializeSeed<'de> for FrameSeed<'_, F> {
+    type Value = Members<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Members<T>, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct ItemVisitor<'a>(std::marker::PhantomData<&'a ()>);
+impl<'de, T, F: Fn(RawMember<'de>) -> T> DeserializeSeed<'de> for MemberSeed<'_, F> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_any(self)
+    }
+}
 
 macro_rules! not_object {
-    ($($method:ident($($ty:ty)?) => $name:literal),* $(,)?) => {
+    ($wrap:expr; $($method:ident($($ty:ty)?) => $name:literal),* $(,)?) => {
         $(fn $method<E>(self $(, _: $ty)?) -> Result<Self::Value, E> {
-            Ok(Self::Value::from(RawItem::NotObject($name)))
+            Ok($wrap((self.0)(RawMember::NotObject($name))))
         })*
     };
 }
 
-impl<'de: 'a, 'a> Visitor<'de> for ItemVisitor<'a> {
-    type Value = RawItem<'a>;
+fn read_event<'de, A: MapAccess<'de>>(map: A) -> Result<RawMember<'de>, A::Error> {
+    RawEvent::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawMember::Event)
+}
+
+impl<'de, T, F: Fn(RawMember<'de>) -> T> Visitor<'de> for FrameSeed<'_, F> {
+    type Value = Members<T>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an event object")
+        f.write_str("an event object or an array of them")
     }
-    not_object! {
+    not_object! { Members::One;
         visit_unit() => "null", visit_bool(bool) => "boolean", visit_u64(u64) => "number",
         visit_i64(i64) => "number", visit_f64(f64) => "number", visit_str(&str) => "string",
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawItem<'a>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(RawItem::NotObject("array"))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawItem<'a>, A::Error> {
-        let ev = RawEvent::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(RawItem::Event(Box::new(ev)))
-    }
-}
-
-impl<'a> From<RawItem<'a>> for RawFrame<'a> {
-    fn from(item: RawItem<'a>) -> Self {
-        RawFrame::One(item)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for RawFrame<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = RawFrame<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an event object or an array of them")
-            }
-            not_object! {
-                visit_unit() => "null", visit_bool(bool) => "boolean", visit_u64(u64) => "number",
-                visit_i64(i64) => "number", visit_f64(f64) => "number", visit_str(&str) => "string",
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawFrame<'a>, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element::<RawItem<'a>>()? {
-                    items.push(item);
-                }
-                Ok(RawFrame::Batch(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawFrame<'a>, A::Error> {
-                ItemVisitor(std::marker::PhantomData)
-                    .visit_map(map)
-                    .map(RawFrame::One)
-            }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Members<T>, A::Error> {
+        let mut members = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(member) = seq.next_element_seed(MemberSeed(self.0))? {
+            members.push(member);
         }
-        d.deserialize_any(V(std::marker::PhantomData))
+        Ok(Members::Many(members))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Members<T>, A::Error> {
+        Ok(Members::One((self.0)(read_event(map)?)))
+    }
+}
+
+impl<'de, T, F: Fn(RawMember<'de>) -> T> Visitor<'de> for MemberSeed<'_, F> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an event object")
+    }
+    not_object! { std::convert::identity;
+        visit_unit() => "null", visit_bool(bool) => "boolean", visit_u64(u64) => "number",
+        visit_i64(i64) => "number", visit_f64(f64) => "number", visit_str(&str) => "string",
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        // No batches inside batches: skip its contents whole.
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok((self.0)(RawMember::NotObject("array")))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        Ok((self.0)(read_event(map)?))
     }
 }

@@ -71,8 +71,8 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
     } else {
         writeln!(
             out,
-            "  {:<14} {:>7} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {}",
-            "stage", "count", "success", "mean", "p50", "p95", "p99", "max", "target", "level"
+            "  {:<14} {:>7} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  level",
+            "stage", "count", "success", "mean", "p50", "p95", "p99", "max", "target"
         )?;
         for s in &r.stages {
             writeln!(
@@ -141,7 +141,7 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
         for n in &r.nodes {
             writeln!(
                 out,
-                "  {:<16} cpu {:>5.1}% (p95 {:>5.1}%) · memory {:.0} MB · {} samples",
+                "  {:<16} cpu {:>5.1}% (p95 {:>5.1}%) · memory {:.0} MB · samples {}",
                 truncate(&n.node, 16),
                 n.cpu_percent,
                 n.cpu_p95_percent,

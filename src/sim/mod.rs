@@ -285,6 +285,9 @@ impl Simulator {
     }
 
     fn start_task(&mut self, exec: usize, task: usize, attempt: u32) {
+        if self.execs[exec].finished {
+            return; // a retry of a branch whose sibling failed the execution
+        }
         let e = &self.execs[exec];
         let t = &e.tasks[task];
         let (cid, stage, id, deps, variant) = (e.cid.clone(), t.stage, t.id, t.deps, e.variant);
@@ -329,14 +332,14 @@ impl Simulator {
     }
 
     fn finish_task(&mut self, exec: usize, task: usize, attempt: u32) {
+        if self.execs[exec].finished {
+            return; // a sibling task already failed the execution
+        }
         let (cid, stage, id, variant, started_at) = {
             let e = &self.execs[exec];
             let t = &e.tasks[task];
             (e.cid.clone(), t.stage, t.id, e.variant, t.started_at)
         };
-        if self.execs[exec].finished {
-            return; // a sibling task already failed the execution
-        }
         let model = self.model.stage(stage, variant);
         let failure_rate = if attempt > 1 {
             self.model.retry_failure_rate
@@ -553,6 +556,16 @@ mod tests {
             }
             assert!(sim.running <= 5);
             assert!(sim.running_per_project.iter().all(|&n| n <= 1));
+        }
+    }
+
+    #[test]
+    fn long_runs_of_several_seeds_complete() {
+        for seed in 0..8 {
+            let n = Simulator::new(RunnerModel::steady(), seed, DEFAULT_START)
+                .take(30_000)
+                .count();
+            assert_eq!(n, 30_000);
         }
     }
 }
