@@ -8,13 +8,19 @@
 use std::collections::VecDeque;
 use std::hash::BuildHasher;
 
-use foldhash::HashSet;
 use foldhash::quality::RandomState;
+use nohash_hasher::IntSet;
+
+/// A remembered id: its keyed 64-bit hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdKey(u64);
 
 #[derive(Debug, Clone)]
 pub struct RecentIds {
     hasher: RandomState,
-    seen: HashSet<u64>,
+    /// The keys are already uniformly distributed hashes: no need to hash
+    /// them again.
+    seen: IntSet<u64>,
     order: VecDeque<u64>,
     cap: usize,
 }
@@ -23,23 +29,28 @@ impl RecentIds {
     pub fn new(cap: usize) -> Self {
         RecentIds {
             hasher: RandomState::default(),
-            seen: HashSet::default(),
+            seen: IntSet::default(),
             order: VecDeque::new(),
             cap,
         }
     }
 
-    /// True if `id` is among the remembered ones.
-    pub fn contains(&self, id: &str) -> bool {
-        self.seen.contains(&self.hasher.hash_one(id))
+    /// The key `id` is remembered under: hash once, then ask and insert.
+    pub fn key(&self, id: &str) -> IdKey {
+        IdKey(self.hasher.hash_one(id))
     }
 
-    /// Remembers `id`, forgetting the oldest one past the cap.
-    pub fn insert(&mut self, id: &str) {
+    /// True if `key` is among the remembered ones.
+    pub fn contains(&self, key: IdKey) -> bool {
+        self.seen.contains(&key.0)
+    }
+
+    /// Remembers `key`, forgetting the oldest one past the cap.
+    pub fn insert(&mut self, key: IdKey) {
         if self.cap == 0 {
             return;
         }
-        let h = self.hasher.hash_one(id);
+        let h = key.0;
         if self.seen.insert(h) {
             if self.order.len() == self.cap
                 && let Some(old) = self.order.pop_front()
@@ -63,14 +74,15 @@ mod tests {
     #[test]
     fn remembers_only_the_last_cap_ids() {
         let mut ids = RecentIds::new(3);
+        let k = |ids: &RecentIds, id| ids.key(id);
         for id in ["a", "b", "c"] {
-            ids.insert(id);
+            ids.insert(k(&ids, id));
         }
-        assert!(ids.contains("a"));
-        ids.insert("d");
-        assert!(!ids.contains("a"));
-        assert!(ids.contains("b") && ids.contains("d"));
-        ids.insert("d");
+        assert!(ids.contains(k(&ids, "a")));
+        ids.insert(k(&ids, "d"));
+        assert!(!ids.contains(k(&ids, "a")));
+        assert!(ids.contains(k(&ids, "b")) && ids.contains(k(&ids, "d")));
+        ids.insert(k(&ids, "d"));
         assert_eq!(ids.len(), 3);
     }
 }

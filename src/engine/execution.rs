@@ -65,7 +65,8 @@ pub struct Attempt {
     pub duration_ms: Option<f64>,
     /// `None` while running.
     pub status: Option<Status>,
-    pub error: Option<ErrorRecord>,
+    /// Boxed: most attempts have none, and finished executions are many.
+    pub error: Option<Box<ErrorRecord>>,
     pub resources: Option<Resources>,
 }
 
@@ -202,7 +203,8 @@ impl Execution {
                     task_id: task_id.into(),
                     stage: stage.into(),
                     depends_on: Vec::new(),
-                    attempts: Vec::new(),
+                    // Nearly every task runs once; `Vec` would reserve four.
+                    attempts: Vec::with_capacity(1),
                 });
                 self.tasks.len() - 1
             }
@@ -317,12 +319,23 @@ impl Execution {
         a.status = Some(finish.status);
         a.queue_ms = finish.queue_ms.or(a.queue_ms);
         a.resources = finish.resources;
-        a.error = finish.error.as_ref().map(error_record);
+        a.error = finish.error.as_ref().map(|e| Box::new(error_record(e)));
         StageOutcome::Finished {
             duration_ms,
             queue_ms: a.queue_ms,
             without_start,
         }
+    }
+
+    /// Gives back spare capacity, for an execution that will not grow again
+    /// (it has finished and joins a history of thousands).
+    pub fn compact(&mut self) {
+        self.tasks.shrink_to_fit();
+        for task in &mut self.tasks {
+            task.attempts.shrink_to_fit();
+        }
+        self.logs.shrink_to_fit();
+        self.metrics.shrink_to_fit();
     }
 
     pub fn push_log(&mut self, line: LogLine) {
@@ -353,7 +366,7 @@ impl Execution {
         self.tasks
             .iter()
             .flat_map(|t| t.attempts.iter().map(move |a| (t, a)))
-            .filter_map(|(t, a)| a.error.as_ref().map(|e| (t, a, e)))
+            .filter_map(|(t, a)| a.error.as_deref().map(|e| (t, a, e)))
     }
 }
 

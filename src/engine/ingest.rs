@@ -27,17 +27,25 @@ impl Engine {
     /// Decodes one frame (an NDJSON line or a WebSocket text message) and
     /// ingests every event in it, as received at `received_at`.
     pub fn feed(&mut self, frame: &[u8], received_at: Millis, origin: Origin) {
-        decode_frame(frame, |decoded| match decoded {
-            Decoded::Event(event) => {
-                self.ingest(&event, received_at, origin);
-            }
-            Decoded::Invalid(invalid) => self.input.invalid(invalid, origin),
-            Decoded::UnknownType(name) => self.input.unknown_type(&name),
+        decode_frame(frame, |decoded| {
+            self.apply_decoded(&decoded, received_at, origin)
         });
     }
 
+    /// Applies what one member of a frame decoded to, for sources that
+    /// decode elsewhere (on another thread, say).
+    pub fn apply_decoded(&mut self, decoded: &Decoded<'_>, received_at: Millis, origin: Origin) {
+        match decoded {
+            Decoded::Event(event) => {
+                self.ingest(event, received_at, origin);
+            }
+            Decoded::Invalid(invalid) => self.input.invalid(invalid, origin),
+            Decoded::UnknownType(name) => self.input.unknown_type(name),
+        }
+    }
+
     /// Counts an input rejected before decoding (an oversized line, say).
-    pub fn reject(&mut self, invalid: Invalid, origin: Origin) {
+    pub fn reject(&mut self, invalid: &Invalid, origin: Origin) {
         self.input.invalid(invalid, origin);
     }
 
@@ -54,12 +62,11 @@ impl Engine {
     pub fn ingest(&mut self, event: &Event<'_>, received_at: Millis, origin: Origin) -> Ingested {
         if let Err(invalid) = self.check_time(event.ts, received_at) {
             let kind = invalid.kind;
-            self.input.invalid(invalid, origin);
+            self.input.invalid(&invalid, origin);
             return Ingested::Invalid(kind);
         }
-        if let Some(id) = event.event_id.as_deref()
-            && self.recent_ids.contains(id)
-        {
+        let id_key = event.event_id.as_deref().map(|id| self.recent_ids.key(id));
+        if id_key.is_some_and(|key| self.recent_ids.contains(key)) {
             self.input.duplicate();
             return Ingested::Duplicate;
         }
@@ -71,8 +78,8 @@ impl Engine {
         match self.apply(event, at) {
             Ok(()) => {
                 self.input.accepted();
-                if let Some(id) = event.event_id.as_deref() {
-                    self.recent_ids.insert(id);
+                if let Some(key) = id_key {
+                    self.recent_ids.insert(key);
                 }
                 self.span.note(event.ts);
                 self.newest_ts = Some(self.newest_ts.map_or(event.ts, |n| n.max(event.ts)));
@@ -88,7 +95,7 @@ impl Engine {
             }
             Err(Refused::Invalid(invalid)) => {
                 let kind = invalid.kind;
-                self.input.invalid(invalid, origin);
+                self.input.invalid(&invalid, origin);
                 Ingested::Invalid(kind)
             }
         }

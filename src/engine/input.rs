@@ -128,7 +128,7 @@ impl InputStats {
         }
     }
 
-    pub(crate) fn invalid(&mut self, invalid: Invalid, origin: Origin) {
+    pub(crate) fn invalid(&mut self, invalid: &Invalid, origin: Origin) {
         self.received += 1;
         self.invalid += 1;
         self.invalid_by_kind[invalid.kind.index()] += 1;
@@ -137,7 +137,7 @@ impl InputStats {
                 line: origin.line,
                 source: origin.source,
                 kind: invalid.kind,
-                reason: invalid.reason,
+                reason: invalid.reason.clone(),
             });
         }
     }

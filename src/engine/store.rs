@@ -166,7 +166,8 @@ impl ExecutionStore {
 
     /// Adds an execution to the finished history, replacing an older run
     /// under the same correlation id.
-    pub fn insert_finished(&mut self, exec: Execution) {
+    pub fn insert_finished(&mut self, mut exec: Execution) {
+        exec.compact();
         let seq = self.seq();
         let id = exec.correlation_id.clone();
         if let Some(old) = self.finished.insert(id.clone(), Slot { seq, exec }) {

@@ -1,13 +1,20 @@
 //! Reading NDJSON (one event, or one batch, per line) from a file or stdin
 //! into the engine, streaming: memory use does not depend on the input's
 //! size, and a line longer than the limit is skipped without being held.
+//!
+//! Reading a file is a two-stage pipeline, because decoding and ingesting
+//! cost about the same and a runner host has more than one core: a decoder
+//! thread reads lines into chunks and decodes them, and the caller's thread
+//! applies each decoded chunk to the engine, in order. A bounded queue
+//! between them keeps memory flat whatever the file size.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use crate::engine::{Engine, Origin};
-use crate::protocol::{Invalid, InvalidKind, Millis};
+use crate::protocol::{Decoded, Invalid, InvalidKind, Millis, decode_frame};
 
 /// Longest line read by default: the same 1 MiB as a live message.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
@@ -89,7 +96,7 @@ impl<R: BufRead> LineReader<R> {
 
 /// Opens `path` for reading, or stdin for `-`, with a clear error for a
 /// missing file, a directory or no permission.
-pub fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
+pub fn open(path: &str) -> io::Result<Box<dyn BufRead + Send>> {
     if path == "-" {
         return Ok(Box::new(BufReader::with_capacity(
             READ_BUFFER_BYTES,
@@ -106,30 +113,127 @@ pub fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
     Ok(Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, file)))
 }
 
+/// Input bytes of one chunk handed from the decoder thread to the engine.
+const CHUNK_BYTES: usize = 256 << 10;
+/// Chunks decoded ahead of the engine: bounds memory, keeps both busy.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// A chunk of input lines, and each line's number.
+struct Lines {
+    bytes: Vec<u8>,
+    /// Line number and byte range in `bytes`; `None` for an oversized line.
+    lines: Vec<(u64, Option<std::ops::Range<usize>>)>,
+}
+
+/// What a chunk's lines decoded to, each with its line number.
+type Items<'a> = Vec<(u64, Decoded<'a>)>;
+
+self_cell::self_cell!(
+    /// A chunk of lines together with the events decoded from it, which
+    /// borrow their strings from it, so they can travel to the engine's
+    /// thread without being copied.
+    struct DecodedChunk {
+        owner: Lines,
+        #[covariant]
+        dependent: Items,
+    }
+);
+
 /// Feeds every line of `reader` to `engine`, as received at `received_at`.
 /// Blank lines are skipped; malformed ones are counted by the engine.
 pub fn feed_all(
-    reader: impl BufRead,
+    reader: impl BufRead + Send,
     engine: &mut Engine,
     received_at: Millis,
     max_line_bytes: usize,
 ) -> io::Result<()> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel(CHUNKS_IN_FLIGHT);
+        // Spent chunks go back to the decoder to be refilled: the large
+        // buffers are allocated once, not once per chunk on one thread and
+        // freed on the other.
+        let (give_back, recycled) = sync_channel(CHUNKS_IN_FLIGHT + 2);
+        let decoder = std::thread::Builder::new()
+            .name("runtop-decode".into())
+            .spawn_scoped(scope, move || {
+                decode_chunks(reader, max_line_bytes, &tx, &recycled)
+            })?;
+        for chunk in rx {
+            let chunk: DecodedChunk = chunk;
+            for (line, decoded) in chunk.borrow_dependent() {
+                engine.apply_decoded(decoded, received_at, Origin::line(*line));
+            }
+            let _ = give_back.try_send(chunk.into_owner());
+        }
+        decoder
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// The decoder thread: reads lines into chunks, decodes them, and sends them
+/// on. Stops early if the engine's side has gone.
+fn decode_chunks(
+    reader: impl BufRead,
+    max_line_bytes: usize,
+    tx: &SyncSender<DecodedChunk>,
+    recycled: &Receiver<Lines>,
+) -> io::Result<()> {
+    let fresh = || match recycled.try_recv() {
+        Ok(mut lines) => {
+            lines.bytes.clear();
+            lines.lines.clear();
+            lines
+        }
+        Err(_) => Lines {
+            bytes: Vec::with_capacity(CHUNK_BYTES + 4096),
+            lines: Vec::new(),
+        },
+    };
     let mut lines = LineReader::new(reader, max_line_bytes);
-    while let Some((line_no, line)) = lines.next_line()? {
-        let origin = Origin::line(line_no);
-        match line {
-            Line::Text(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {}
-            Line::Text(bytes) => engine.feed(bytes, received_at, origin),
-            Line::Oversized => engine.reject(
-                Invalid::new(
-                    InvalidKind::Oversized,
-                    format!("line longer than {max_line_bytes} bytes"),
-                ),
-                origin,
-            ),
+    let mut chunk = fresh();
+    loop {
+        let next = lines.next_line()?;
+        match &next {
+            Some((_, Line::Text(bytes))) if bytes.iter().all(u8::is_ascii_whitespace) => {}
+            Some((n, Line::Text(bytes))) => {
+                let start = chunk.bytes.len();
+                chunk.bytes.extend_from_slice(bytes);
+                chunk.lines.push((*n, Some(start..chunk.bytes.len())));
+            }
+            Some((n, Line::Oversized)) => chunk.lines.push((*n, None)),
+            None => {}
+        }
+        if (next.is_none() && !chunk.lines.is_empty()) || chunk.bytes.len() >= CHUNK_BYTES {
+            let full = std::mem::replace(&mut chunk, fresh());
+            if tx.send(decode(full, max_line_bytes)).is_err() {
+                return Ok(());
+            }
+        }
+        if next.is_none() {
+            return Ok(());
         }
     }
-    Ok(())
+}
+
+fn decode(lines: Lines, max_line_bytes: usize) -> DecodedChunk {
+    DecodedChunk::new(lines, |lines| {
+        let mut items = Vec::with_capacity(lines.lines.len());
+        for (n, range) in &lines.lines {
+            match range {
+                Some(range) => decode_frame(&lines.bytes[range.clone()], |d| items.push((*n, d))),
+                None => items.push((*n, Decoded::Invalid(oversized(max_line_bytes)))),
+            }
+        }
+        items
+    })
+}
+
+fn oversized(max_line_bytes: usize) -> Invalid {
+    Invalid::new(
+        InvalidKind::Oversized,
+        format!("line longer than {max_line_bytes} bytes"),
+    )
 }
 
 #[cfg(test)]
