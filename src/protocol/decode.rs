@@ -122,6 +122,12 @@ pub enum Decoded<'a> {
     UnknownType(Text<'a>),
 }
 
+impl Decoded<'_> {
+    pub fn is_event(&self) -> bool {
+        matches!(self, Decoded::Event(_))
+    }
+}
+
 /// Decodes one frame, handing each member to `sink` in order.
 pub fn decode_frame<'a>(bytes: &'a [u8], mut sink: impl FnMut(Decoded<'a>)) {
     match parse_frame(bytes, decode_member) {

@@ -1,0 +1,83 @@
+//! Decode and ingest throughput on a realistic event mix (the simulated
+//! runner's steady stream: stage starts and finishes, logs, metrics, node
+//! samples, retries and failures).
+//!
+//! `cargo bench --bench ingest`; figures in docs/performance.md.
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use runtop::engine::{Engine, EngineConfig, Origin, Window};
+use runtop::protocol::{decode_frame, to_json_line};
+use runtop::sim::{DEFAULT_START, RunnerModel, Simulator};
+
+const EVENTS: usize = 50_000;
+/// After the last simulated event: nothing is "in the future".
+const RECEIVED_AT: i64 = DEFAULT_START + 30 * 24 * 3_600_000;
+
+fn lines() -> Vec<String> {
+    Simulator::new(RunnerModel::steady(), 11, DEFAULT_START)
+        .take(EVENTS)
+        .map(|e| to_json_line(&e))
+        .collect()
+}
+
+fn ingest(c: &mut Criterion) {
+    let lines = lines();
+    let mut group = c.benchmark_group("ingest");
+    group.throughput(Throughput::Elements(EVENTS as u64));
+    group.bench_function("decode", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for line in &lines {
+                decode_frame(line.as_bytes(), |d| {
+                    n += std::hint::black_box(&d).is_event() as usize
+                });
+            }
+            n
+        })
+    });
+    for (name, config) in [
+        ("decode+ingest/replay", EngineConfig::replay()),
+        ("decode+ingest/live", EngineConfig::live()),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || Engine::new(config.clone()),
+                |mut engine| {
+                    for (i, line) in lines.iter().enumerate() {
+                        let received = match config.window_clock {
+                            runtop::engine::WindowClock::ArrivalTime => {
+                                DEFAULT_START + i as i64 * 50
+                            }
+                            runtop::engine::WindowClock::EventTime => RECEIVED_AT,
+                        };
+                        engine.feed(line.as_bytes(), received, Origin::default());
+                    }
+                    engine
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+
+    // What a screen pays per frame: one window's snapshot of every stage.
+    let mut engine = Engine::new(EngineConfig::replay());
+    for line in &lines {
+        engine.feed(line.as_bytes(), RECEIVED_AT, Origin::default());
+    }
+    let mut group = c.benchmark_group("query");
+    for window in [Window::OneMinute, Window::OneHour, Window::AllTime] {
+        group.bench_function(format!("stage snapshots/{}", window.label()), |b| {
+            b.iter(|| {
+                engine
+                    .stages()
+                    .map(|(_, s)| s.durations.snapshot(window).p95)
+                    .sum::<f64>()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ingest);
+criterion_main!(benches);
