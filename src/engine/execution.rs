@@ -338,20 +338,6 @@ impl Execution {
         self.metrics.shrink_to_fit();
     }
 
-    pub fn push_log(&mut self, line: LogLine) {
-        if self.logs.len() == MAX_LOGS {
-            self.logs.pop_front();
-        }
-        self.logs.push_back(line);
-    }
-
-    pub fn push_metric(&mut self, sample: MetricSample) {
-        if self.metrics.len() == MAX_LOGS {
-            self.metrics.pop_front();
-        }
-        self.metrics.push_back(sample);
-    }
-
     /// The attempt running now, if any: the latest started and unfinished.
     pub fn current(&self) -> Option<(&Task, &Attempt)> {
         self.tasks

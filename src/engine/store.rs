@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use foldhash::HashMap;
 
-use super::execution::{Execution, LogLine, MetricSample};
+use super::execution::{Execution, LogLine, MAX_LOGS, MetricSample};
 use crate::protocol::Millis;
 
 /// Bookkeeping overhead counted per retained log line or metric sample.
@@ -216,32 +216,36 @@ impl ExecutionStore {
     }
 
     pub fn push_log(&mut self, id: &str, line: LogLine) {
-        let size = line.message.len() + ENTRY_OVERHEAD;
-        if !self.make_room(size) {
-            self.counters.trimmed += 1;
-            return;
-        }
-        if let Some(exec) = self.get_mut(id) {
-            let dropped = (exec.logs.len() == super::execution::MAX_LOGS)
-                .then(|| exec.logs.front().map(|l| l.message.len() + ENTRY_OVERHEAD))
-                .flatten();
-            exec.push_log(line);
-            self.retained_bytes = self.retained_bytes + size - dropped.unwrap_or(0);
-        }
+        self.push_retained(id, line, log_size, |e| &mut e.logs);
     }
 
     pub fn push_metric(&mut self, id: &str, sample: MetricSample) {
-        let size = sample.name.len() + ENTRY_OVERHEAD;
+        self.push_retained(id, sample, metric_size, |e| &mut e.metrics);
+    }
+
+    /// Appends to one of an execution's bounded rings (logs, metric
+    /// samples), within the byte budget and the per-execution cap.
+    fn push_retained<T>(
+        &mut self,
+        id: &str,
+        item: T,
+        size_of: fn(&T) -> usize,
+        ring: fn(&mut Execution) -> &mut VecDeque<T>,
+    ) {
+        let size = size_of(&item);
         if !self.make_room(size) {
             self.counters.trimmed += 1;
             return;
         }
         if let Some(exec) = self.get_mut(id) {
-            let dropped = (exec.metrics.len() == super::execution::MAX_LOGS)
-                .then(|| exec.metrics.front().map(|m| m.name.len() + ENTRY_OVERHEAD))
-                .flatten();
-            exec.push_metric(sample);
-            self.retained_bytes = self.retained_bytes + size - dropped.unwrap_or(0);
+            let ring = ring(exec);
+            let freed = if ring.len() >= MAX_LOGS {
+                ring.pop_front().map_or(0, |old| size_of(&old))
+            } else {
+                0
+            };
+            ring.push_back(item);
+            self.retained_bytes = self.retained_bytes + size - freed;
         }
     }
 
@@ -274,18 +278,17 @@ impl ExecutionStore {
     }
 }
 
+fn log_size(line: &LogLine) -> usize {
+    line.message.len() + ENTRY_OVERHEAD
+}
+
+fn metric_size(sample: &MetricSample) -> usize {
+    sample.name.len() + ENTRY_OVERHEAD
+}
+
 fn retained_size(exec: &Execution) -> usize {
-    let logs: usize = exec
-        .logs
-        .iter()
-        .map(|l| l.message.len() + ENTRY_OVERHEAD)
-        .sum();
-    let metrics: usize = exec
-        .metrics
-        .iter()
-        .map(|m| m.name.len() + ENTRY_OVERHEAD)
-        .sum();
-    logs + metrics
+    exec.logs.iter().map(log_size).sum::<usize>()
+        + exec.metrics.iter().map(metric_size).sum::<usize>()
 }
 
 #[cfg(test)]

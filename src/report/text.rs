@@ -38,24 +38,14 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
         e.received, e.accepted, e.invalid, e.duplicates, e.unknown_type
     )?;
     if !e.invalid_by_kind.is_empty() {
-        let kinds: Vec<String> = e
-            .invalid_by_kind
-            .iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
-        writeln!(out, "  invalid by kind: {}", kinds.join(", "))?;
+        writeln!(out, "  invalid by kind: {}", counts(&e.invalid_by_kind))?;
         for ex in e.invalid_examples.iter().take(5) {
             let at = ex.line.map_or_else(String::new, |l| format!("line {l}: "));
             writeln!(out, "    {at}{}: {}", ex.kind.as_str(), ex.reason)?;
         }
     }
     if !e.anomalies.is_empty() {
-        let kinds: Vec<String> = e
-            .anomalies
-            .iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
-        writeln!(out, "  anomalies: {}", kinds.join(", "))?;
+        writeln!(out, "  anomalies: {}", counts(&e.anomalies))?;
     }
     if let (Some(first), Some(last)) = (&r.span.first_ts, &r.span.last_ts) {
         writeln!(
@@ -175,6 +165,12 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
             "requirements NOT met"
         }
     )
+}
+
+/// `kind 3, other 1`
+fn counts(map: &std::collections::BTreeMap<&str, u64>) -> String {
+    let parts: Vec<String> = map.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    parts.join(", ")
 }
 
 fn trim(v: f64) -> String {
