@@ -3,14 +3,14 @@
 //!
 //! Exit codes: 0 success, 2 bad usage or unreadable input.
 
+mod live_args;
 mod report;
+mod simulate;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-
-use crate::source::ndjson::DEFAULT_MAX_LINE_BYTES;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,21 +25,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Read a recorded NDJSON event log and print a report of it.
-    Report(ReportArgs),
-}
-
-#[derive(Debug, clap::Args)]
-struct ReportArgs {
-    /// NDJSON file to read, or `-` for standard input.
-    source: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    format: Format,
-    /// Longest line accepted, in bytes; longer lines are counted as
-    /// oversized and skipped.
-    #[arg(long, default_value_t = DEFAULT_MAX_LINE_BYTES as u64, value_parser = clap::value_parser!(u64).range(64..=(1 << 30)))]
-    max_line_bytes: u64,
+    /// Report on a recorded NDJSON log, or on live runners for a while.
+    Report(report::ReportArgs),
+    /// Run a simulated runner: serve its events over WebSocket, or write them.
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -58,6 +47,8 @@ pub enum CliError {
     },
     #[error("cannot write output: {0}")]
     Write(io::Error),
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// Parses the arguments and runs the command.
@@ -71,6 +62,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Report(args) => report::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     };
     match result {
         Ok(code) => code,

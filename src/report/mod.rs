@@ -13,10 +13,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::{Engine, InvalidExample, Level, Snapshot, Window};
-use crate::protocol::Status;
 use crate::protocol::time::format_rfc3339;
+use crate::protocol::{InvalidKind, Status};
+use crate::source::live::SourceStatus;
 
 pub const SCHEMA: &str = "runtop.report.v1";
+/// The metric row of delivery lag, on live sources.
+pub const DELIVERY_LAG: &str = "delivery_lag_ms";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -29,6 +32,8 @@ pub struct Report {
     pub metrics: Vec<MetricRow>,
     pub executions: ExecutionsSection,
     pub nodes: Vec<NodeRow>,
+    /// Live sources and their connections; empty for files.
+    pub sources: Vec<SourceStatus>,
     pub alerts: Vec<serde_json::Value>,
     pub bottlenecks: Vec<serde_json::Value>,
     pub comparisons: Vec<serde_json::Value>,
@@ -45,6 +50,10 @@ pub struct EventsSection {
     pub duplicates: u64,
     pub unknown_type: u64,
     pub binary_frames: u64,
+    /// Connections made again after one was lost (live sources).
+    pub reconnects: u64,
+    /// Lines or messages over the size limit (also in `invalid_by_kind`).
+    pub oversized: u64,
     pub invalid_by_kind: BTreeMap<&'static str, u64>,
     pub invalid_examples: Vec<InvalidExample>,
     /// Accepted but odd: finishes without a start, starts after their finish,
@@ -146,8 +155,12 @@ impl Report {
                 )
             })
             .collect();
+        // Delivery lag (receive time − ts) is measured on live sources only.
+        let lag =
+            (engine.delivery_lag().count() > 0).then_some((DELIVERY_LAG, engine.delivery_lag()));
         let metrics = engine
             .metrics()
+            .chain(lag)
             .map(|(name, dist)| {
                 let s = dist.snapshot(Window::AllTime);
                 MetricRow {
@@ -205,6 +218,8 @@ impl Report {
                 duplicates: input.duplicates,
                 unknown_type: input.unknown_type,
                 binary_frames: input.binary_frames,
+                reconnects: 0,
+                oversized: input.invalid_of_kind(InvalidKind::Oversized),
                 invalid_by_kind: input
                     .invalid_by_kind()
                     .map(|(k, n)| (k.as_str(), n))
@@ -225,6 +240,7 @@ impl Report {
             metrics,
             executions,
             nodes,
+            sources: Vec::new(),
             alerts: Vec::new(),
             bottlenecks: Vec::new(),
             comparisons: Vec::new(),
@@ -235,6 +251,13 @@ impl Report {
         report.requirements = requirements::evaluate(&report);
         report.meets_requirements = report.requirements.iter().all(|r| r.met);
         report
+    }
+
+    /// Adds the live sources' statuses.
+    pub fn with_sources(mut self, sources: Vec<SourceStatus>) -> Report {
+        self.events.reconnects = sources.iter().map(|s| s.reconnects).sum();
+        self.sources = sources;
+        self
     }
 
     pub fn to_json(&self) -> String {

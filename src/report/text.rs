@@ -55,6 +55,24 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
         )?;
     }
 
+    if !r.sources.is_empty() {
+        writeln!(out, "\nSOURCES")?;
+        for s in &r.sources {
+            writeln!(out, "  {}  {}", s.url, s.state)?;
+            writeln!(
+                out,
+                "    {} frames · {} binary · {} connects · {} reconnects{}",
+                s.frames,
+                s.binary_frames,
+                s.connects,
+                s.reconnects,
+                s.last_failure
+                    .as_ref()
+                    .map_or_else(String::new, |f| format!(" · last failure: {f}"))
+            )?;
+        }
+    }
+
     writeln!(out, "\nSTAGES")?;
     if r.stages.is_empty() {
         writeln!(out, "  no stage has finished")?;

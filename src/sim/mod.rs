@@ -10,8 +10,11 @@
 //! the same seed always yields the same stream.
 
 mod model;
+mod scenario;
+pub mod serve;
 
 pub use model::{Duration, RunnerModel, StageModel};
+pub use scenario::{BURST_MS, Scenario, TROUBLE_STARTS_MS};
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -76,6 +79,10 @@ struct Exec {
 /// The simulator: iterate it for events in time order.
 pub struct Simulator {
     model: RunnerModel,
+    scenario: Scenario,
+    start: Millis,
+    /// Submissions left before the runner stops taking new work.
+    submissions_left: Option<u64>,
     rng: ChaCha8Rng,
     now: Millis,
     seq: u64,
@@ -102,8 +109,24 @@ const GRAPH: [(&str, &str, &[&str]); 4] = [
 ];
 
 impl Simulator {
+    /// A runner behaving as `scenario` says, from simulated time `start`.
+    pub fn scenario(scenario: Scenario, seed: u64, start: Millis) -> Self {
+        let mut sim = Self::new(scenario.model(), seed, start);
+        sim.scenario = scenario;
+        sim
+    }
+
+    /// Stops taking new executions after `n`: the stream ends once they finish.
+    pub fn limit_executions(mut self, n: u64) -> Self {
+        self.submissions_left = Some(n);
+        self
+    }
+
     pub fn new(model: RunnerModel, seed: u64, start: Millis) -> Self {
         let mut sim = Simulator {
+            scenario: Scenario::Steady,
+            start,
+            submissions_left: None,
             running_per_project: vec![0; model.projects.len()],
             rng: ChaCha8Rng::seed_from_u64(seed),
             now: start,
@@ -192,6 +215,11 @@ impl Simulator {
     }
 
     fn submit(&mut self, project: usize) {
+        match self.submissions_left.as_mut() {
+            Some(0) => return,
+            Some(n) => *n -= 1,
+            None => {}
+        }
         let next = self.now + self.interarrival().max(1_000);
         self.schedule(next, Action::Submit { project });
         let graph = self.rng.random_bool(self.model.graph_share);
@@ -320,7 +348,7 @@ impl Simulator {
                 None,
             );
         }
-        let duration = self.draw(self.model.stage(stage, variant).duration);
+        let duration = self.draw(self.stage_model(stage, variant).duration);
         self.schedule(
             self.now + duration as Millis,
             Action::FinishTask {
@@ -340,7 +368,7 @@ impl Simulator {
             let t = &e.tasks[task];
             (e.cid.clone(), t.stage, t.id, e.variant, t.started_at)
         };
-        let model = self.model.stage(stage, variant);
+        let model = self.stage_model(stage, variant);
         let failure_rate = if attempt > 1 {
             self.model.retry_failure_rate
         } else {
@@ -472,7 +500,24 @@ impl Simulator {
         self.execs[exec].tasks = Vec::new();
     }
 
+    fn stage_model(&self, stage: &str, variant: usize) -> StageModel {
+        self.scenario.stage_at(
+            self.model.stage(stage, variant),
+            stage,
+            self.now - self.start,
+        )
+    }
+
+    /// Whether the runner has stopped: its execution limit reached and every
+    /// execution finished.
+    pub fn is_done(&self) -> bool {
+        self.submissions_left == Some(0) && self.running == 0 && self.waiting.is_empty()
+    }
+
     fn sample(&mut self, node: usize) {
+        if self.is_done() {
+            return;
+        }
         let busy = self
             .execs
             .iter()

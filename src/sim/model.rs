@@ -44,6 +44,8 @@ pub struct RunnerModel {
     pub sample_every_ms: i64,
     /// Share of successful executions that needed no human.
     pub autonomy: f64,
+    /// A node's CPU % with nothing running.
+    pub node_base_cpu: f64,
 }
 
 const fn stage(
@@ -88,6 +90,7 @@ impl RunnerModel {
             graph_share: 0.25,
             sample_every_ms: 10_000,
             autonomy: 0.9,
+            node_base_cpu: 12.0,
         }
     }
 

@@ -1,0 +1,105 @@
+//! The options every live command shares: headers, subscription, TLS,
+//! limits, recording.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::CliError;
+use crate::source::live::{
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Endpoint, Header,
+    LinkOptions, tls_config,
+};
+use crate::source::record::Recorder;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct LiveArgs {
+    /// A handshake header, `Name: value` (repeatable). Values are never shown.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// A handshake header whose value comes from an environment variable,
+    /// `Name=VAR` (repeatable).
+    #[arg(long = "header-env", value_name = "NAME=VAR")]
+    header_envs: Vec<String>,
+    /// A message to send after each connect, e.g.
+    /// '{"action":"subscribe","topics":["executions"]}'.
+    #[arg(long, value_name = "JSON")]
+    subscribe: Option<String>,
+    /// A PEM file of CA certificates to trust for wss://, besides the system's.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// Largest message accepted, in bytes; a larger one is counted and the
+    /// connection redialled.
+    #[arg(long, default_value_t = DEFAULT_MAX_MESSAGE_BYTES, value_name = "BYTES")]
+    max_message: usize,
+    /// Largest WebSocket frame accepted, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_FRAME_BYTES, value_name = "BYTES")]
+    max_frame: usize,
+    /// Seconds of silence (not even a pong) before a connection is dropped
+    /// and redialled.
+    #[arg(long, default_value_t = DEFAULT_IDLE_TIMEOUT.as_secs_f64(), value_name = "SECS")]
+    idle_timeout: f64,
+    /// Append every received event to this NDJSON file (created mode 0600).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+}
+
+impl LiveArgs {
+    /// Checks the URLs and options, before anything connects.
+    pub fn resolve(
+        &self,
+        urls: &[String],
+    ) -> Result<(Vec<Endpoint>, LinkOptions, Option<Recorder>), CliError> {
+        let endpoints = urls
+            .iter()
+            .map(|u| Endpoint::parse(u))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(CliError::Usage)?;
+        let mut headers = self
+            .headers
+            .iter()
+            .map(|h| Header::parse(h))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(CliError::Usage)?;
+        for spec in &self.header_envs {
+            headers.push(
+                Header::from_env(spec, |var| std::env::var(var).ok()).map_err(CliError::Usage)?,
+            );
+        }
+        if let Some(s) = &self.subscribe
+            && serde_json::from_str::<serde_json::Value>(s).is_err()
+        {
+            return Err(CliError::Usage(format!("--subscribe is not JSON: {s}")));
+        }
+        if !(self.idle_timeout > 0.0 && self.idle_timeout.is_finite()) {
+            return Err(CliError::Usage(
+                "--idle-timeout must be a positive number of seconds".into(),
+            ));
+        }
+        if self.max_message == 0 || self.max_frame == 0 {
+            return Err(CliError::Usage(
+                "--max-message and --max-frame must be positive".into(),
+            ));
+        }
+        let tls = tls_config(self.ca_cert.as_deref()).map_err(CliError::Usage)?;
+        let idle_timeout = Duration::from_secs_f64(self.idle_timeout);
+        let options = LinkOptions {
+            headers,
+            subscribe: self.subscribe.clone(),
+            tls,
+            max_message_bytes: self.max_message,
+            max_frame_bytes: self.max_frame.min(self.max_message),
+            idle_timeout,
+            // Ping well inside the idle timeout, so a quiet but healthy
+            // runner is heard from (its pongs) before it counts as stalled.
+            ping_every: (idle_timeout / 3).min(Duration::from_secs(10)),
+            connect_timeout: Duration::from_secs(10),
+        };
+        let recorder = self
+            .record
+            .as_deref()
+            .map(Recorder::create)
+            .transpose()
+            .map_err(CliError::Usage)?;
+        Ok((endpoints, options, recorder))
+    }
+}

@@ -1,0 +1,120 @@
+//! `runtop simulate`: a simulated runner, served over WebSocket or written
+//! to a file.
+
+use std::io::{BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::CliError;
+use crate::sim::Scenario;
+use crate::sim::serve::{self, ServeOptions};
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Address to serve on (loopback unless told otherwise; port 0 picks one).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    listen: SocketAddr,
+    /// URL path of the event stream.
+    #[arg(long, default_value = "/events")]
+    path: String,
+    /// Random seed: the same seed gives the same events.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// How much faster than real time simulated time runs (0: no pacing).
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    #[arg(long, value_enum, default_value_t = Scenario::Steady)]
+    scenario: Scenario,
+    /// Events per second, instead of simulated-time pacing.
+    #[arg(long, value_name = "EVENTS_PER_S")]
+    rate: Option<f64>,
+    /// Stop after this many executions (the stream ends when they finish).
+    #[arg(long)]
+    executions: Option<u64>,
+    /// Events per WebSocket message (more than 1 sends JSON arrays).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    batch: u64,
+    /// Write NDJSON to this file (`-` for stdout) instead of serving, and exit.
+    /// Without --executions, writes 200 executions.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, CliError> {
+    if !(args.speed >= 0.0 && args.speed.is_finite()) {
+        return Err(CliError::Usage(
+            "--speed must be a non-negative number".into(),
+        ));
+    }
+    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+        return Err(CliError::Usage(
+            "--rate must be a positive number of events per second".into(),
+        ));
+    }
+    if !args.path.starts_with('/') {
+        return Err(CliError::Usage("--path must start with /".into()));
+    }
+    let options = ServeOptions {
+        path: args.path.clone(),
+        seed: args.seed,
+        speed: args.speed,
+        scenario: args.scenario,
+        rate: args.rate,
+        executions: args.executions,
+        batch: args.batch as usize,
+    };
+    match &args.out {
+        Some(path) => write_file(
+            path,
+            ServeOptions {
+                executions: Some(args.executions.unwrap_or(200)),
+                ..options
+            },
+        ),
+        None => serve_forever(args.listen, options),
+    }
+}
+
+fn write_file(path: &PathBuf, options: ServeOptions) -> Result<ExitCode, CliError> {
+    let out: Box<dyn Write> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        let file = std::fs::File::create(path)
+            .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
+        Box::new(file)
+    };
+    let mut out = BufWriter::new(out);
+    let write = |out: &mut BufWriter<Box<dyn Write>>| -> std::io::Result<()> {
+        for line in serve::ndjson_lines(&options) {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    };
+    match write(&mut out) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Write(e)),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn serve_forever(listen: SocketAddr, options: ServeOptions) -> Result<ExitCode, CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let (listener, local) = serve::bind(listen)
+            .await
+            .map_err(|e| CliError::Usage(format!("cannot listen on {listen}: {e}")))?;
+        // The first line of output says where to connect (tests read it).
+        println!("serving ws://{local}{} scenario={} seed={}", options.path, options.scenario.name(), options.seed);
+        let _ = std::io::stdout().flush();
+        tokio::select! {
+            result = serve::serve(listener, options) => result.map_err(|e| CliError::Usage(format!("serving failed: {e}")))?,
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

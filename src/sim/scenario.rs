@@ -1,0 +1,94 @@
+//! Scenarios: how the simulated runner's behaviour changes over a run, so
+//! that each problem runtop should catch can be produced on demand.
+
+use clap::ValueEnum;
+
+use super::model::{RunnerModel, StageModel};
+use crate::protocol::Millis;
+
+/// When the trouble starts in the time-bound scenarios: 10 simulated minutes
+/// in, long enough to establish what normal looks like.
+pub const TROUBLE_STARTS_MS: Millis = 10 * 60_000;
+/// How long the `failures` burst lasts.
+pub const BURST_MS: Millis = 5 * 60_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// A healthy runner: stages well inside their targets.
+    Steady,
+    /// `implement` slows down by 80 % after 10 minutes.
+    Regression,
+    /// A burst of failures in implement and verify from minute 10 to 15.
+    Failures,
+    /// CPU-heavy work and more submissions than slots: queues grow.
+    Saturation,
+    /// Variant B is about 25 % faster at implement and verify.
+    Ab,
+    /// Events as fast as possible (or at `--rate`), for load tests.
+    Flood,
+}
+
+impl Scenario {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Steady => "steady",
+            Scenario::Regression => "regression",
+            Scenario::Failures => "failures",
+            Scenario::Saturation => "saturation",
+            Scenario::Ab => "ab",
+            Scenario::Flood => "flood",
+        }
+    }
+
+    /// The runner model this scenario starts from.
+    pub fn model(self) -> RunnerModel {
+        let mut m = RunnerModel::steady();
+        match self {
+            Scenario::Saturation => {
+                m.mean_interarrival_ms = 45_000.0;
+                for stage in [&mut m.prep, &mut m.implement, &mut m.verify] {
+                    for v in stage.iter_mut() {
+                        v.cpu_percent = (v.cpu_percent * 1.3).min(99.0);
+                        v.duration.median_ms *= 1.3;
+                    }
+                }
+                m.node_base_cpu = 55.0;
+            }
+            Scenario::Ab => {
+                m.implement[1].duration.median_ms *= 0.75;
+                m.verify[1].duration.median_ms *= 0.75;
+            }
+            Scenario::Flood => {
+                // Pacing is ignored; many projects keep every event type busy.
+                m.projects
+                    .extend(["p09", "p10", "p11", "p12", "p13", "p14", "p15", "p16"]);
+                m.max_concurrent = 16;
+            }
+            Scenario::Steady | Scenario::Regression | Scenario::Failures => {}
+        }
+        m
+    }
+
+    /// A stage's behaviour `elapsed` into the run.
+    pub fn stage_at(self, base: StageModel, stage: &str, elapsed: Millis) -> StageModel {
+        let mut s = base;
+        match self {
+            Scenario::Regression if stage == "implement" && elapsed >= TROUBLE_STARTS_MS => {
+                s.duration.median_ms *= 1.8;
+            }
+            Scenario::Failures
+                if stage != "prep"
+                    && (TROUBLE_STARTS_MS..TROUBLE_STARTS_MS + BURST_MS).contains(&elapsed) =>
+            {
+                s.failure_rate = (s.failure_rate * 8.0).min(0.9);
+            }
+            _ => {}
+        }
+        s
+    }
+
+    /// Whether events are paced by simulated time.
+    pub fn paced(self) -> bool {
+        self != Scenario::Flood
+    }
+}

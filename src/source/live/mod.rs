@@ -1,0 +1,223 @@
+//! Live sources: runners' WebSocket streams, merged into one engine.
+//!
+//! Each URL gets a link task ([`link`]) on a tokio runtime that connects,
+//! reads and reconnects forever, and hands what it reads to the engine's
+//! side as [`Delivery`]s, tagged with the source's index. Between the two
+//! sits a byte budget: a link must reserve a text frame's size before
+//! handing it over, and the reservation is released once the engine has
+//! applied it. When the engine falls behind, the budget runs out, the links
+//! stop reading, and TCP pushes back on the runners: nothing is dropped.
+
+mod endpoint;
+mod link;
+mod status;
+
+pub use endpoint::{
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Endpoint, Header,
+    LinkOptions, tls_config,
+};
+pub use status::{Failure, LinkState, SourceStatus};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use super::record::Recorder;
+use crate::engine::{Engine, Origin};
+use crate::protocol::{Invalid, InvalidKind, Millis};
+
+/// Bytes of text frames read but not yet applied, across all sources.
+pub const FRAME_BUDGET_BYTES: usize = 8 << 20;
+
+/// What a link hands to the engine's side.
+#[derive(Debug)]
+pub enum Delivery {
+    Frame {
+        source: usize,
+        text: Utf8Bytes,
+        received_at: Millis,
+        /// Held until the frame is applied: the backpressure.
+        permit: OwnedSemaphorePermit,
+    },
+    Binary {
+        source: usize,
+    },
+    Oversized {
+        source: usize,
+        limit: usize,
+    },
+    InvalidUtf8 {
+        source: usize,
+    },
+    State {
+        source: usize,
+        state: LinkState,
+    },
+}
+
+/// Starts one link per endpoint on the current tokio runtime.
+pub fn spawn(endpoints: &[Endpoint], options: &LinkOptions) -> UnboundedReceiver<Delivery> {
+    let (tx, rx) = unbounded_channel();
+    let budget = Arc::new(Semaphore::new(FRAME_BUDGET_BYTES));
+    for (index, endpoint) in endpoints.iter().enumerate() {
+        tokio::spawn(link::run(
+            index,
+            endpoint.clone(),
+            options.clone(),
+            tx.clone(),
+            budget.clone(),
+        ));
+    }
+    rx
+}
+
+/// The engine's side of live sources: applies deliveries, keeps each
+/// source's status, records what arrives.
+pub struct LiveSink {
+    pub statuses: Vec<SourceStatus>,
+    recorder: Option<Recorder>,
+}
+
+impl LiveSink {
+    pub fn new(endpoints: &[Endpoint], recorder: Option<Recorder>) -> Self {
+        LiveSink {
+            statuses: endpoints
+                .iter()
+                .map(|e| SourceStatus::new(e.display()))
+                .collect(),
+            recorder,
+        }
+    }
+
+    pub fn apply(&mut self, delivery: Delivery, engine: &mut Engine) {
+        match delivery {
+            Delivery::Frame {
+                source,
+                text,
+                received_at,
+                permit,
+            } => {
+                self.statuses[source].frames += 1;
+                engine.feed(
+                    text.as_bytes(),
+                    received_at,
+                    Origin {
+                        line: None,
+                        source: Some(source),
+                    },
+                );
+                if let Some(recorder) = self.recorder.as_mut() {
+                    recorder.record_frame(&text);
+                }
+                drop(permit);
+            }
+            Delivery::Binary { source } => {
+                self.statuses[source].binary_frames += 1;
+                engine.binary_frame();
+            }
+            Delivery::Oversized { source, limit } => {
+                let invalid = Invalid::new(
+                    InvalidKind::Oversized,
+                    format!("message over the {limit}-byte limit"),
+                );
+                engine.reject(
+                    &invalid,
+                    Origin {
+                        line: None,
+                        source: Some(source),
+                    },
+                );
+            }
+            Delivery::InvalidUtf8 { source } => {
+                let invalid =
+                    Invalid::new(InvalidKind::InvalidUtf8, "text message that is not UTF-8");
+                engine.reject(
+                    &invalid,
+                    Origin {
+                        line: None,
+                        source: Some(source),
+                    },
+                );
+            }
+            Delivery::State { source, state } => self.statuses[source].update(&state),
+        }
+    }
+
+    /// Flushes the recording if a second has passed since the last flush.
+    pub fn tick(&mut self) {
+        if let Some(recorder) = self.recorder.as_mut() {
+            recorder.flush_if_due();
+        }
+    }
+
+    /// Flushes and closes the recording; says what went wrong, if anything.
+    pub fn finish(self) -> Result<(), String> {
+        match self.recorder {
+            Some(recorder) => recorder.finish(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// When `report URL…` stops collecting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StopWhen {
+    pub after: Option<Duration>,
+    pub events: Option<u64>,
+}
+
+/// Collects from `endpoints` into `engine` until a limit is reached or the
+/// user interrupts, then returns the sources' statuses.
+pub fn collect(
+    endpoints: &[Endpoint],
+    options: &LinkOptions,
+    stop: StopWhen,
+    engine: &mut Engine,
+    mut sink: LiveSink,
+) -> Result<LiveSink, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async {
+        let mut deliveries = spawn(endpoints, options);
+        let deadline = stop.after.map(|d| tokio::time::Instant::now() + d);
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let interrupted = tokio::signal::ctrl_c();
+        tokio::pin!(interrupted);
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut interrupted => break,
+                _ = sleep_until(deadline) => break,
+                _ = tick.tick() => {
+                    sink.tick();
+                    engine.advance(crate::protocol::time::wall_clock_now());
+                }
+                delivery = deliveries.recv() => match delivery {
+                    None => break,
+                    Some(delivery) => {
+                        sink.apply(delivery, engine);
+                        if stop.events.is_some_and(|n| engine.input().received >= n) {
+                            break;
+                        }
+                    }
+                },
+            }
+        }
+    });
+    // Dropping the runtime cancels the links and closes their sockets.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Ok(sink)
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

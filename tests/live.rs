@@ -1,0 +1,474 @@
+//! Live sources over real WebSockets on 127.0.0.1: the real `runtop`
+//! binary against its own simulator and against small test servers that
+//! misbehave on purpose. Every run is bounded by `--for`/`--events` and a
+//! hard timeout, so no test can hang.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::SinkExt;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+
+const BIN: &str = env!("CARGO_BIN_EXE_runtop");
+
+/// Runs `runtop` with `args`, killing it if it outlives `limit`.
+async fn runtop(args: Vec<String>, limit: Duration) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + limit;
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("runtop {args:?} ran past {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn report_of(out: &Output) -> Value {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "exit {:?}: {stderr}",
+        out.status.code()
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// `runtop simulate` on a free port; killed when dropped.
+struct Simulator {
+    child: Child,
+    url: String,
+}
+
+impl Simulator {
+    fn start(extra: &[&str]) -> Simulator {
+        let mut child = Command::new(BIN)
+            .args(["simulate", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .nth(1)
+            .expect("serving URL")
+            .to_string();
+        Simulator { child, url }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn event(i: u64) -> String {
+    format!(
+        r#"{{"type":"metric","ts":{},"name":"m","value":{i},"event_id":"ev-{i}"}}"#,
+        now_ms()
+    )
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// A test server: each accepted connection is handed to `handler` with its
+/// number (0 for the first).
+async fn server<F, Fut>(listener: TcpListener, handler: F)
+where
+    F: Fn(usize, tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) -> Fut
+        + Send
+        + Sync
+        + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let handler = std::sync::Arc::new(handler);
+    let mut n = 0;
+    while let Ok((stream, _)) = listener.accept().await {
+        if let Ok(ws) = tokio_tungstenite::accept_async(stream).await {
+            tokio::spawn(handler(n, ws));
+            n += 1;
+        }
+    }
+}
+
+async fn listen() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    (listener, addr)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_simulators_stream_arrives_whole_in_batches_and_single_frames() {
+    // The same 25 executions written to a file: how many events they are.
+    let file = Command::new(BIN)
+        .args([
+            "simulate",
+            "--out",
+            "-",
+            "--executions",
+            "25",
+            "--seed",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    let expected = file.stdout.iter().filter(|&&b| b == b'\n').count() as u64;
+    assert!(expected > 300, "{expected}");
+    for batch in ["1", "50"] {
+        let sim = Simulator::start(&[
+            "--speed",
+            "0",
+            "--executions",
+            "25",
+            "--seed",
+            "5",
+            "--batch",
+            batch,
+        ]);
+        let out = runtop(
+            args(&["report", &sim.url, "--for", "3"]),
+            Duration::from_secs(20),
+        )
+        .await;
+        let r = report_of(&out);
+        // The stream ends, the client redials and gets it again: every
+        // repeat is a duplicate by event_id, so nothing is lost or doubled.
+        assert_eq!(r["events"]["accepted"], expected, "batch {batch}");
+        assert_eq!(r["events"]["invalid"], 0);
+        assert!(r["sources"][0]["connects"].as_u64().unwrap() >= 1);
+        assert!(r["stages"].as_array().unwrap().len() >= 3);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn binary_frames_are_counted_and_skipped() {
+    let (listener, addr) = listen().await;
+    tokio::spawn(server(listener, |_, mut ws| async move {
+        ws.send(Message::text(event(1))).await.unwrap();
+        ws.send(Message::binary(vec![0u8, 159, 146, 150]))
+            .await
+            .unwrap();
+        ws.send(Message::text(event(2))).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }));
+    let out = runtop(
+        args(&[
+            "report",
+            &format!("ws://{addr}/"),
+            "--events",
+            "3",
+            "--for",
+            "10",
+        ]),
+        Duration::from_secs(20),
+    )
+    .await;
+    let r = report_of(&out);
+    assert_eq!(r["events"]["accepted"], 2);
+    assert_eq!(r["events"]["binary_frames"], 1);
+    assert_eq!(r["sources"][0]["binary_frames"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_abrupt_drop_and_a_restart_on_the_same_port_lose_and_double_nothing() {
+    let (listener, addr) = listen().await;
+    // The first runner sends 300 events and dies without a close frame.
+    let first = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+        for i in 1..=300 {
+            ws.send(Message::text(event(i))).await.unwrap();
+        }
+        drop(ws);
+    });
+    let client = tokio::spawn(runtop(
+        args(&[
+            "report",
+            &format!("ws://{addr}/x"),
+            "--events",
+            "650",
+            "--for",
+            "15",
+        ]),
+        Duration::from_secs(25),
+    ));
+    first.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Its replacement, on the same port, resends the last 50 it had sent
+    // (same event ids) and carries on to 600.
+    let listener = TcpListener::bind(addr).await.unwrap();
+    tokio::spawn(server(listener, |_, mut ws| async move {
+        for i in 251..=600 {
+            ws.send(Message::text(event(i))).await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }));
+    let r = report_of(&client.await.unwrap());
+    assert_eq!(r["events"]["accepted"], 600);
+    assert_eq!(r["events"]["duplicates"], 50);
+    assert_eq!(r["metrics"][0]["count"], 600);
+    assert!(r["events"]["reconnects"].as_u64().unwrap() >= 1);
+}
+
+async fn auth_server() -> SocketAddr {
+    let (listener, addr) = listen().await;
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                #[allow(clippy::result_large_err)] // tungstenite's callback signature
+                let check = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
+                    match req
+                        .headers()
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                    {
+                        Some("Bearer s3cret") => Ok(resp),
+                        _ => {
+                            let mut denied = ErrorResponse::new(None);
+                            *denied.status_mut() = StatusCode::UNAUTHORIZED;
+                            Err(denied)
+                        }
+                    }
+                };
+                if let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, check).await {
+                    for i in 1..=5 {
+                        let _ = ws.send(Message::text(event(i))).await;
+                    }
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unauthorized_without_the_header_and_through_with_it_never_showing_it() {
+    let addr = auth_server().await;
+    let url = format!("ws://{addr}/events");
+    let out = runtop(
+        args(&["report", &url, "--for", "1.5"]),
+        Duration::from_secs(15),
+    )
+    .await;
+    let r = report_of(&out);
+    assert_eq!(r["events"]["received"], 0);
+    assert!(
+        r["sources"][0]["failures"]["unauthorized"]
+            .as_u64()
+            .unwrap()
+            >= 1,
+        "{}",
+        r["sources"]
+    );
+    assert!(
+        r["sources"][0]["last_failure"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 401")
+    );
+
+    let dir = std::env::temp_dir().join(format!("runtop-auth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let recording = dir.join("rec.ndjson");
+    let rec = recording.to_str().unwrap();
+    let with = runtop(
+        args(&[
+            "report",
+            &url,
+            "--events",
+            "5",
+            "--for",
+            "10",
+            "--header",
+            "Authorization: Bearer s3cret",
+            "--record",
+            rec,
+        ]),
+        Duration::from_secs(20),
+    )
+    .await;
+    let r = report_of(&with);
+    assert_eq!(r["events"]["accepted"], 5);
+    let from_env = Command::new(BIN)
+        .args([
+            "report",
+            &url,
+            "--events",
+            "5",
+            "--for",
+            "10",
+            "--header-env",
+            "Authorization=RUNTOP_TEST_TOKEN",
+        ])
+        .env("RUNTOP_TEST_TOKEN", "Bearer s3cret")
+        .output()
+        .unwrap();
+    assert_eq!(report_of(&from_env)["events"]["accepted"], 5);
+    let recorded = std::fs::read_to_string(&recording).unwrap();
+    assert_eq!(recorded.lines().count(), 5);
+    for output in [
+        &with.stdout,
+        &with.stderr,
+        &from_env.stdout,
+        &from_env.stderr,
+        recorded.as_bytes(),
+    ] {
+        assert!(
+            !String::from_utf8_lossy(output).contains("s3cret"),
+            "the secret leaked"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_message_is_counted_and_the_link_redialled() {
+    let (listener, addr) = listen().await;
+    tokio::spawn(server(listener, |n, mut ws| async move {
+        if n == 0 {
+            let huge = format!(
+                r#"{{"type":"log","ts":1,"level":"info","message":"{}"}}"#,
+                "x".repeat(2 << 20)
+            );
+            let _ = ws.send(Message::text(huge)).await;
+        }
+        for i in 1..=10 {
+            let _ = ws.send(Message::text(event(i))).await;
+        }
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }));
+    let out = runtop(
+        args(&[
+            "report",
+            &format!("ws://{addr}/"),
+            "--events",
+            "11",
+            "--for",
+            "10",
+        ]),
+        Duration::from_secs(20),
+    )
+    .await;
+    let r = report_of(&out);
+    assert_eq!(r["events"]["oversized"], 1);
+    assert_eq!(r["events"]["invalid_by_kind"]["oversized"], 1);
+    assert_eq!(r["events"]["accepted"], 10);
+    assert!(r["events"]["reconnects"].as_u64().unwrap() >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_runner_is_dropped_and_redialled() {
+    let (listener, addr) = listen().await;
+    tokio::spawn(server(listener, |n, mut ws| async move {
+        let first = n as u64 * 100;
+        for i in first + 1..=first + 5 {
+            let _ = ws.send(Message::text(event(i))).await;
+        }
+        // Hold the socket without reading it: pings go unanswered.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(ws);
+    }));
+    let out = runtop(
+        args(&[
+            "report",
+            &format!("ws://{addr}/"),
+            "--idle-timeout",
+            "0.8",
+            "--events",
+            "10",
+            "--for",
+            "10",
+        ]),
+        Duration::from_secs(20),
+    )
+    .await;
+    let r = report_of(&out);
+    assert_eq!(r["events"]["accepted"], 10);
+    assert!(
+        r["sources"][0]["failures"]["stalled"].as_u64().unwrap() >= 1,
+        "{}",
+        r["sources"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runner_that_is_down_is_a_state_not_an_exit() {
+    let (listener, addr) = listen().await;
+    drop(listener);
+    let out = runtop(
+        args(&["report", &format!("ws://{addr}/"), "--for", "1.2"]),
+        Duration::from_secs(15),
+    )
+    .await;
+    let r = report_of(&out);
+    assert!(
+        r["sources"][0]["failures"]["refused"].as_u64().unwrap() >= 1,
+        "{}",
+        r["sources"]
+    );
+    assert_eq!(r["sources"][0]["connected"], false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_urls_and_paths_are_exit_2_before_connecting() {
+    let cases: [(&[&str], &str); 6] = [
+        (&["report", "ws://"], "invalid URL"),
+        (&["report", "http://127.0.0.1:1/"], "is not ws or wss"),
+        (&["report", "ws://exa mple/"], "invalid URL"),
+        (
+            &["report", "ws://127.0.0.1:1/", "--record", "/"],
+            "is a directory",
+        ),
+        (
+            &["report", "ws://127.0.0.1:1/", "--header", "nonsense"],
+            "Name: value",
+        ),
+        (
+            &["report", "ws://127.0.0.1:1/", "events.ndjson"],
+            "not both",
+        ),
+    ];
+    for (list, says) in cases {
+        let out = runtop(args(list), Duration::from_secs(10)).await;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{list:?}: {err}");
+        assert!(
+            err.starts_with("runtop: ") && err.contains(says),
+            "{list:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
