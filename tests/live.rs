@@ -472,3 +472,153 @@ async fn bad_urls_and_paths_are_exit_2_before_connecting() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_subscribe_message_is_sent_after_each_connect() {
+    use futures_util::StreamExt;
+    let (listener, addr) = listen().await;
+    tokio::spawn(server(listener, |_, mut ws| async move {
+        // Events flow only once the expected subscription has arrived.
+        if let Some(Ok(Message::Text(text))) = ws.next().await
+            && text.as_str() == r#"{"action":"subscribe","topics":["executions"]}"#
+        {
+            for i in 1..=4 {
+                let _ = ws.send(Message::text(event(i))).await;
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }));
+    let url = format!("ws://{addr}/");
+    let subscribe = r#"{"action":"subscribe","topics":["executions"]}"#;
+    let out = runtop(
+        args(&[
+            "report",
+            &url,
+            "--subscribe",
+            subscribe,
+            "--events",
+            "4",
+            "--for",
+            "10",
+        ]),
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(report_of(&out)["events"]["accepted"], 4);
+    let out = runtop(
+        args(&["report", &url, "--for", "1"]),
+        Duration::from_secs(15),
+    )
+    .await;
+    assert_eq!(
+        report_of(&out)["events"]["received"],
+        0,
+        "no subscription, no events"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_runners_merge_into_one_report_with_a_state_each() {
+    let (a, addr_a) = listen().await;
+    let (b, addr_b) = listen().await;
+    tokio::spawn(server(a, |_, mut ws| async move {
+        for i in 1..=7 {
+            let _ = ws.send(Message::text(event(i))).await;
+        }
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }));
+    tokio::spawn(server(b, |_, mut ws| async move {
+        for i in 101..=105 {
+            let _ = ws.send(Message::text(event(i))).await;
+        }
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }));
+    let (down, addr_down) = listen().await;
+    drop(down);
+    let urls = [
+        format!("ws://{addr_a}/a"),
+        format!("ws://{addr_b}/b"),
+        format!("ws://{addr_down}/c"),
+    ];
+    let out = runtop(
+        args(&[
+            "report", &urls[0], &urls[1], &urls[2], "--events", "12", "--for", "10",
+        ]),
+        Duration::from_secs(20),
+    )
+    .await;
+    let r = report_of(&out);
+    assert_eq!(r["events"]["accepted"], 12);
+    let sources = r["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 3);
+    assert_eq!(
+        (sources[0]["frames"].as_u64(), sources[1]["frames"].as_u64()),
+        (Some(7), Some(5))
+    );
+    assert_eq!(
+        (
+            sources[0]["connected"].as_bool(),
+            sources[2]["connected"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    assert!(sources[2]["failures"]["refused"].as_u64().unwrap() >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_that_does_not_resolve_is_a_dns_state() {
+    let out = runtop(
+        args(&["report", "ws://runner.invalid:7878/events", "--for", "1"]),
+        Duration::from_secs(15),
+    )
+    .await;
+    let r = report_of(&out);
+    assert!(
+        r["sources"][0]["failures"]["dns"].as_u64().unwrap() >= 1,
+        "{}",
+        r["sources"]
+    );
+    assert!(
+        r["sources"][0]["state"]
+            .as_str()
+            .unwrap()
+            .starts_with("DNS lookup failed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recording_reports_the_same_as_the_live_session() {
+    let sim = Simulator::start(&[
+        "--speed",
+        "0",
+        "--executions",
+        "15",
+        "--seed",
+        "9",
+        "--batch",
+        "20",
+    ]);
+    let dir = std::env::temp_dir().join(format!("runtop-recording-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("session.ndjson");
+    let rec = path.to_str().unwrap();
+    let live = report_of(
+        &runtop(
+            args(&["report", &sim.url, "--for", "2", "--record", rec]),
+            Duration::from_secs(20),
+        )
+        .await,
+    );
+    let replay = report_of(&runtop(args(&["report", rec]), Duration::from_secs(20)).await);
+    std::fs::remove_dir_all(&dir).unwrap();
+    // The recording holds what arrived, repeats included: reading it back
+    // counts the same events, and the same statistics, as the live session.
+    for key in ["received", "accepted", "duplicates", "invalid"] {
+        assert_eq!(live["events"][key], replay["events"][key], "{key}");
+    }
+    assert_eq!(live["stages"], replay["stages"]);
+    assert_eq!(
+        live["executions"]["finished"],
+        replay["executions"]["finished"]
+    );
+}

@@ -462,6 +462,10 @@ impl Simulator {
             median_ms: 1_800.0,
             sigma: 0.3,
         });
+        let agent_init = self.draw(Duration {
+            median_ms: 350.0,
+            sigma: 0.4,
+        });
         let (cid, started_at, submitted_at, project, needed_help) = {
             let e = &mut self.execs[exec];
             e.finished = true;
@@ -477,6 +481,7 @@ impl Simulator {
             ("coordination_overhead_ms", overhead, "ms"),
             ("queue_latency_ms", (started_at - submitted_at) as f64, "ms"),
             ("container_boot_ms", boot, "ms"),
+            ("agent_init_ms", agent_init, "ms"),
         ];
         for (name, value, unit) in metrics {
             let body = Body::Metric {

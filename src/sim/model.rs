@@ -83,7 +83,11 @@ impl RunnerModel {
             max_per_project: 1,
             mean_interarrival_ms: 90_000.0,
             prep: [stage(900.0, 0.35, 0.01, 35.0, 220.0); 2],
-            implement: [stage(11_000.0, 0.40, 0.04, 78.0, 1_400.0); 2],
+            // Variant B runs a newer agent: a touch slower, less consistent.
+            implement: [
+                stage(11_000.0, 0.40, 0.04, 78.0, 1_400.0),
+                stage(11_400.0, 0.45, 0.04, 80.0, 1_500.0),
+            ],
             verify: [stage(26_000.0, 0.40, 0.03, 62.0, 900.0); 2],
             max_attempts: 2,
             retry_failure_rate: 0.4,

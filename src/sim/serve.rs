@@ -44,10 +44,25 @@ pub async fn serve(listener: TcpListener, options: ServeOptions) -> std::io::Res
         let (stream, peer) = listener.accept().await?;
         let options = options.clone();
         tokio::spawn(async move {
-            if let Err(e) = serve_client(stream, &options).await {
-                eprintln!("runtop simulate: {peer}: {e}");
+            match serve_client(stream, &options).await {
+                Err(e) if !is_departure(&e) => eprintln!("runtop simulate: {peer}: {e}"),
+                _ => {}
             }
         });
+    }
+}
+
+/// A client that simply left: nothing worth saying.
+fn is_departure(e: &tokio_tungstenite::tungstenite::Error) -> bool {
+    use std::io::ErrorKind;
+    use tokio_tungstenite::tungstenite::Error;
+    match e {
+        Error::ConnectionClosed | Error::AlreadyClosed | Error::Protocol(_) => true,
+        Error::Io(io) => matches!(
+            io.kind(),
+            ErrorKind::BrokenPipe | ErrorKind::ConnectionReset | ErrorKind::UnexpectedEof
+        ),
+        _ => false,
     }
 }
 
@@ -117,7 +132,7 @@ async fn serve_client(
         if options.batch > 1 {
             frame.push(']');
         }
-        sink.send(Message::text(frame.clone())).await?;
+        sink.send(Message::text(std::mem::take(&mut frame))).await?;
     }
     sink.send(Message::Close(None)).await?;
     reader.abort();

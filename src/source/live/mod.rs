@@ -30,7 +30,7 @@ use crate::engine::{Engine, Origin};
 use crate::protocol::{Invalid, InvalidKind, Millis};
 
 /// Bytes of text frames read but not yet applied, across all sources.
-pub const FRAME_BUDGET_BYTES: usize = 8 << 20;
+pub const FRAME_BUDGET_BYTES: usize = 2 << 20;
 
 /// What a link hands to the engine's side.
 #[derive(Debug)]
