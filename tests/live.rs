@@ -51,6 +51,21 @@ fn report_of(out: &Output) -> Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// Reports on `url` until it has `events` events (10 s at most), with
+/// `extra` options.
+async fn collect(url: &str, events: u64, extra: &[&str]) -> Value {
+    let mut list = args(&[
+        "report",
+        url,
+        "--events",
+        &events.to_string(),
+        "--for",
+        "10",
+    ]);
+    list.extend(args(extra));
+    report_of(&runtop(list, Duration::from_secs(20)).await)
+}
+
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -183,19 +198,7 @@ async fn binary_frames_are_counted_and_skipped() {
         ws.send(Message::text(event(2))).await.unwrap();
         tokio::time::sleep(Duration::from_secs(30)).await;
     }));
-    let out = runtop(
-        args(&[
-            "report",
-            &format!("ws://{addr}/"),
-            "--events",
-            "3",
-            "--for",
-            "10",
-        ]),
-        Duration::from_secs(20),
-    )
-    .await;
-    let r = report_of(&out);
+    let r = collect(&format!("ws://{addr}/"), 3, &[]).await;
     assert_eq!(r["events"]["accepted"], 2);
     assert_eq!(r["events"]["binary_frames"], 1);
     assert_eq!(r["sources"][0]["binary_frames"], 1);
@@ -370,19 +373,7 @@ async fn an_oversized_message_is_counted_and_the_link_redialled() {
         }
         tokio::time::sleep(Duration::from_secs(30)).await;
     }));
-    let out = runtop(
-        args(&[
-            "report",
-            &format!("ws://{addr}/"),
-            "--events",
-            "11",
-            "--for",
-            "10",
-        ]),
-        Duration::from_secs(20),
-    )
-    .await;
-    let r = report_of(&out);
+    let r = collect(&format!("ws://{addr}/"), 11, &[]).await;
     assert_eq!(r["events"]["oversized"], 1);
     assert_eq!(r["events"]["invalid_by_kind"]["oversized"], 1);
     assert_eq!(r["events"]["accepted"], 10);
@@ -401,21 +392,7 @@ async fn a_stalled_runner_is_dropped_and_redialled() {
         tokio::time::sleep(Duration::from_secs(60)).await;
         drop(ws);
     }));
-    let out = runtop(
-        args(&[
-            "report",
-            &format!("ws://{addr}/"),
-            "--idle-timeout",
-            "0.8",
-            "--events",
-            "10",
-            "--for",
-            "10",
-        ]),
-        Duration::from_secs(20),
-    )
-    .await;
-    let r = report_of(&out);
+    let r = collect(&format!("ws://{addr}/"), 10, &["--idle-timeout", "0.8"]).await;
     assert_eq!(r["events"]["accepted"], 10);
     assert!(
         r["sources"][0]["failures"]["stalled"].as_u64().unwrap() >= 1,
@@ -490,21 +467,10 @@ async fn the_subscribe_message_is_sent_after_each_connect() {
     }));
     let url = format!("ws://{addr}/");
     let subscribe = r#"{"action":"subscribe","topics":["executions"]}"#;
-    let out = runtop(
-        args(&[
-            "report",
-            &url,
-            "--subscribe",
-            subscribe,
-            "--events",
-            "4",
-            "--for",
-            "10",
-        ]),
-        Duration::from_secs(20),
-    )
-    .await;
-    assert_eq!(report_of(&out)["events"]["accepted"], 4);
+    assert_eq!(
+        collect(&url, 4, &["--subscribe", subscribe]).await["events"]["accepted"],
+        4
+    );
     let out = runtop(
         args(&["report", &url, "--for", "1"]),
         Duration::from_secs(15),
