@@ -9,11 +9,15 @@
 //!   come out. It knows nothing of terminals, sockets or the wall clock.
 //! - [`source`]: thin layers that feed the engine (NDJSON files and stdin).
 //! - [`report`]: the headless report (`runtop report`), JSON and text.
+//! - [`alerts`]: threshold rules over the engine, and the alert lifecycle.
+//! - [`config`]: the TOML configuration, its layers and profiles.
 //! - [`cli`]: the command line.
 //! - [`sim`]: a deterministic simulated runner, for the sample data, tests
 //!   and benchmarks.
 
+pub mod alerts;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod protocol;
 pub mod report;

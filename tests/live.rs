@@ -20,8 +20,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_runtop");
 /// Runs `runtop` with `args`, killing it if it outlives `limit`.
 async fn runtop(args: Vec<String>, limit: Duration) -> Output {
     tokio::task::spawn_blocking(move || {
+        // A developer's own ~/.config/runtop must not change what tests see.
         let mut child = Command::new(BIN)
             .args(&args)
+            .env("XDG_CONFIG_HOME", "/nonexistent")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

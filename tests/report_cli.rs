@@ -101,6 +101,7 @@ fn json_report_has_every_documented_field() {
 fn reads_standard_input() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_runtop"))
         .args(["report", "-"])
+        .env("XDG_CONFIG_HOME", "/nonexistent")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

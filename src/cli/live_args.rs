@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::CliError;
+use crate::config::SourcesConfig;
 use crate::source::live::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Endpoint, Header,
     LinkOptions, tls_config,
@@ -44,10 +45,12 @@ pub struct LiveArgs {
 }
 
 impl LiveArgs {
-    /// Checks the URLs and options, before anything connects.
+    /// Checks the URLs and options, before anything connects; `config`
+    /// supplies headers and the subscribe message the flags do not.
     pub fn resolve(
         &self,
         urls: &[String],
+        config: &SourcesConfig,
     ) -> Result<(Vec<Endpoint>, LinkOptions, Option<Recorder>), CliError> {
         let endpoints = urls
             .iter()
@@ -60,12 +63,17 @@ impl LiveArgs {
             .map(|h| Header::parse(h))
             .collect::<Result<Vec<_>, _>>()
             .map_err(CliError::Usage)?;
-        for spec in &self.header_envs {
+        let from_config = config
+            .headers_env
+            .iter()
+            .map(|(name, var)| format!("{name}={var}"));
+        for spec in self.header_envs.iter().cloned().chain(from_config) {
             headers.push(
-                Header::from_env(spec, |var| std::env::var(var).ok()).map_err(CliError::Usage)?,
+                Header::from_env(&spec, |var| std::env::var(var).ok()).map_err(CliError::Usage)?,
             );
         }
-        if let Some(s) = &self.subscribe
+        let subscribe = self.subscribe.clone().or_else(|| config.subscribe.clone());
+        if let Some(s) = &subscribe
             && serde_json::from_str::<serde_json::Value>(s).is_err()
         {
             return Err(CliError::Usage(format!("--subscribe is not JSON: {s}")));
@@ -84,7 +92,7 @@ impl LiveArgs {
         let idle_timeout = Duration::from_secs_f64(self.idle_timeout);
         let options = LinkOptions {
             headers,
-            subscribe: self.subscribe.clone(),
+            subscribe,
             tls,
             max_message_bytes: self.max_message,
             max_frame_bytes: self.max_frame.min(self.max_message),

@@ -1,8 +1,12 @@
 //! The command line: argument definitions and dispatch. Each command lives
 //! in its own module and returns an exit code; errors are one line on stderr.
 //!
-//! Exit codes: 0 success, 2 bad usage or unreadable input.
+//! Exit codes: 0 success, 1 `check` found the requirements unmet, 2 bad
+//! usage, invalid config or unreadable input.
 
+mod analysis;
+mod check;
+mod config_cmd;
 mod live_args;
 mod report;
 mod simulate;
@@ -27,8 +31,13 @@ pub struct Cli {
 enum Command {
     /// Report on a recorded NDJSON log, or on live runners for a while.
     Report(report::ReportArgs),
+    /// The CI gate: report, judge, export; exit 0 when requirements are met, 1 when not.
+    Check(check::CheckArgs),
     /// Run a simulated runner: serve its events over WebSocket, or write them.
     Simulate(simulate::SimulateArgs),
+    /// Write, show or locate the configuration.
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,7 +71,9 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Report(args) => report::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Config(command) => config_cmd::run(&command),
     };
     match result {
         Ok(code) => code,

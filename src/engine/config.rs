@@ -75,6 +75,11 @@ impl Default for Targets {
 }
 
 impl Targets {
+    /// No targets at all (a config then sets them).
+    pub fn empty() -> Self {
+        Targets { stages: Vec::new() }
+    }
+
     pub fn stage(&self, name: &str) -> Option<f64> {
         self.stages.iter().find(|(n, _)| n == name).map(|&(_, t)| t)
     }

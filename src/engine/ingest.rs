@@ -82,6 +82,7 @@ impl Engine {
                     self.recent_ids.insert(key);
                 }
                 self.span.note(event.ts);
+                self.last_accepted_at = Some(at);
                 self.newest_ts = Some(self.newest_ts.map_or(event.ts, |n| n.max(event.ts)));
                 if self.config.window_clock == WindowClock::ArrivalTime {
                     self.lag

@@ -145,6 +145,8 @@ pub struct Engine {
     now: Option<Millis>,
     /// Newest accepted `ts`, the reference for "far in the past" on event time.
     newest_ts: Option<Millis>,
+    /// Window time of the latest accepted event.
+    last_accepted_at: Option<Millis>,
     last_sweep: Millis,
     /// The next window-slot boundary, where distributions must age.
     next_boundary: Millis,
@@ -168,6 +170,7 @@ impl Engine {
             span: Span::default(),
             now: None,
             newest_ts: None,
+            last_accepted_at: None,
             last_sweep: Millis::MIN,
             next_boundary: Millis::MIN,
             config,
@@ -214,6 +217,11 @@ impl Engine {
     /// The engine's present (window time), once anything happened.
     pub fn now(&self) -> Option<Millis> {
         self.now
+    }
+
+    /// Window time of the latest accepted event.
+    pub fn last_accepted_at(&self) -> Option<Millis> {
+        self.last_accepted_at
     }
 
     pub fn input(&self) -> &InputStats {

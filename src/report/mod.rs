@@ -6,12 +6,13 @@ mod requirements;
 mod text;
 
 pub use requirements::Requirement;
-pub use text::render_text;
+pub use text::{human_ms, render_text};
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::alerts::{Alert, AlertBook, Rule, Severity, State};
 use crate::engine::{Engine, InvalidExample, Level, Snapshot, Window};
 use crate::protocol::time::format_rfc3339;
 use crate::protocol::{InvalidKind, Status};
@@ -34,12 +35,45 @@ pub struct Report {
     pub nodes: Vec<NodeRow>,
     /// Live sources and their connections; empty for files.
     pub sources: Vec<SourceStatus>,
-    pub alerts: Vec<serde_json::Value>,
+    /// Alerts firing at the end, then those that fired and resolved.
+    pub alerts: Vec<AlertRow>,
     pub bottlenecks: Vec<serde_json::Value>,
     pub comparisons: Vec<serde_json::Value>,
     pub recommendations: Vec<serde_json::Value>,
     pub requirements: Vec<Requirement>,
     pub meets_requirements: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertRow {
+    pub rule: Rule,
+    pub subject: String,
+    pub state: State,
+    pub severity: Severity,
+    /// When it entered its state.
+    pub since: String,
+    pub value: f64,
+    pub threshold: f64,
+    pub summary: String,
+    pub correlation_id: Option<String>,
+    pub acknowledged: bool,
+}
+
+impl AlertRow {
+    pub fn of(a: &Alert) -> AlertRow {
+        AlertRow {
+            rule: a.rule,
+            subject: a.subject.clone(),
+            state: a.state,
+            severity: a.severity,
+            since: format_rfc3339(a.since),
+            value: (a.value * 1000.0).round() / 1000.0,
+            threshold: a.threshold,
+            summary: a.summary.clone(),
+            correlation_id: a.correlation_id.clone(),
+            acknowledged: a.acknowledged,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -251,6 +285,29 @@ impl Report {
         report.requirements = requirements::evaluate(&report);
         report.meets_requirements = report.requirements.iter().all(|r| r.met);
         report
+    }
+
+    /// Adds the alerts; firing ones at `fail_on` or worse fail the
+    /// requirements.
+    pub fn with_alerts(mut self, book: &AlertBook, fail_on: Severity) -> Report {
+        let firing = book.firing();
+        self.alerts = firing
+            .iter()
+            .map(|a| AlertRow::of(a))
+            .chain(book.resolved().map(AlertRow::of))
+            .collect();
+        let failing = firing.iter().filter(|a| a.severity >= fail_on).count();
+        if failing > 0 {
+            self.requirements.push(Requirement {
+                name: format!("alerts.firing.{}_or_worse", fail_on.as_str()),
+                actual: failing as f64,
+                op: "<=",
+                threshold: 0.0,
+                met: false,
+            });
+            self.meets_requirements = false;
+        }
+        self
     }
 
     /// Adds the live sources' statuses.

@@ -141,11 +141,14 @@ self_cell::self_cell!(
 
 /// Feeds every line of `reader` to `engine`, as received at `received_at`.
 /// Blank lines are skipped; malformed ones are counted by the engine.
+/// `observe` is called after every event, for what follows the engine's
+/// time (alert rules).
 pub fn feed_all(
     reader: impl BufRead + Send,
     engine: &mut Engine,
     received_at: Millis,
     max_line_bytes: usize,
+    observe: &mut dyn FnMut(&Engine),
 ) -> io::Result<()> {
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel(CHUNKS_IN_FLIGHT);
@@ -162,6 +165,7 @@ pub fn feed_all(
             let chunk: DecodedChunk = chunk;
             for (line, decoded) in chunk.borrow_dependent() {
                 engine.apply_decoded(decoded, received_at, Origin::line(*line));
+                observe(engine);
             }
             let _ = give_back.try_send(chunk.into_owner());
         }

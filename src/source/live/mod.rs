@@ -27,6 +27,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::record::Recorder;
 use crate::engine::{Engine, Origin};
+use crate::protocol::time::wall_clock_now;
 use crate::protocol::{Invalid, InvalidKind, Millis};
 
 /// Bytes of text frames read but not yet applied, across all sources.
@@ -86,7 +87,7 @@ impl LiveSink {
         LiveSink {
             statuses: endpoints
                 .iter()
-                .map(|e| SourceStatus::new(e.display()))
+                .map(|e| SourceStatus::new(e.display(), wall_clock_now()))
                 .collect(),
             recorder,
         }
@@ -142,7 +143,9 @@ impl LiveSink {
                     },
                 );
             }
-            Delivery::State { source, state } => self.statuses[source].update(&state),
+            Delivery::State { source, state } => {
+                self.statuses[source].update(&state, wall_clock_now())
+            }
         }
     }
 
@@ -171,12 +174,14 @@ pub struct StopWhen {
 
 /// Collects from `endpoints` into `engine` until a limit is reached or the
 /// user interrupts, then returns the sources' statuses.
+/// `on_tick` runs every 250 ms with the engine and the sources' statuses.
 pub fn collect(
     endpoints: &[Endpoint],
     options: &LinkOptions,
     stop: StopWhen,
     engine: &mut Engine,
     mut sink: LiveSink,
+    on_tick: &mut dyn FnMut(&Engine, &[SourceStatus]),
 ) -> Result<LiveSink, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -196,7 +201,8 @@ pub fn collect(
                 _ = sleep_until(deadline) => break,
                 _ = tick.tick() => {
                     sink.tick();
-                    engine.advance(crate::protocol::time::wall_clock_now());
+                    engine.advance(wall_clock_now());
+                    on_tick(engine, &sink.statuses);
                 }
                 delivery = deliveries.recv() => match delivery {
                     None => break,

@@ -111,10 +111,15 @@ pub struct SourceStatus {
     pub last_failure: Option<String>,
     pub frames: u64,
     pub binary_frames: u64,
+    /// When it last stopped being connected (wall clock, ms); `None` while
+    /// connected.
+    #[serde(skip)]
+    pub down_since: Option<crate::protocol::Millis>,
 }
 
 impl SourceStatus {
-    pub fn new(url: String) -> Self {
+    /// A source not yet connected, as of `now` (wall clock, ms).
+    pub fn new(url: String, now: crate::protocol::Millis) -> Self {
         SourceStatus {
             url,
             state: LinkState::Connecting.to_string(),
@@ -125,12 +130,18 @@ impl SourceStatus {
             last_failure: None,
             frames: 0,
             binary_frames: 0,
+            down_since: Some(now),
         }
     }
 
-    pub fn update(&mut self, state: &LinkState) {
+    pub fn update(&mut self, state: &LinkState, now: crate::protocol::Millis) {
         self.state = state.to_string();
         self.connected = *state == LinkState::Connected;
+        self.down_since = match (self.connected, self.down_since) {
+            (true, _) => None,
+            (false, None) => Some(now),
+            (false, since) => since,
+        };
         match state {
             LinkState::Connected => {
                 self.connects += 1;

@@ -1,0 +1,259 @@
+//! The alert lifecycle, as in Prometheus: a condition first makes an alert
+//! *pending*; it *fires* once the condition has held for the rule's `for`;
+//! it *resolves* only once the value is back below the rule's clear level
+//! (hysteresis) and has stayed there for `keep_firing_for`. Between the
+//! clear level and the warning level nothing changes, so a value hovering
+//! around a threshold cannot make an alert flap.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::Serialize;
+
+use super::{Rule, Severity, Signal, Verdict};
+use crate::protocol::Millis;
+
+/// Transitions kept in the history.
+pub const HISTORY: usize = 1_000;
+/// Resolved alerts kept for the screen and the report.
+pub const RECENTLY_RESOLVED: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Pending,
+    Firing,
+    Resolved,
+}
+
+/// One alert: a rule about one subject (a stage, an execution, a node…).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub rule: Rule,
+    pub subject: String,
+    pub state: State,
+    pub severity: Severity,
+    /// When it entered its current state.
+    pub since: Millis,
+    pub value: f64,
+    pub threshold: f64,
+    pub summary: String,
+    pub correlation_id: Option<String>,
+    /// Quieted by an operator until it resolves.
+    pub acknowledged: bool,
+    #[serde(skip)]
+    clear_since: Option<Millis>,
+}
+
+/// A change of an alert's state (or of a firing alert's severity).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Transition {
+    pub at: Millis,
+    pub rule: Rule,
+    pub subject: String,
+    pub from: Option<State>,
+    pub to: State,
+    pub severity: Severity,
+    pub value: f64,
+    pub threshold: f64,
+    pub summary: String,
+    pub correlation_id: Option<String>,
+}
+
+type Key = (Rule, String);
+
+#[derive(Debug, Clone, Default)]
+pub struct AlertBook {
+    active: BTreeMap<Key, Alert>,
+    resolved: VecDeque<Alert>,
+    history: VecDeque<Transition>,
+    /// Alerts that ever fired.
+    pub fired: u64,
+}
+
+impl AlertBook {
+    /// Applies one evaluation's signals at `now`. Alerts of rules that were
+    /// evaluated but gave no signal for a subject are treated as clear.
+    /// Returns the transitions this made.
+    pub fn update(&mut self, signals: Vec<Signal>, now: Millis) -> Vec<Transition> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for signal in signals {
+            let key = (signal.rule, signal.subject.clone());
+            seen.insert(key.clone());
+            self.apply(key, Some(signal), now, &mut out);
+        }
+        let unseen: Vec<Key> = self
+            .active
+            .keys()
+            .filter(|k| !seen.contains(*k))
+            .cloned()
+            .collect();
+        for key in unseen {
+            self.apply(key, None, now, &mut out);
+        }
+        for t in &out {
+            if self.history.len() == HISTORY {
+                self.history.pop_front();
+            }
+            self.history.push_back(t.clone());
+        }
+        out
+    }
+
+    fn apply(&mut self, key: Key, signal: Option<Signal>, now: Millis, out: &mut Vec<Transition>) {
+        let verdict = signal.as_ref().map_or(Verdict::Clear, |s| s.verdict);
+        match (self.active.get_mut(&key), verdict) {
+            (None, Verdict::Fire(severity)) => {
+                let s = signal.expect("a firing verdict comes with its signal");
+                let mut alert = Alert {
+                    rule: s.rule,
+                    subject: s.subject,
+                    state: State::Pending,
+                    severity,
+                    since: now,
+                    value: s.value,
+                    threshold: s.threshold,
+                    summary: s.summary,
+                    correlation_id: s.correlation_id,
+                    acknowledged: false,
+                    clear_since: None,
+                };
+                out.push(transition(&alert, None, State::Pending, now));
+                if s.for_ms <= 0 {
+                    self.fire(&mut alert, now, out);
+                }
+                self.active.insert(key, alert);
+            }
+            (None, _) => {}
+            (Some(alert), Verdict::Fire(severity)) => {
+                let s = signal.expect("a firing verdict comes with its signal");
+                alert.value = s.value;
+                alert.threshold = s.threshold;
+                alert.summary = s.summary;
+                alert.clear_since = None;
+                match alert.state {
+                    State::Pending if now - alert.since >= s.for_ms => {
+                        alert.severity = severity;
+                        Self::fire_in_place(alert, now, out, &mut self.fired);
+                    }
+                    State::Pending => alert.severity = severity,
+                    State::Firing if alert.severity != severity => {
+                        alert.severity = severity;
+                        out.push(transition(alert, Some(State::Firing), State::Firing, now));
+                    }
+                    _ => {}
+                }
+            }
+            (Some(alert), Verdict::Hold) => {
+                if let Some(s) = signal {
+                    alert.value = s.value;
+                }
+                match alert.state {
+                    // The condition no longer holds: a pending alert is dropped.
+                    State::Pending => {
+                        self.active.remove(&key);
+                    }
+                    _ => alert.clear_since = None,
+                }
+            }
+            (Some(alert), Verdict::Clear) => {
+                let keep_ms = signal.as_ref().map_or(0, |s| s.keep_ms);
+                if let Some(s) = &signal {
+                    alert.value = s.value;
+                }
+                match alert.state {
+                    State::Pending => {
+                        self.active.remove(&key);
+                    }
+                    _ => {
+                        let since = *alert.clear_since.get_or_insert(now);
+                        if now - since >= keep_ms {
+                            let mut alert = self.active.remove(&key).expect("present");
+                            out.push(transition(
+                                &alert,
+                                Some(State::Firing),
+                                State::Resolved,
+                                now,
+                            ));
+                            alert.state = State::Resolved;
+                            alert.since = now;
+                            if self.resolved.len() == RECENTLY_RESOLVED {
+                                self.resolved.pop_front();
+                            }
+                            self.resolved.push_back(alert);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn fire(&mut self, alert: &mut Alert, now: Millis, out: &mut Vec<Transition>) {
+        Self::fire_in_place(alert, now, out, &mut self.fired);
+    }
+
+    fn fire_in_place(alert: &mut Alert, now: Millis, out: &mut Vec<Transition>, fired: &mut u64) {
+        out.push(transition(alert, Some(State::Pending), State::Firing, now));
+        alert.state = State::Firing;
+        alert.since = now;
+        *fired += 1;
+    }
+
+    /// Quiets a firing alert until it resolves. False if there is none.
+    pub fn acknowledge(&mut self, rule: Rule, subject: &str) -> bool {
+        match self.active.get_mut(&(rule, subject.to_string())) {
+            Some(alert) if alert.state == State::Firing => {
+                alert.acknowledged = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Firing alerts, critical first, then the oldest.
+    pub fn firing(&self) -> Vec<&Alert> {
+        let mut firing: Vec<&Alert> = self
+            .active
+            .values()
+            .filter(|a| a.state == State::Firing)
+            .collect();
+        firing.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.since.cmp(&b.since)));
+        firing
+    }
+
+    pub fn pending(&self) -> impl Iterator<Item = &Alert> {
+        self.active.values().filter(|a| a.state == State::Pending)
+    }
+
+    /// Recently resolved alerts, the latest first.
+    pub fn resolved(&self) -> impl Iterator<Item = &Alert> {
+        self.resolved.iter().rev()
+    }
+
+    pub fn history(&self) -> impl Iterator<Item = &Transition> {
+        self.history.iter()
+    }
+
+    /// Firing, unacknowledged alerts of `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.firing()
+            .iter()
+            .filter(|a| a.severity == severity && !a.acknowledged)
+            .count()
+    }
+}
+
+fn transition(alert: &Alert, from: Option<State>, to: State, at: Millis) -> Transition {
+    Transition {
+        at,
+        rule: alert.rule,
+        subject: alert.subject.clone(),
+        from,
+        to,
+        severity: alert.severity,
+        value: alert.value,
+        threshold: alert.threshold,
+        summary: alert.summary.clone(),
+        correlation_id: alert.correlation_id.clone(),
+    }
+}

@@ -1,0 +1,126 @@
+//! Threshold alerts: rules that read the engine ([`rules`]), and the
+//! lifecycle of the alerts they raise ([`book`]). Pure: time is passed in,
+//! and nothing here touches a terminal, a socket or a file; [`notify`] is
+//! the thin layer that writes transitions to a log and a webhook.
+
+mod book;
+pub mod notify;
+mod rules;
+
+pub use book::{Alert, AlertBook, HISTORY, State, Transition};
+pub use rules::{Context, LocalLoad, coordination_level, evaluate};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::AlertsConfig;
+use crate::engine::Engine;
+use crate::protocol::Millis;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// The rules, numbered as in docs/alerts.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    StageP95,
+    StageRunning,
+    ErrorRate,
+    Autonomy,
+    Resources,
+    DeliveryLag,
+    Silence,
+    Coordination,
+    Concurrency,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::StageP95 => "stage_p95",
+            Rule::StageRunning => "stage_running",
+            Rule::ErrorRate => "error_rate",
+            Rule::Autonomy => "autonomy",
+            Rule::Resources => "resources",
+            Rule::DeliveryLag => "delivery_lag",
+            Rule::Silence => "silence",
+            Rule::Coordination => "coordination",
+            Rule::Concurrency => "concurrency",
+        }
+    }
+}
+
+/// What one evaluation says about one subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Past a threshold.
+    Fire(Severity),
+    /// Between the clear level and the warning level: no change.
+    Hold,
+    /// Below the clear level.
+    Clear,
+}
+
+/// A rule's judgement of one subject at one evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signal {
+    pub rule: Rule,
+    pub subject: String,
+    pub verdict: Verdict,
+    pub value: f64,
+    pub threshold: f64,
+    pub summary: String,
+    pub correlation_id: Option<String>,
+    pub for_ms: Millis,
+    pub keep_ms: Millis,
+}
+
+/// The rules, their book, and how often they run.
+#[derive(Debug, Clone)]
+pub struct Alerts {
+    pub config: AlertsConfig,
+    pub book: AlertBook,
+    every_ms: Millis,
+    next_at: Option<Millis>,
+}
+
+impl Alerts {
+    /// Rules evaluated at most once per `every_ms` of engine time.
+    pub fn new(config: AlertsConfig, every_ms: Millis) -> Self {
+        Alerts {
+            config,
+            book: AlertBook::default(),
+            every_ms,
+            next_at: None,
+        }
+    }
+
+    /// Evaluates the rules if `every_ms` has passed since the last time;
+    /// returns the transitions.
+    pub fn maybe_evaluate(&mut self, engine: &Engine, ctx: &Context<'_>) -> Vec<Transition> {
+        if self.next_at.is_some_and(|next| ctx.now < next) {
+            return Vec::new();
+        }
+        self.evaluate_now(engine, ctx)
+    }
+
+    /// Evaluates the rules now.
+    pub fn evaluate_now(&mut self, engine: &Engine, ctx: &Context<'_>) -> Vec<Transition> {
+        self.next_at = Some(ctx.now + self.every_ms);
+        let signals = evaluate(engine, &self.config, ctx);
+        self.book.update(signals, ctx.now)
+    }
+}

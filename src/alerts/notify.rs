@@ -1,0 +1,259 @@
+//! Telling the world about alert transitions: a JSON line per transition to
+//! `--alert-log FILE`, and a JSON POST (a Slack-compatible `text` plus the
+//! structured transition) to `--alert-webhook URL`.
+//!
+//! The webhook runs on a thread of its own behind a bounded queue, with a
+//! timeout and retries, so a slow or dead endpoint never blocks the UI or
+//! ingest: when the queue is full, the transition is dropped and counted.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::{State, Transition};
+use crate::protocol::time::format_rfc3339;
+
+/// Transitions waiting for the webhook.
+const QUEUE: usize = 256;
+
+/// How the webhook is called.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookPolicy {
+    pub timeout: Duration,
+    /// Waits before each retry; their number is the number of retries.
+    pub backoff: [Duration; 3],
+}
+
+impl Default for WebhookPolicy {
+    fn default() -> Self {
+        WebhookPolicy {
+            timeout: Duration::from_secs(5),
+            backoff: [
+                Duration::from_millis(500),
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+            ],
+        }
+    }
+}
+
+/// What became of the webhook's deliveries.
+#[derive(Debug, Default)]
+pub struct WebhookStats {
+    pub delivered: AtomicU64,
+    pub failed: AtomicU64,
+    pub dropped: AtomicU64,
+    pub attempts: AtomicU64,
+    pub last_error: Mutex<Option<String>>,
+}
+
+/// The line a transition becomes, in the log and in the webhook.
+#[derive(Serialize)]
+struct Payload<'t> {
+    text: String,
+    at: String,
+    alert: &'t Transition,
+}
+
+fn payload(t: &Transition) -> String {
+    let state = match t.to {
+        State::Pending => "pending",
+        State::Firing => "FIRING",
+        State::Resolved => "resolved",
+    };
+    let text = format!(
+        "[{}] {} {}: {} ({state})",
+        t.severity.as_str().to_uppercase(),
+        t.rule.as_str(),
+        t.subject,
+        t.summary
+    );
+    serde_json::to_string(&Payload {
+        text,
+        at: format_rfc3339(t.at),
+        alert: t,
+    })
+    .expect("transitions serialize")
+}
+
+pub struct Webhook {
+    tx: Option<SyncSender<String>>,
+    worker: Option<JoinHandle<()>>,
+    pub stats: Arc<WebhookStats>,
+}
+
+impl Webhook {
+    /// Starts the webhook's thread for `url` (http:// or https://).
+    pub fn start(url: &str, policy: WebhookPolicy) -> Result<Webhook, String> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!(
+                "--alert-webhook {url:?}: expected an http:// or https:// URL"
+            ));
+        }
+        let (tx, rx) = sync_channel(QUEUE);
+        let stats = Arc::new(WebhookStats::default());
+        let worker_stats = stats.clone();
+        let url = url.to_string();
+        let worker = std::thread::Builder::new()
+            .name("runtop-webhook".into())
+            .spawn(move || deliver_all(&url, policy, rx, &worker_stats))
+            .map_err(|e| format!("cannot start the webhook thread: {e}"))?;
+        Ok(Webhook {
+            tx: Some(tx),
+            worker: Some(worker),
+            stats,
+        })
+    }
+
+    /// Queues a transition; never waits.
+    pub fn send(&self, t: &Transition) {
+        let Some(tx) = &self.tx else { return };
+        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = tx.try_send(payload(t))
+        {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Lets queued deliveries finish for up to `grace`, then stops.
+    pub fn finish(mut self, grace: Duration) {
+        self.tx.take();
+        let deadline = Instant::now() + grace;
+        if let Some(worker) = self.worker.take() {
+            while !worker.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if worker.is_finished() {
+                let _ = worker.join();
+            }
+        }
+    }
+}
+
+fn deliver_all(url: &str, policy: WebhookPolicy, rx: Receiver<String>, stats: &WebhookStats) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(policy.timeout))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for body in rx {
+        let mut waits = policy.backoff.iter();
+        loop {
+            stats.attempts.fetch_add(1, Ordering::Relaxed);
+            let outcome = agent
+                .post(url)
+                .header("content-type", "application/json")
+                .send(body.as_str())
+                .map_err(|e| e.to_string())
+                .and_then(|r| {
+                    if r.status().is_success() {
+                        Ok(())
+                    } else {
+                        Err(format!("HTTP {}", r.status().as_u16()))
+                    }
+                });
+            match outcome {
+                Ok(()) => {
+                    stats.delivered.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
+                Err(e) => {
+                    *stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    match waits.next() {
+                        Some(wait) => std::thread::sleep(*wait),
+                        None => {
+                            stats.failed.fetch_add(1, Ordering::Relaxed);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where transitions go.
+#[derive(Default)]
+pub struct Notifier {
+    log: Option<BufWriter<File>>,
+    log_error: Option<String>,
+    pub webhook: Option<Webhook>,
+}
+
+impl Notifier {
+    pub fn new(
+        alert_log: Option<&Path>,
+        webhook: Option<&str>,
+        policy: WebhookPolicy,
+    ) -> Result<Notifier, String> {
+        let log = match alert_log {
+            Some(path) if path.is_dir() => {
+                return Err(format!("--alert-log {}: it is a directory", path.display()));
+            }
+            Some(path) => Some(BufWriter::new(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| format!("--alert-log {}: {e}", path.display()))?,
+            )),
+            None => None,
+        };
+        let webhook = webhook.map(|url| Webhook::start(url, policy)).transpose()?;
+        Ok(Notifier {
+            log,
+            log_error: None,
+            webhook,
+        })
+    }
+
+    /// Writes and sends each transition to firing or resolved (pending is
+    /// not news).
+    pub fn notify(&mut self, transitions: &[Transition]) {
+        for t in transitions.iter().filter(|t| t.to != State::Pending) {
+            if let Some(log) = self.log.as_mut()
+                && self.log_error.is_none()
+                && let Err(e) = writeln!(log, "{}", payload(t)).and_then(|()| log.flush())
+            {
+                self.log_error = Some(format!("alert log: {e}"));
+            }
+            if let Some(webhook) = &self.webhook {
+                webhook.send(t);
+            }
+        }
+    }
+
+    /// Flushes, lets the webhook finish for up to `grace`, and says what
+    /// went wrong, if anything.
+    pub fn finish(self, grace: Duration) -> Result<(), String> {
+        let mut problems: Vec<String> = self.log_error.into_iter().collect();
+        if let Some(webhook) = self.webhook {
+            let stats = webhook.stats.clone();
+            webhook.finish(grace);
+            let failed =
+                stats.failed.load(Ordering::Relaxed) + stats.dropped.load(Ordering::Relaxed);
+            if failed > 0 {
+                let last = stats
+                    .last_error
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone()
+                    .unwrap_or_default();
+                problems.push(format!(
+                    "{failed} alert webhook deliveries failed (last: {last})"
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+}

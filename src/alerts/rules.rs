@@ -1,0 +1,469 @@
+//! The alert rules: each reads the engine (and, for local load and source
+//! connections, the context) and says, per subject, fire, hold or clear.
+
+use std::collections::BTreeMap;
+
+use super::{Rule, Severity, Signal, Verdict};
+use crate::config::{AlertsConfig, Levels, Timing};
+use crate::engine::{Engine, Window};
+use crate::protocol::Millis;
+use crate::report::human_ms;
+use crate::source::live::SourceStatus;
+
+/// Most `stage_running` subjects judged per evaluation: the worst ones.
+const MAX_RUNNING_SUBJECTS: usize = 200;
+/// A node's sample older than this no longer says anything about it.
+const NODE_SAMPLE_FRESH_MS: Millis = 60_000;
+
+/// This host's load, sampled by the caller.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LocalLoad {
+    pub cpu_percent: f64,
+    pub memory_percent: f64,
+}
+
+/// What the rules need besides the engine.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The present, on the engine's clock.
+    pub now: Millis,
+    pub local: Option<LocalLoad>,
+    /// Live sources (none for a file).
+    pub sources: &'a [SourceStatus],
+}
+
+fn ms(secs: f64) -> Millis {
+    (secs * 1000.0) as Millis
+}
+
+/// Judges `value` against rising levels: fire at warning or critical, clear
+/// below `clear`, hold in between.
+fn rising(value: f64, l: &Levels) -> Verdict {
+    if value >= l.critical {
+        Verdict::Fire(Severity::Critical)
+    } else if value >= l.warning {
+        Verdict::Fire(Severity::Warning)
+    } else if value < l.clear {
+        Verdict::Clear
+    } else {
+        Verdict::Hold
+    }
+}
+
+struct Out<'c> {
+    signals: Vec<Signal>,
+    now: Millis,
+    _cfg: std::marker::PhantomData<&'c ()>,
+}
+
+impl Out<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        rule: Rule,
+        timing: Timing,
+        subject: String,
+        verdict: Verdict,
+        value: f64,
+        threshold: f64,
+        summary: String,
+        cid: Option<String>,
+    ) {
+        self.signals.push(Signal {
+            rule,
+            subject,
+            verdict,
+            value,
+            threshold,
+            summary,
+            correlation_id: cid,
+            for_ms: ms(timing.for_secs),
+            keep_ms: ms(timing.keep_firing_for_secs),
+        });
+    }
+}
+
+fn threshold_for(verdict: Verdict, l: &Levels) -> f64 {
+    match verdict {
+        Verdict::Fire(Severity::Critical) => l.critical,
+        _ => l.warning,
+    }
+}
+
+/// Runs every enabled rule.
+pub fn evaluate(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>) -> Vec<Signal> {
+    let mut out = Out {
+        signals: Vec::new(),
+        now: ctx.now,
+        _cfg: std::marker::PhantomData,
+    };
+    if cfg.stage_p95.enabled {
+        stage_p95(engine, cfg, &mut out);
+    }
+    if cfg.stage_running.enabled {
+        stage_running(engine, cfg, &mut out);
+    }
+    if cfg.error_rate.enabled {
+        error_rate(engine, cfg, &mut out);
+    }
+    if cfg.autonomy.enabled {
+        autonomy(engine, cfg, &mut out);
+    }
+    if cfg.resources.enabled {
+        resources(engine, cfg, ctx, &mut out);
+    }
+    if cfg.delivery_lag.enabled {
+        delivery_lag(engine, cfg, &mut out);
+    }
+    if cfg.silence.enabled {
+        silence(engine, cfg, ctx, &mut out);
+    }
+    if cfg.coordination.enabled {
+        coordination(engine, cfg, &mut out);
+    }
+    if cfg.concurrency.enabled {
+        concurrency(engine, cfg, &mut out);
+    }
+    out.signals
+}
+
+/// 1. A stage's p95 over the window against its target.
+fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
+    let rule = &cfg.stage_p95;
+    let levels = rule.levels();
+    let window = rule.window.window();
+    for (stage, stats) in engine.stages() {
+        let Some(target) = engine.target(stage) else {
+            continue;
+        };
+        let snap = stats.durations.snapshot(window);
+        if snap.count < rule.min_samples || target <= 0.0 {
+            continue;
+        }
+        let verdict = rising(snap.p95 / target, &levels);
+        let threshold = threshold_for(verdict, &levels) * target;
+        let summary = format!(
+            "{stage} p95 {} over {} is {:.0}% of its {} target",
+            human_ms(snap.p95),
+            window.label(),
+            snap.p95 / target * 100.0,
+            human_ms(target)
+        );
+        out.push(
+            Rule::StageP95,
+            levels.timing(),
+            stage.to_string(),
+            verdict,
+            snap.p95,
+            threshold,
+            summary,
+            None,
+        );
+    }
+}
+
+/// 2. Each active execution's current stage, elapsed against its target.
+fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
+    let l = &cfg.stage_running;
+    let mut running: Vec<(f64, String, String, f64, f64)> = engine
+        .executions()
+        .active()
+        .filter_map(|e| {
+            let (task, attempt) = e.current()?;
+            let target = engine.target(&task.stage)?;
+            let elapsed = (out.now - attempt.started_at?).max(0) as f64;
+            let ratio = elapsed / target;
+            (ratio >= l.clear).then(|| {
+                (
+                    ratio,
+                    e.correlation_id.to_string(),
+                    task.stage.to_string(),
+                    elapsed,
+                    target,
+                )
+            })
+        })
+        .collect();
+    running.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ratio, cid, stage, elapsed, target) in running.into_iter().take(MAX_RUNNING_SUBJECTS) {
+        let verdict = rising(ratio, l);
+        let summary = format!(
+            "{cid}: {stage} running for {} against its {} target",
+            human_ms(elapsed),
+            human_ms(target)
+        );
+        let threshold = threshold_for(verdict, l) * target;
+        out.push(
+            Rule::StageRunning,
+            l.timing(),
+            cid.clone(),
+            verdict,
+            elapsed,
+            threshold,
+            summary,
+            Some(cid),
+        );
+    }
+}
+
+/// 3. Failed + timed out over finished, per stage and overall.
+fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
+    let rule = &cfg.error_rate;
+    let window = rule.window.window();
+    let overall = engine.execution_durations().snapshot(window);
+    let subjects = engine
+        .stages()
+        .map(|(stage, stats)| (format!("stage {stage}"), stats.durations.snapshot(window)))
+        .chain(std::iter::once(("executions".to_string(), overall)));
+    for (subject, snap) in subjects {
+        let Some(rate) = snap.error_rate().filter(|_| snap.count >= rule.min_samples) else {
+            continue;
+        };
+        let verdict = if rate > rule.threshold {
+            Verdict::Fire(Severity::Critical)
+        } else if rate < rule.clear {
+            Verdict::Clear
+        } else {
+            Verdict::Hold
+        };
+        let summary = format!(
+            "{subject}: {:.1}% failed or timed out over {} ({} finished)",
+            rate * 100.0,
+            window.label(),
+            snap.count
+        );
+        out.push(
+            Rule::ErrorRate,
+            rule.timing(),
+            subject,
+            verdict,
+            rate,
+            rule.threshold,
+            summary,
+            None,
+        );
+    }
+}
+
+/// 4. Autonomous completion rate below the threshold.
+fn autonomy(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
+    let rule = &cfg.autonomy;
+    let totals = engine.totals();
+    let Some(rate) = totals
+        .autonomous_rate()
+        .filter(|_| totals.autonomy_known >= rule.min_samples)
+    else {
+        return;
+    };
+    let verdict = if rate < rule.threshold {
+        Verdict::Fire(Severity::Warning)
+    } else if rate >= rule.clear {
+        Verdict::Clear
+    } else {
+        Verdict::Hold
+    };
+    let summary = format!(
+        "{:.1}% of {} executions completed without a human",
+        rate * 100.0,
+        totals.autonomy_known
+    );
+    out.push(
+        Rule::Autonomy,
+        rule.timing(),
+        "executions".into(),
+        verdict,
+        rate,
+        rule.threshold,
+        summary,
+        None,
+    );
+}
+
+/// 5. Local and runner-node CPU and memory.
+fn resources(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out<'_>) {
+    let l = &cfg.resources;
+    let mut judge = |subject: String, what: &str, value: f64| {
+        let verdict = rising(value, l);
+        let summary = format!("{subject}: {what} at {value:.0}%");
+        out.push(
+            Rule::Resources,
+            l.timing(),
+            subject,
+            verdict,
+            value,
+            threshold_for(verdict, l),
+            summary,
+            None,
+        );
+    };
+    if let Some(local) = ctx.local {
+        judge("local cpu".into(), "CPU", local.cpu_percent);
+        judge("local memory".into(), "memory", local.memory_percent);
+    }
+    for (node, load) in engine.nodes() {
+        if ctx.now - load.last_at > NODE_SAMPLE_FRESH_MS {
+            continue;
+        }
+        judge(format!("node {node} cpu"), "CPU", load.cpu_percent);
+        if let Some(memory) = load.memory_percent {
+            judge(format!("node {node} memory"), "memory", memory);
+        }
+    }
+}
+
+/// 6a. Delivery lag p95 over the last minute.
+fn delivery_lag(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
+    let l = &cfg.delivery_lag;
+    let snap = engine.delivery_lag().snapshot(Window::OneMinute);
+    if snap.count == 0 {
+        return;
+    }
+    let verdict = rising(snap.p95, l);
+    let summary = format!("delivery lag p95 {} over 1m", human_ms(snap.p95));
+    out.push(
+        Rule::DeliveryLag,
+        l.timing(),
+        "delivery".into(),
+        verdict,
+        snap.p95,
+        threshold_for(verdict, l),
+        summary,
+        None,
+    );
+}
+
+/// 6b. No events while executions are active; sources disconnected.
+fn silence(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out<'_>) {
+    let rule = &cfg.silence;
+    let active = engine.executions().active_len();
+    if let Some(last) = engine.last_accepted_at() {
+        let quiet = (ctx.now - last).max(0) as f64 / 1000.0;
+        let verdict = if active > 0 && quiet > rule.no_events_secs {
+            Verdict::Fire(Severity::Warning)
+        } else {
+            Verdict::Clear
+        };
+        let summary = format!("no events for {quiet:.0} s with {active} executions active");
+        out.push(
+            Rule::Silence,
+            rule.timing(),
+            "no events".into(),
+            verdict,
+            quiet,
+            rule.no_events_secs,
+            summary,
+            None,
+        );
+    }
+    for source in ctx.sources {
+        let down = source
+            .down_since
+            .map_or(0.0, |since| (ctx.now - since).max(0) as f64 / 1000.0);
+        let verdict = if down > rule.disconnected_secs {
+            Verdict::Fire(Severity::Warning)
+        } else {
+            Verdict::Clear
+        };
+        let summary = format!(
+            "{} disconnected for {down:.0} s: {}",
+            source.url, source.state
+        );
+        out.push(
+            Rule::Silence,
+            rule.timing(),
+            source.url.clone(),
+            verdict,
+            down,
+            rule.disconnected_secs,
+            summary,
+            None,
+        );
+    }
+}
+
+/// The protocol's level for a coordination overhead in ms.
+pub fn coordination_level(ms: f64) -> &'static str {
+    match ms {
+        v if v < 100.0 => "EXCELLENT",
+        v if v < 150.0 => "GOOD",
+        v if v < 200.0 => "ACCEPTABLE",
+        v if v <= 300.0 => "POOR",
+        _ => "CRITICAL",
+    }
+}
+
+/// 7. `coordination_overhead_ms`, mean and p95.
+fn coordination(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
+    let l = &cfg.coordination;
+    let Some(dist) = engine.metric("coordination_overhead_ms") else {
+        return;
+    };
+    let snap = dist.snapshot(cfg.stage_p95.window.window());
+    if snap.count == 0 {
+        return;
+    }
+    for (subject, value) in [("mean", snap.mean), ("p95", snap.p95)] {
+        let verdict = rising(value, l);
+        let summary = format!(
+            "coordination overhead {subject} {value:.0} ms ({})",
+            coordination_level(value)
+        );
+        out.push(
+            Rule::Coordination,
+            l.timing(),
+            subject.into(),
+            verdict,
+            value,
+            threshold_for(verdict, l),
+            summary,
+            None,
+        );
+    }
+}
+
+/// 8. The runner held at its concurrency limits.
+fn concurrency(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
+    let rule = &cfg.concurrency;
+    let running = engine.executions().active_len() as u64;
+    let verdict = if running >= rule.max_running {
+        Verdict::Fire(Severity::Warning)
+    } else {
+        Verdict::Clear
+    };
+    let summary = format!("{running} executions running, limit {}", rule.max_running);
+    out.push(
+        Rule::Concurrency,
+        rule.timing(),
+        "runner".into(),
+        verdict,
+        running as f64,
+        rule.max_running as f64,
+        summary,
+        None,
+    );
+    let mut per_project: BTreeMap<&str, u64> = BTreeMap::new();
+    for e in engine.executions().active() {
+        if let Some(p) = e.project_id.as_deref() {
+            *per_project.entry(p).or_default() += 1;
+        }
+    }
+    for (project, n) in per_project
+        .into_iter()
+        .filter(|&(_, n)| n > rule.max_per_project)
+    {
+        let summary = format!(
+            "project {project} has {n} executions running, limit {}",
+            rule.max_per_project
+        );
+        out.push(
+            Rule::Concurrency,
+            rule.timing(),
+            format!("project {project}"),
+            Verdict::Fire(Severity::Warning),
+            n as f64,
+            rule.max_per_project as f64,
+            summary,
+            None,
+        );
+    }
+}

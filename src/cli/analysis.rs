@@ -1,0 +1,243 @@
+//! What `report` and `check` share: reading a file or live runners through
+//! the engine under the effective configuration, evaluating the alert rules
+//! as time passes, and building the report.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::CliError;
+use super::live_args::LiveArgs;
+use crate::alerts::notify::{Notifier, WebhookPolicy};
+use crate::alerts::{Alerts, Context};
+use crate::config::{self, Config, LoadRequest, Loaded};
+use crate::engine::{Engine, EngineConfig};
+use crate::protocol::time::wall_clock_now;
+use crate::report::Report;
+use crate::source::live::{self, LiveSink, StopWhen};
+use crate::source::local::LocalSampler;
+use crate::source::ndjson::{self, DEFAULT_MAX_LINE_BYTES};
+
+/// Rules are evaluated once a minute of event time when replaying a file
+/// (often enough for every rule's `for`, cheap over days of recording), and
+/// once a second live.
+const REPLAY_EVALUATE_EVERY_MS: i64 = 60_000;
+const LIVE_EVALUATE_EVERY_MS: i64 = 1_000;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// An NDJSON file, `-` for standard input, or ws:// and wss:// URLs of
+    /// runners (default: the config's sources.urls).
+    #[arg(value_name = "SOURCE")]
+    sources: Vec<String>,
+    /// Longest line accepted from a file, in bytes; longer lines are counted
+    /// as oversized and skipped.
+    #[arg(long, default_value_t = DEFAULT_MAX_LINE_BYTES as u64, value_parser = clap::value_parser!(u64).range(64..=(1 << 30)))]
+    max_line_bytes: u64,
+    /// Live: stop collecting after this many seconds.
+    #[arg(long = "for", value_name = "SECS")]
+    for_secs: Option<f64>,
+    /// Live: stop collecting after this many events.
+    #[arg(long, value_name = "N")]
+    events: Option<u64>,
+    #[command(flatten)]
+    live: LiveArgs,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SettingsArgs {
+    /// Config file to use instead of the platform's.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Profile: dev, prod, default, or a [profiles.NAME] of the config file.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Override one setting, e.g. --set alerts.error_rate.threshold=0.1
+    /// (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+    /// Append each alert transition to this file as a JSON line.
+    #[arg(long, value_name = "FILE")]
+    alert_log: Option<PathBuf>,
+    /// POST each alert transition as JSON to this URL (Slack-compatible
+    /// `text`, plus the structured alert).
+    #[arg(long, value_name = "URL")]
+    alert_webhook: Option<String>,
+}
+
+impl SettingsArgs {
+    pub fn load(&self) -> Result<Loaded, CliError> {
+        let request = LoadRequest {
+            config_path: self.config.clone(),
+            profile: self.profile.clone(),
+            sets: self.sets.clone(),
+            env: Vec::new(),
+        }
+        .with_process_env();
+        config::load(&request, config::default_path().as_deref())
+            .map_err(|e| CliError::Usage(format!("invalid config: {e}")))
+    }
+}
+
+/// A finished analysis.
+pub struct Analysis {
+    pub report: Report,
+    pub config: Config,
+    pub engine: Engine,
+}
+
+pub fn analyse(src: &SourceArgs, settings: &SettingsArgs) -> Result<Analysis, CliError> {
+    let loaded = settings.load()?;
+    let config = loaded.config;
+    let sources = if src.sources.is_empty() {
+        config.sources.urls.clone()
+    } else {
+        src.sources.clone()
+    };
+    if sources.is_empty() {
+        return Err(CliError::Usage(
+            "give a file, `-`, or ws:// URLs (or set sources.urls in the config)".into(),
+        ));
+    }
+    let mut notifier = Notifier::new(
+        settings.alert_log.as_deref(),
+        settings.alert_webhook.as_deref(),
+        WebhookPolicy::default(),
+    )
+    .map_err(CliError::Usage)?;
+    // Anything written as a URL is one, so that `http://…` is told it is not
+    // ws:// rather than that no such file exists.
+    let is_url = |s: &String| s.contains("://");
+    let analysis = if sources.iter().any(is_url) {
+        if !sources.iter().all(is_url) {
+            return Err(CliError::Usage(
+                "give either one file or ws:// and wss:// URLs, not both".into(),
+            ));
+        }
+        live_analysis(&sources, src, &config, &mut notifier)?
+    } else {
+        let [source] = sources.as_slice() else {
+            return Err(CliError::Usage("give one file at a time (or URLs)".into()));
+        };
+        file_analysis(source, src, &config, &mut notifier)?
+    };
+    // Failing to tell the world about alerts is worth a warning, but it
+    // changes nothing of the analysis (nor `check`'s verdict).
+    if let Err(e) = notifier.finish(Duration::from_secs(10)) {
+        eprintln!("runtop: warning: {e}");
+    }
+    Ok(analysis)
+}
+
+fn file_analysis(
+    source: &str,
+    src: &SourceArgs,
+    config: &Config,
+    notifier: &mut Notifier,
+) -> Result<Analysis, CliError> {
+    let shown = if source == "-" {
+        "standard input".into()
+    } else {
+        format!("'{source}'")
+    };
+    let read_error = |error| CliError::Read {
+        source_name: shown.clone(),
+        error,
+    };
+    let reader = ndjson::open(source).map_err(read_error)?;
+    let mut engine = Engine::new(config.engine(EngineConfig::replay()));
+    let mut alerts = Alerts::new(config.alerts, REPLAY_EVALUATE_EVERY_MS);
+    // A file's events were received when they were recorded; the only use of
+    // the wall clock here is to reject timestamps far in its future.
+    let received_at = wall_clock_now();
+    let mut observe = |engine: &Engine| {
+        if let Some(now) = engine.now() {
+            let transitions = alerts.maybe_evaluate(
+                engine,
+                &Context {
+                    now,
+                    local: None,
+                    sources: &[],
+                },
+            );
+            notifier.notify(&transitions);
+        }
+    };
+    ndjson::feed_all(
+        reader,
+        &mut engine,
+        received_at,
+        src.max_line_bytes as usize,
+        &mut observe,
+    )
+    .map_err(read_error)?;
+    if let Some(now) = engine.now() {
+        notifier.notify(&alerts.evaluate_now(
+            &engine,
+            &Context {
+                now,
+                local: None,
+                sources: &[],
+            },
+        ));
+    }
+    let report = Report::build(&engine, source).with_alerts(&alerts.book, config.ci.fail_on);
+    Ok(Analysis {
+        report,
+        config: config.clone(),
+        engine,
+    })
+}
+
+fn live_analysis(
+    urls: &[String],
+    src: &SourceArgs,
+    config: &Config,
+    notifier: &mut Notifier,
+) -> Result<Analysis, CliError> {
+    let after = match src.for_secs {
+        Some(s) if !(s > 0.0 && s.is_finite()) => {
+            return Err(CliError::Usage(
+                "--for must be a positive number of seconds".into(),
+            ));
+        }
+        Some(s) => Some(Duration::from_secs_f64(s)),
+        None => None,
+    };
+    let (endpoints, options, recorder) = src.live.resolve(urls, &config.sources)?;
+    let mut engine = Engine::new(config.engine(EngineConfig::live()));
+    let mut alerts = Alerts::new(config.alerts, LIVE_EVALUATE_EVERY_MS);
+    let mut sampler = LocalSampler::new();
+    let sink = LiveSink::new(&endpoints, recorder);
+    let stop = StopWhen {
+        after,
+        events: src.events,
+    };
+    let mut on_tick = |engine: &Engine, sources: &[live::SourceStatus]| {
+        let now = wall_clock_now();
+        let local = sampler.as_mut().map(LocalSampler::sample);
+        notifier.notify(&alerts.maybe_evaluate(
+            engine,
+            &Context {
+                now,
+                local,
+                sources,
+            },
+        ));
+    };
+    let sink = live::collect(&endpoints, &options, stop, &mut engine, sink, &mut on_tick)
+        .map_err(CliError::Usage)?;
+    let source = endpoints
+        .iter()
+        .map(|e| e.display())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let report = Report::build(&engine, &source)
+        .with_sources(sink.statuses.clone())
+        .with_alerts(&alerts.book, config.ci.fail_on);
+    sink.finish().map_err(CliError::Usage)?;
+    Ok(Analysis {
+        report,
+        config: config.clone(),
+        engine,
+    })
+}

@@ -1,0 +1,240 @@
+//! `runtop check SOURCE…`: the CI gate. Builds the report, judges it, prints
+//! a one-screen verdict, writes the JSON export, and exits 0 when the
+//! requirements are met, 1 when not, 2 on a usage or input error.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::analysis::{Analysis, SettingsArgs, SourceArgs, analyse};
+use super::{CliError, print};
+use crate::alerts::{Severity, coordination_level};
+use crate::engine::{Level, Window};
+use crate::report::{Report, human_ms};
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    /// Write the verdict as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    export: Option<PathBuf>,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+/// The export: `runtop.check.v1`, documented in docs/check.md.
+#[derive(Debug, Serialize)]
+pub struct Verdict {
+    pub schema: &'static str,
+    pub source: String,
+    pub profile: String,
+    pub coordination_overhead_ms: Option<Coordination>,
+    pub overall_health: Level,
+    pub meets_requirements: bool,
+    pub baseline_established: bool,
+    pub validation_passed: bool,
+    pub stages: Vec<StageVerdict>,
+    pub alerts_firing: usize,
+    pub report: Report,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Coordination {
+    pub mean: f64,
+    pub p95: f64,
+    pub level: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageVerdict {
+    pub stage: String,
+    pub pass: bool,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub target_ms: Option<f64>,
+    pub level: Option<Level>,
+}
+
+pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, CliError> {
+    let profile = args
+        .settings
+        .load()?
+        .profile
+        .unwrap_or_else(|| "default".into());
+    let analysis = analyse(&args.source, &args.settings)?;
+    let verdict = judge(&analysis, profile);
+    if let Some(path) = &args.export {
+        let json = serde_json::to_string_pretty(&verdict).expect("verdicts serialize");
+        std::fs::write(path, json + "\n").map_err(|e| {
+            CliError::Usage(format!("cannot write --export {}: {e}", path.display()))
+        })?;
+    }
+    print(&render(&verdict))?;
+    Ok(if verdict.meets_requirements {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn level_of_band(band: &str) -> Level {
+    match band {
+        "EXCELLENT" => Level::Excellent,
+        "GOOD" => Level::Good,
+        "ACCEPTABLE" => Level::Acceptable,
+        "POOR" => Level::Poor,
+        _ => Level::Critical,
+    }
+}
+
+pub fn judge(analysis: &Analysis, profile: String) -> Verdict {
+    let report = &analysis.report;
+    let coordination = analysis
+        .engine
+        .metric("coordination_overhead_ms")
+        .map(|d| d.snapshot(Window::AllTime))
+        .filter(|s| s.count > 0)
+        .map(|s| {
+            let worst = s.mean.max(s.p95);
+            Coordination {
+                mean: (s.mean * 1000.0).round() / 1000.0,
+                p95: (s.p95 * 1000.0).round() / 1000.0,
+                level: coordination_level(worst),
+            }
+        });
+    let stages: Vec<StageVerdict> = report
+        .stages
+        .iter()
+        .map(|s| StageVerdict {
+            stage: s.stage.clone(),
+            pass: s.target_ms.is_none_or(|t| s.p95_ms <= t),
+            p50_ms: s.p50_ms,
+            p95_ms: s.p95_ms,
+            target_ms: s.target_ms,
+            level: s.level,
+        })
+        .collect();
+    let firing = || {
+        report
+            .alerts
+            .iter()
+            .filter(|a| a.state == crate::alerts::State::Firing)
+    };
+    let mut health = stages
+        .iter()
+        .filter_map(|s| s.level)
+        .max()
+        .unwrap_or(Level::Excellent);
+    if let Some(c) = &coordination {
+        health = health.max(level_of_band(c.level));
+    }
+    if !report.meets_requirements {
+        health = health.max(Level::Poor);
+    }
+    if firing().any(|a| a.severity == Severity::Critical) {
+        health = Level::Critical;
+    }
+    let min_samples = analysis.config.baseline.min_samples;
+    let judged: Vec<_> = report
+        .stages
+        .iter()
+        .filter(|s| s.target_ms.is_some())
+        .collect();
+    Verdict {
+        schema: "runtop.check.v1",
+        source: report.source.clone(),
+        profile,
+        coordination_overhead_ms: coordination,
+        overall_health: health,
+        meets_requirements: report.meets_requirements,
+        baseline_established: !judged.is_empty() && judged.iter().all(|s| s.count >= min_samples),
+        validation_passed: report.events.invalid == 0 && report.events.accepted > 0,
+        stages,
+        alerts_firing: firing().count(),
+        report: report.clone(),
+    }
+}
+
+fn render(v: &Verdict) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "runtop check: {} (profile {})", v.source, v.profile);
+    for s in &v.stages {
+        let mark = if s.pass { "pass" } else { "FAIL" };
+        let target = s
+            .target_ms
+            .map_or_else(|| "no target".into(), |t| format!("target {}", human_ms(t)));
+        let level = s.level.map_or("", |l| l.as_str());
+        let _ = writeln!(
+            out,
+            "  {mark}  {:<14} p50 {:>8}  p95 {:>8}  {target:<16} {level}",
+            s.stage,
+            human_ms(s.p50_ms),
+            human_ms(s.p95_ms)
+        );
+    }
+    if let Some(c) = &v.coordination_overhead_ms {
+        let _ = writeln!(
+            out,
+            "  coordination overhead: mean {:.0} ms, p95 {:.0} ms ({})",
+            c.mean, c.p95, c.level
+        );
+    }
+    for q in v
+        .report
+        .requirements
+        .iter()
+        .filter(|q| !q.name.starts_with("stage."))
+    {
+        let mark = if q.met { "pass" } else { "FAIL" };
+        let _ = writeln!(
+            out,
+            "  {mark}  {} = {} ({} {})",
+            q.name, q.actual, q.op, q.threshold
+        );
+    }
+    for a in v
+        .report
+        .alerts
+        .iter()
+        .filter(|a| a.state == crate::alerts::State::Firing)
+    {
+        let _ = writeln!(
+            out,
+            "  alert {:<8} {}: {}",
+            a.severity.as_str(),
+            a.rule.as_str(),
+            a.summary
+        );
+    }
+    let events = &v.report.events;
+    let _ = writeln!(
+        out,
+        "  {} events ({} invalid) · baseline {} · validation {}",
+        events.received,
+        events.invalid,
+        if v.baseline_established {
+            "established"
+        } else {
+            "not yet established"
+        },
+        if v.validation_passed {
+            "passed"
+        } else {
+            "FAILED"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "overall health: {} · {}",
+        v.overall_health.as_str(),
+        if v.meets_requirements {
+            "PASS: requirements met"
+        } else {
+            "FAIL: requirements not met"
+        }
+    );
+    out
+}

@@ -1,0 +1,64 @@
+//! `runtop config init|show|path`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::analysis::SettingsArgs;
+use super::{CliError, print};
+use crate::config::{self, TEMPLATE};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented default config file (never overwrites one).
+    Init {
+        /// Where to write it, instead of the platform's config path.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Print the effective config, and where each value came from.
+    Show {
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+    /// Print the platform's config file path.
+    Path,
+}
+
+fn platform_path() -> Result<PathBuf, CliError> {
+    config::default_path().ok_or_else(|| {
+        CliError::Usage("this platform has no config directory; use --config FILE".into())
+    })
+}
+
+pub(super) fn run(command: &ConfigCommand) -> Result<ExitCode, CliError> {
+    match command {
+        ConfigCommand::Path => print(&format!("{}\n", platform_path()?.display()))?,
+        ConfigCommand::Show { settings } => print(&config::show(&settings.load()?))?,
+        ConfigCommand::Init { config } => {
+            let path = match config {
+                Some(p) => p.clone(),
+                None => platform_path()?,
+            };
+            if path.exists() {
+                return Err(CliError::Usage(format!(
+                    "{} already exists; not overwriting it",
+                    path.display()
+                )));
+            }
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    CliError::Usage(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+            // create_new: even a file appearing meanwhile is not overwritten.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, TEMPLATE.as_bytes()))
+                .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
+            print(&format!("wrote {}\n", path.display()))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

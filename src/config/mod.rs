@@ -1,0 +1,196 @@
+//! Configuration: a TOML file in the platform's config directory
+//! (`~/.config/runtop/config.toml` on Linux), overridden by `--config FILE`,
+//! then `RUNTOP_*` environment variables, then `--set` flags; with built-in
+//! profiles `dev` and `prod`. See `docs/config.md`.
+
+mod load;
+mod schema;
+
+pub use load::{BUILTIN_PROFILES, ConfigError, LoadRequest, Loaded, Origin, load, show};
+pub use schema::*;
+
+use std::path::PathBuf;
+
+use crate::engine::{EngineConfig, Limits, StoreLimits, Targets};
+
+/// The platform's config file path, if the platform has a config directory.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "runtop").map(|d| d.config_dir().join("config.toml"))
+}
+
+impl Config {
+    /// The engine's settings under this config, on top of `base` (replay
+    /// or live).
+    pub fn engine(&self, mut base: EngineConfig) -> EngineConfig {
+        let mut targets = Targets::empty();
+        for (stage, ms) in &self.targets.stages {
+            targets.set_stage(stage, *ms);
+        }
+        base.targets = targets;
+        let r = &self.retention;
+        base.limits = Limits {
+            max_stage_names: r.max_stage_names,
+            max_metric_names: r.max_metric_names,
+            recent_event_ids: r.recent_event_ids,
+            store: StoreLimits {
+                max_active: r.max_active_executions,
+                max_finished: r.max_finished_executions,
+                max_retained_bytes: r.max_retained_log_bytes,
+            },
+            ..base.limits
+        };
+        base
+    }
+}
+
+/// The commented file `runtop config init` writes: every setting at its
+/// default, explained.
+pub const TEMPLATE: &str = r#"# runtop configuration. Every value below is the default; uncomment and
+# change what you need. Precedence: this file < RUNTOP_* environment
+# variables (RUNTOP_SECTION__KEY, e.g. RUNTOP_ALERTS__ERROR_RATE__THRESHOLD=0.1)
+# < --set key=value flags. `runtop config show` prints the effective values.
+# Profiles: --profile dev (more permissive) or prod (stricter), or your own
+# [profiles.NAME] sections below.
+
+[sources]
+# Runners to watch when no URL is given on the command line.
+# urls = ["ws://127.0.0.1:7878/events"]
+# Handshake headers whose values come from environment variables.
+# headers_env = { Authorization = "RUNNER_TOKEN" }
+# subscribe = '{"action":"subscribe","topics":["executions"]}'
+
+[targets.stages]
+# Stage duration targets, in milliseconds; any stage name.
+prep = 2000.0
+implement = 30000.0
+verify = 60000.0
+
+[targets.metrics]
+# Metric targets (p95 at most), any metric name.
+# queue_latency_ms = 5000.0
+
+# Alert rules. Each has enabled, for_secs (how long the condition must hold
+# before it fires) and keep_firing_for_secs (how long it keeps firing once
+# clear). It resolves only below its clear level (hysteresis).
+
+[alerts.stage_p95]
+# A stage's p95 over the window, as a share of its target.
+enabled = true
+for_secs = 0.0
+keep_firing_for_secs = 0.0
+warning = 0.75
+critical = 1.0
+clear = 0.7
+window = "5m"
+min_samples = 5
+
+[alerts.stage_running]
+# An active execution's current stage, elapsed as a share of its target.
+enabled = true
+for_secs = 0.0
+keep_firing_for_secs = 0.0
+warning = 0.75
+critical = 1.0
+clear = 0.7
+
+[alerts.error_rate]
+# Failed + timed out over finished, per stage and overall: critical above.
+enabled = true
+for_secs = 0.0
+keep_firing_for_secs = 0.0
+threshold = 0.05
+clear = 0.04
+min_samples = 20
+window = "5m"
+
+[alerts.autonomy]
+# Share of executions completed without a human: warning below.
+enabled = true
+for_secs = 0.0
+keep_firing_for_secs = 0.0
+threshold = 0.8
+clear = 0.82
+min_samples = 20
+
+[alerts.resources]
+# Local and runner-node CPU and memory, in percent.
+enabled = true
+for_secs = 15.0
+keep_firing_for_secs = 0.0
+warning = 80.0
+critical = 95.0
+clear = 75.0
+
+[alerts.delivery_lag]
+# Delivery lag p95 (receive time - ts) in milliseconds.
+enabled = true
+for_secs = 0.0
+keep_firing_for_secs = 0.0
+warning = 500.0
+critical = inf
+clear = 400.0
+
+[alerts.silence]
+# No event while executions are active, or a source disconnected: warning.
+enabled = true
+for_secs = 0.0
+keep_firing_for_secs = 0.0
+no_events_secs = 60.0
+disconnected_secs = 30.0
+
+[alerts.coordination]
+# coordination_overhead_ms, mean and p95, in milliseconds. Levels: EXCELLENT
+# < 100, GOOD 100-150, ACCEPTABLE 150-200, POOR 200-300, CRITICAL > 300.
+enabled = true
+for_secs = 0.0
+keep_firing_for_secs = 0.0
+warning = 200.0
+critical = 250.0
+clear = 180.0
+
+[alerts.concurrency]
+# The runner held at its limits (at once, per project) for for_secs: warning.
+enabled = true
+for_secs = 60.0
+keep_firing_for_secs = 0.0
+max_running = 5
+max_per_project = 1
+
+[retention]
+max_active_executions = 100000
+max_finished_executions = 10000
+max_stage_names = 256
+max_metric_names = 256
+recent_event_ids = 100000
+max_retained_log_bytes = 16777216
+
+[baseline]
+# Samples a stage needs before its baseline counts as established.
+min_samples = 100
+
+[ci]
+# `runtop check` fails on firing alerts this severe or worse: warning or critical.
+fail_on = "critical"
+
+[ui]
+# Most frames per second, and colour: auto (off when NO_COLOR is set), always, never.
+fps = 20
+color = "auto"
+
+[keys]
+# Key bindings, action = key; e.g. quit = "q".
+
+# [profiles.night]
+# alerts.resources.warning = 90.0
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_is_the_defaults() {
+        let parsed: Config = toml::from_str(TEMPLATE).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+}

@@ -1,0 +1,480 @@
+//! Every alert rule with a fixed clock: pending → firing → resolved, and
+//! hysteresis keeping a value that oscillates around a threshold from
+//! flapping. Events and evaluation times are explicit; nothing reads a clock.
+
+use runtop::alerts::{Alerts, Context, LocalLoad, Rule, Severity, State, Transition};
+use runtop::config::AlertsConfig;
+use runtop::engine::{Engine, EngineConfig, Origin};
+use runtop::protocol::Millis;
+use runtop::source::live::SourceStatus;
+
+/// 2026-11-22T10:00:00Z.
+const T0: Millis = 1_795_341_600_000;
+const S: Millis = 1_000;
+
+fn engine() -> Engine {
+    Engine::new(EngineConfig::replay())
+}
+
+fn feed(engine: &mut Engine, lines: &[String]) {
+    for line in lines {
+        engine.feed(line.as_bytes(), T0 + 3_600 * S, Origin::default());
+    }
+}
+
+fn finish(cid: &str, stage: &str, at: Millis, ms: f64, status: &str) -> String {
+    format!(
+        r#"{{"type":"stage_finished","ts":{at},"correlation_id":"{cid}","stage":"{stage}","status":"{status}","duration_ms":{ms}}}"#
+    )
+}
+
+fn eval(alerts: &mut Alerts, engine: &Engine, now: Millis) -> Vec<Transition> {
+    alerts.evaluate_now(
+        engine,
+        &Context {
+            now,
+            local: None,
+            sources: &[],
+        },
+    )
+}
+
+fn state(alerts: &Alerts, rule: Rule, subject: &str) -> Option<(State, Severity)> {
+    alerts
+        .book
+        .firing()
+        .into_iter()
+        .chain(alerts.book.pending())
+        .find(|a| a.rule == rule && a.subject == subject)
+        .map(|a| (a.state, a.severity))
+}
+
+/// The transitions of `rule` (other rules may rightly fire alongside: a
+/// stage finish with no start is an active execution, for instance).
+fn moves_of(rule: Rule, ts: &[Transition]) -> Vec<(Rule, String, State)> {
+    ts.iter()
+        .filter(|t| t.rule == rule)
+        .map(|t| (t.rule, t.subject.clone(), t.to))
+        .collect()
+}
+
+fn alerts_with(edit: impl FnOnce(&mut AlertsConfig)) -> Alerts {
+    let mut config = AlertsConfig::default();
+    edit(&mut config);
+    Alerts::new(config, 0)
+}
+
+#[test]
+fn stage_p95_warns_at_75_percent_goes_critical_at_100_and_resolves_below_70() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|_| {});
+    // prep's target is 2 s: ten finishes of 1.6 s put its p95 at 80 %.
+    feed(
+        &mut e,
+        &(0..10)
+            .map(|i| finish(&format!("a{i}"), "prep", T0 + i * S, 1_600.0, "ok"))
+            .collect::<Vec<_>>(),
+    );
+    let t = eval(&mut alerts, &e, T0 + 10 * S);
+    assert_eq!(
+        moves_of(Rule::StageP95, &t),
+        [
+            (Rule::StageP95, "prep".into(), State::Pending),
+            (Rule::StageP95, "prep".into(), State::Firing)
+        ]
+    );
+    assert_eq!(t[1].severity, Severity::Warning);
+    feed(
+        &mut e,
+        &(0..10)
+            .map(|i| finish(&format!("b{i}"), "prep", T0 + (11 + i) * S, 2_400.0, "ok"))
+            .collect::<Vec<_>>(),
+    );
+    let t: Vec<Transition> = eval(&mut alerts, &e, T0 + 22 * S)
+        .into_iter()
+        .filter(|t| t.rule == Rule::StageP95)
+        .collect();
+    assert_eq!(
+        (t.len(), t[0].severity, t[0].to),
+        (1, Severity::Critical, State::Firing),
+        "escalates in place: {t:?}"
+    );
+    // Five minutes of fast finishes later the window holds only those.
+    let fast: Vec<String> = (0..20)
+        .map(|i| finish(&format!("c{i}"), "prep", T0 + 400 * S + i * S, 500.0, "ok"))
+        .collect();
+    feed(&mut e, &fast);
+    let t = eval(&mut alerts, &e, T0 + 420 * S);
+    assert_eq!(
+        moves_of(Rule::StageP95, &t),
+        [(Rule::StageP95, "prep".into(), State::Resolved)]
+    );
+    assert_eq!(alerts.book.resolved().count(), 1);
+}
+
+#[test]
+fn hysteresis_keeps_an_oscillating_value_from_flapping() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|_| {});
+    let mut transitions = 0;
+    // p95 alternates between 76 % (over warning) and 72 % (under warning,
+    // over clear): it fires once and stays firing.
+    for round in 0..10 {
+        let ms = if round % 2 == 0 { 1_520.0 } else { 1_440.0 };
+        let base = T0 + round * 400 * S; // each round in a fresh 5-minute window
+        feed(
+            &mut e,
+            &(0..10)
+                .map(|i| finish(&format!("r{round}-{i}"), "prep", base + i * S, ms, "ok"))
+                .collect::<Vec<_>>(),
+        );
+        transitions += moves_of(Rule::StageP95, &eval(&mut alerts, &e, base + 10 * S)).len();
+        assert_eq!(
+            state(&alerts, Rule::StageP95, "prep"),
+            Some((State::Firing, Severity::Warning)),
+            "round {round}"
+        );
+    }
+    assert_eq!(transitions, 2, "pending and firing, once");
+    // Without hysteresis (clear = warning) the same values would flap.
+    let mut flappy = alerts_with(|c| c.stage_p95.clear = 0.75);
+    let mut e = engine();
+    let mut transitions = 0;
+    for round in 0..10 {
+        let ms = if round % 2 == 0 { 1_520.0 } else { 1_440.0 };
+        let base = T0 + round * 400 * S;
+        feed(
+            &mut e,
+            &(0..10)
+                .map(|i| finish(&format!("r{round}-{i}"), "prep", base + i * S, ms, "ok"))
+                .collect::<Vec<_>>(),
+        );
+        transitions += moves_of(Rule::StageP95, &eval(&mut flappy, &e, base + 10 * S)).len();
+    }
+    assert!(transitions >= 10, "{transitions}");
+}
+
+#[test]
+fn a_running_stage_alerts_per_correlation_id_and_resolves_when_it_finishes() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|_| {});
+    feed(
+        &mut e,
+        &[format!(
+            r#"{{"type":"stage_started","ts":{T0},"correlation_id":"exec_9","stage":"prep"}}"#
+        )],
+    );
+    assert!(
+        eval(&mut alerts, &e, T0 + 1_000).is_empty(),
+        "50 % of 2 s: nothing"
+    );
+    let t: Vec<Transition> = eval(&mut alerts, &e, T0 + 1_600)
+        .into_iter()
+        .filter(|t| t.rule == Rule::StageRunning)
+        .collect();
+    assert_eq!(
+        t.last()
+            .map(|t| (t.to, t.severity, t.correlation_id.clone())),
+        Some((State::Firing, Severity::Warning, Some("exec_9".into())))
+    );
+    assert_eq!(
+        moves_of(Rule::StageRunning, &eval(&mut alerts, &e, T0 + 2_100)).len(),
+        1
+    );
+    assert_eq!(
+        state(&alerts, Rule::StageRunning, "exec_9"),
+        Some((State::Firing, Severity::Critical))
+    );
+    feed(
+        &mut e,
+        &[finish("exec_9", "prep", T0 + 2_200, 2_200.0, "ok")],
+    );
+    let t = eval(&mut alerts, &e, T0 + 2_300);
+    assert_eq!(
+        moves_of(Rule::StageRunning, &t),
+        [(Rule::StageRunning, "exec_9".into(), State::Resolved)]
+    );
+}
+
+#[test]
+fn error_rate_is_critical_above_5_percent_once_20_samples_are_in() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|_| {});
+    let mut lines: Vec<String> = (0..18)
+        .map(|i| finish(&format!("v{i}"), "verify", T0 + i * S, 100.0, "ok"))
+        .collect();
+    lines.push(finish("v18", "verify", T0 + 18 * S, 100.0, "failed"));
+    feed(&mut e, &lines);
+    assert!(
+        state(
+            &{
+                eval(&mut alerts, &e, T0 + 19 * S);
+                alerts.clone()
+            },
+            Rule::ErrorRate,
+            "stage verify"
+        )
+        .is_none(),
+        "19 samples: no judgement"
+    );
+    feed(
+        &mut e,
+        &[finish("v19", "verify", T0 + 19 * S, 100.0, "timeout")],
+    );
+    eval(&mut alerts, &e, T0 + 20 * S);
+    assert_eq!(
+        state(&alerts, Rule::ErrorRate, "stage verify"),
+        Some((State::Firing, Severity::Critical))
+    );
+}
+
+#[test]
+fn autonomy_below_80_percent_warns() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|_| {});
+    let lines: Vec<String> = (0..20)
+        .map(|i| format!(r#"{{"type":"execution_finished","ts":{},"correlation_id":"x{i}","status":"ok","autonomous":{}}}"#, T0 + i * S, i % 4 != 0))
+        .collect();
+    feed(&mut e, &lines);
+    eval(&mut alerts, &e, T0 + 20 * S);
+    assert_eq!(
+        state(&alerts, Rule::Autonomy, "executions"),
+        Some((State::Firing, Severity::Warning))
+    );
+}
+
+#[test]
+fn resources_fire_after_15_seconds_locally_and_per_node() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|_| {});
+    let hot = LocalLoad {
+        cpu_percent: 97.0,
+        memory_percent: 50.0,
+    };
+    let sample = |at: Millis| {
+        format!(
+            r#"{{"type":"resource_sample","ts":{at},"node":"runner-3","cpu_percent":85,"memory_mb":100,"memory_percent":40}}"#
+        )
+    };
+    feed(&mut e, &[sample(T0)]);
+    let ctx = |now| Context {
+        now,
+        local: Some(hot),
+        sources: &[],
+    };
+    alerts.evaluate_now(&e, &ctx(T0));
+    assert_eq!(
+        state(&alerts, Rule::Resources, "local cpu"),
+        Some((State::Pending, Severity::Critical))
+    );
+    assert_eq!(
+        state(&alerts, Rule::Resources, "node runner-3 cpu"),
+        Some((State::Pending, Severity::Warning))
+    );
+    feed(&mut e, &[sample(T0 + 10 * S)]);
+    alerts.evaluate_now(&e, &ctx(T0 + 10 * S));
+    assert_eq!(
+        state(&alerts, Rule::Resources, "local cpu").map(|s| s.0),
+        Some(State::Pending)
+    );
+    feed(&mut e, &[sample(T0 + 15 * S)]);
+    alerts.evaluate_now(&e, &ctx(T0 + 15 * S));
+    assert_eq!(
+        state(&alerts, Rule::Resources, "local cpu"),
+        Some((State::Firing, Severity::Critical))
+    );
+    assert_eq!(
+        state(&alerts, Rule::Resources, "node runner-3 cpu"),
+        Some((State::Firing, Severity::Warning))
+    );
+    assert_eq!(state(&alerts, Rule::Resources, "local memory"), None);
+    // A dip that ends the condition before `for` cancels a pending alert.
+    let cool = LocalLoad {
+        cpu_percent: 10.0,
+        memory_percent: 90.0,
+    };
+    alerts.evaluate_now(
+        &e,
+        &Context {
+            now: T0 + 16 * S,
+            local: Some(cool),
+            sources: &[],
+        },
+    );
+    alerts.evaluate_now(
+        &e,
+        &Context {
+            now: T0 + 17 * S,
+            local: Some(hot),
+            sources: &[],
+        },
+    );
+    assert_eq!(
+        state(&alerts, Rule::Resources, "local memory"),
+        None,
+        "memory 90 % then 50 %: never 15 s"
+    );
+}
+
+#[test]
+fn delivery_lag_silence_and_disconnected_sources_warn() {
+    let mut e = Engine::new(EngineConfig::live());
+    let mut alerts = alerts_with(|_| {});
+    for i in 0..5 {
+        let ts = T0 + i * S;
+        let line = format!(
+            r#"{{"type":"stage_started","ts":{ts},"correlation_id":"c{i}","stage":"verify"}}"#
+        );
+        e.feed(line.as_bytes(), ts + 800, Origin::default());
+    }
+    let mut sources = vec![SourceStatus::new("ws://runner-1:7878/events".into(), T0)];
+    fn ctx(now: Millis, sources: &[SourceStatus]) -> Context<'_> {
+        Context {
+            now,
+            local: None,
+            sources,
+        }
+    }
+    alerts.evaluate_now(&e, &ctx(T0 + 5 * S, &sources));
+    assert_eq!(
+        state(&alerts, Rule::DeliveryLag, "delivery"),
+        Some((State::Firing, Severity::Warning))
+    );
+    assert_eq!(
+        state(&alerts, Rule::Silence, "ws://runner-1:7878/events"),
+        None,
+        "down 5 s: not yet"
+    );
+    alerts.evaluate_now(&e, &ctx(T0 + 70 * S, &sources));
+    assert_eq!(
+        state(&alerts, Rule::Silence, "no events"),
+        Some((State::Firing, Severity::Warning))
+    );
+    assert_eq!(
+        state(&alerts, Rule::Silence, "ws://runner-1:7878/events"),
+        Some((State::Firing, Severity::Warning))
+    );
+    sources[0].update(&runtop::source::live::LinkState::Connected, T0 + 71 * S);
+    let t = alerts.evaluate_now(&e, &ctx(T0 + 72 * S, &sources));
+    assert!(
+        moves_of(Rule::Silence, &t).contains(&(
+            Rule::Silence,
+            "ws://runner-1:7878/events".into(),
+            State::Resolved
+        )),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn coordination_overhead_poor_warns_and_critical_is_critical() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|_| {});
+    let metric = |i: Millis, v: f64| {
+        format!(
+            r#"{{"type":"metric","ts":{},"name":"coordination_overhead_ms","value":{v}}}"#,
+            T0 + i * S
+        )
+    };
+    feed(
+        &mut e,
+        &(0..10).map(|i| metric(i, 220.0)).collect::<Vec<_>>(),
+    );
+    eval(&mut alerts, &e, T0 + 10 * S);
+    assert_eq!(
+        state(&alerts, Rule::Coordination, "mean"),
+        Some((State::Firing, Severity::Warning))
+    );
+    feed(
+        &mut e,
+        &(10..30).map(|i| metric(i, 320.0)).collect::<Vec<_>>(),
+    );
+    eval(&mut alerts, &e, T0 + 30 * S);
+    assert_eq!(
+        state(&alerts, Rule::Coordination, "p95"),
+        Some((State::Firing, Severity::Critical))
+    );
+}
+
+#[test]
+fn the_runner_held_at_its_limit_for_a_minute_warns_and_acknowledging_quiets_it() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|_| {});
+    let start = |i: i64| {
+        format!(
+            r#"{{"type":"execution_started","ts":{},"correlation_id":"e{i}","project_id":"p{i}"}}"#,
+            T0 + i
+        )
+    };
+    feed(&mut e, &(0..5).map(start).collect::<Vec<_>>());
+    eval(&mut alerts, &e, T0 + S);
+    assert_eq!(
+        state(&alerts, Rule::Concurrency, "runner").map(|s| s.0),
+        Some(State::Pending)
+    );
+    eval(&mut alerts, &e, T0 + 61 * S);
+    assert_eq!(
+        state(&alerts, Rule::Concurrency, "runner"),
+        Some((State::Firing, Severity::Warning))
+    );
+    // 61 s without an event while five run: the silence rule warns too.
+    assert_eq!(
+        state(&alerts, Rule::Silence, "no events"),
+        Some((State::Firing, Severity::Warning))
+    );
+    assert_eq!(alerts.book.count(Severity::Warning), 2);
+    assert!(alerts.book.acknowledge(Rule::Concurrency, "runner"));
+    assert_eq!(
+        alerts.book.count(Severity::Warning),
+        1,
+        "quiet once acknowledged"
+    );
+    assert!(
+        alerts
+            .book
+            .firing()
+            .iter()
+            .any(|a| a.rule == Rule::Concurrency && a.acknowledged)
+    );
+    feed(&mut e, &[r#"{"type":"execution_finished","ts":1795341662000,"correlation_id":"e0","status":"ok"}"#.to_string()]);
+    let t = eval(&mut alerts, &e, T0 + 62 * S);
+    assert_eq!(
+        moves_of(Rule::Concurrency, &t),
+        [(Rule::Concurrency, "runner".into(), State::Resolved)]
+    );
+}
+
+#[test]
+fn keep_firing_for_holds_a_cleared_alert_and_history_is_capped() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|c| c.coordination.keep_firing_for_secs = 30.0);
+    let metric = |at: Millis, v: f64| {
+        format!(r#"{{"type":"metric","ts":{at},"name":"coordination_overhead_ms","value":{v}}}"#)
+    };
+    feed(&mut e, &[metric(T0, 400.0)]);
+    eval(&mut alerts, &e, T0);
+    feed(&mut e, &[metric(T0 + 400 * S, 10.0)]);
+    assert!(
+        eval(&mut alerts, &e, T0 + 400 * S).is_empty(),
+        "clear, but kept firing"
+    );
+    assert!(eval(&mut alerts, &e, T0 + 420 * S).is_empty());
+    let t = eval(&mut alerts, &e, T0 + 431 * S);
+    assert_eq!(
+        t.iter().filter(|t| t.to == State::Resolved).count(),
+        2,
+        "mean and p95"
+    );
+    // Fire and resolve over and over: 6 transitions a round (mean and p95
+    // pending, firing, resolved), far past the history's cap.
+    let mut alerts = alerts_with(|_| {});
+    for i in 0..300 {
+        let at = T0 + (1_000 + i * 1_000) * S;
+        e.feed(metric(at, 400.0).as_bytes(), at, Origin::default());
+        eval(&mut alerts, &e, at);
+        // Time passes with no event: the window empties.
+        e.advance(at + 400 * S);
+        eval(&mut alerts, &e, at + 400 * S);
+    }
+    assert_eq!(alerts.book.history().count(), runtop::alerts::HISTORY);
+}

@@ -1,0 +1,305 @@
+//! `runtop check`, the CI gate, and where alert transitions go: exit codes
+//! on a passing and a failing log, the export, the alert log, and the
+//! webhook against a local HTTP server (a retry, a timeout).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_runtop");
+
+fn runtop(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .unwrap()
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("runtop-check-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A log of the `regression` scenario: implement slows past its target.
+fn regression_log(d: &std::path::Path) -> String {
+    let path = d.join("regression.ndjson");
+    let out = runtop(&[
+        "simulate",
+        "--scenario",
+        "regression",
+        "--executions",
+        "150",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_passing_log_exits_0_with_the_export() {
+    let d = dir("pass");
+    let export = d.join("verdict.json");
+    let out = runtop(&[
+        "check",
+        "assets/sample.ndjson",
+        "--export",
+        export.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap()
+            .ends_with("PASS: requirements met"),
+        "{stdout}"
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    for key in [
+        "coordination_overhead_ms",
+        "overall_health",
+        "meets_requirements",
+        "baseline_established",
+        "validation_passed",
+        "stages",
+    ] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    assert_eq!(v["meets_requirements"], true);
+    assert_eq!(v["validation_passed"], true);
+    assert_eq!(v["coordination_overhead_ms"]["level"], "GOOD");
+    assert_eq!(v["stages"][0]["stage"], "prep");
+    for key in ["pass", "p50_ms", "p95_ms", "target_ms"] {
+        assert!(v["stages"][0].get(key).is_some(), "stages[].{key}");
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_failing_log_exits_1_and_writes_the_alert_log() {
+    let d = dir("fail");
+    let log = regression_log(&d);
+    let alert_log = d.join("alerts.ndjson");
+    let out = runtop(&["check", &log, "--alert-log", alert_log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("FAIL  implement") && stdout.contains("overall health: critical"),
+        "{stdout}"
+    );
+    let lines: Vec<Value> = std::fs::read_to_string(&alert_log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let implement = lines.iter().find(|l| {
+        l["alert"]["rule"] == "stage_p95"
+            && l["alert"]["subject"] == "implement"
+            && l["alert"]["severity"] == "critical"
+    });
+    let implement = implement.expect("a critical stage_p95 alert for implement");
+    assert_eq!(implement["alert"]["to"], "firing");
+    assert!(
+        implement["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("[CRITICAL] stage_p95 implement")
+    );
+    // The same log passes when the gate is set wider.
+    let wider = runtop(&[
+        "check",
+        &log,
+        "--set",
+        "targets.stages.implement=60000",
+        "--set",
+        "ci.fail_on=\"critical\"",
+    ]);
+    assert_eq!(
+        wider.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&wider.stdout)
+    );
+    // And prod fails on warnings too.
+    assert_eq!(
+        runtop(&["check", "assets/sample.ndjson", "--profile", "prod"])
+            .status
+            .code(),
+        Some(1)
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn usage_and_input_errors_exit_2() {
+    for args in [
+        vec!["check", "no/such/file.ndjson"],
+        vec!["check", "assets/sample.ndjson", "--profile", "nope"],
+        vec!["check", "assets/sample.ndjson", "--set", "ui.fps=fast"],
+        vec![
+            "check",
+            "assets/sample.ndjson",
+            "--alert-webhook",
+            "ftp://x",
+        ],
+        vec!["check"],
+    ] {
+        let out = runtop(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// An HTTP server on 127.0.0.1 answering each request with the next status
+/// of `statuses` (then 200), reporting each body it receives.
+fn http_server(statuses: Vec<u16>) -> (String, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut statuses = statuses.into_iter();
+        for stream in listener.incoming().take(1_000) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let _ = tx.send(String::from_utf8(body).unwrap());
+            let status = statuses.next().unwrap_or(200);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn the_webhook_retries_after_a_server_error() {
+    let d = dir("webhook");
+    let log = regression_log(&d);
+    let (url, bodies) = http_server(vec![500]);
+    let out = runtop(&["check", &log, "--alert-webhook", &url]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let received: Vec<Value> = bodies
+        .try_iter()
+        .map(|b| serde_json::from_str(&b).unwrap())
+        .collect();
+    assert!(received.len() >= 2, "{received:?}");
+    assert_eq!(
+        received[0], received[1],
+        "the first delivery, retried after the 500"
+    );
+    assert!(received[0]["text"].as_str().unwrap().contains("FIRING"));
+    assert!(received[0]["alert"]["rule"].is_string());
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn an_unreachable_webhook_is_a_warning_not_a_different_verdict() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    drop(listener);
+    let out = runtop(&["check", "assets/sample.ndjson", "--alert-webhook", &url]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("runtop: warning: ") && err.contains("webhook deliveries failed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_webhook_that_never_answers_times_out_without_blocking() {
+    use runtop::alerts::notify::{Webhook, WebhookPolicy};
+    // Accepts connections and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let held = std::thread::spawn(move || {
+        listener
+            .incoming()
+            .take(4)
+            .filter_map(Result::ok)
+            .collect::<Vec<_>>()
+    });
+    let policy = WebhookPolicy {
+        timeout: Duration::from_millis(200),
+        backoff: [Duration::from_millis(10); 3],
+    };
+    let webhook = Webhook::start(&url, policy).unwrap();
+    let stats = webhook.stats.clone();
+    let t = runtop::alerts::Transition {
+        at: 0,
+        rule: runtop::alerts::Rule::Silence,
+        subject: "x".into(),
+        from: None,
+        to: runtop::alerts::State::Firing,
+        severity: runtop::alerts::Severity::Warning,
+        value: 1.0,
+        threshold: 0.0,
+        summary: "s".into(),
+        correlation_id: None,
+    };
+    let started = std::time::Instant::now();
+    webhook.send(&t);
+    assert!(
+        started.elapsed() < Duration::from_millis(50),
+        "sending never waits"
+    );
+    webhook.finish(Duration::from_secs(5));
+    use std::sync::atomic::Ordering::Relaxed;
+    assert_eq!(
+        (
+            stats.attempts.load(Relaxed),
+            stats.failed.load(Relaxed),
+            stats.delivered.load(Relaxed)
+        ),
+        (4, 1, 0)
+    );
+    assert!(
+        stats
+            .last_error
+            .lock()
+            .unwrap()
+            .as_deref()
+            .unwrap_or("")
+            .to_lowercase()
+            .contains("timeout"),
+        "{:?}",
+        stats.last_error
+    );
+    drop(held);
+}
