@@ -76,6 +76,23 @@ fn ingest(c: &mut Criterion) {
             })
         });
     }
+    // What the alert rules cost per evaluation (once a second live).
+    let mut alerts = runtop::alerts::Alerts::new(Default::default(), 0);
+    let now = engine.now().unwrap_or_default();
+    group.bench_function("evaluate every alert rule", |b| {
+        b.iter(|| {
+            alerts
+                .evaluate_now(
+                    &engine,
+                    &runtop::alerts::Context {
+                        now,
+                        local: None,
+                        sources: &[],
+                    },
+                )
+                .len()
+        })
+    });
     group.finish();
 }
 

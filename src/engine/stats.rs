@@ -149,18 +149,6 @@ impl<C: Counter> Tally<C> {
         }
     }
 
-    fn merge(&mut self, other: &Tally<C>) {
-        // Both auto-resize, so adding cannot run out of range.
-        let _ = self.hist.add(&other.hist);
-        self.count += other.count;
-        self.sum += other.sum;
-        self.max = self.max.max(other.max);
-        self.min = self.min.min(other.min);
-        for (total, n) in self.statuses.iter_mut().zip(other.statuses) {
-            *total += n;
-        }
-    }
-
     fn snapshot(&self) -> Snapshot {
         let mut snap = Snapshot {
             count: self.count,
@@ -168,22 +156,32 @@ impl<C: Counter> Tally<C> {
             statuses: self.statuses,
             ..Snapshot::default()
         };
-        if self.count > 0 {
+        if self.count > 0 && !self.hist.is_empty() {
             snap.mean = self.sum / self.count as f64;
-            snap.p50 = quantile(&self.hist, 0.50, self.min, self.max);
-            snap.p95 = quantile(&self.hist, 0.95, self.min, self.max);
-            snap.p99 = quantile(&self.hist, 0.99, self.min, self.max);
+            // One pass over the buckets for all three.
+            let mut q = self
+                .hist
+                .value_at_quantiles([0.50, 0.95, 0.99])
+                .map(|raw| self.refine(raw));
+            snap.p50 = q.next().unwrap_or_default();
+            snap.p95 = q.next().unwrap_or_default();
+            snap.p99 = q.next().unwrap_or_default();
         }
         snap
     }
 
-    fn reset(&mut self) {
-        self.hist.reset();
-        self.count = 0;
-        self.sum = 0.0;
-        self.max = 0.0;
-        self.min = f64::INFINITY;
-        self.statuses = [0; 4];
+    /// A quantile's bucket value, as reported. In the bucket of the exact
+    /// extremes, the extremes themselves are the best answer; elsewhere the
+    /// middle of the bucket halves the worst-case error of its upper edge.
+    /// Clamping keeps min ≤ p50 ≤ p99 ≤ max.
+    fn refine(&self, raw: u64) -> f64 {
+        if self.hist.equivalent(raw, scaled(self.max)) {
+            return self.max;
+        }
+        if self.hist.equivalent(raw, scaled(self.min)) {
+            return self.min;
+        }
+        (self.hist.median_equivalent(raw) as f64 / SCALE).clamp(self.min, self.max)
     }
 }
 
@@ -192,29 +190,99 @@ fn scaled(value: f64) -> u64 {
     (value * SCALE).round() as u64
 }
 
-fn quantile<C: Counter>(hist: &Histogram<C>, q: f64, min: f64, max: f64) -> f64 {
-    if hist.is_empty() {
-        return 0.0;
+/// Values a window slot keeps raw before it switches to a histogram.
+const SPARSE_MAX: usize = 32;
+
+/// A window slot's values. Most slots hold a handful (a stage finishes a few
+/// times a minute), so they are kept raw until there are more than
+/// [`SPARSE_MAX`]: merging such a slot into a window query is a few records
+/// rather than a walk over a whole bucket array, and clearing it is free.
+#[derive(Debug, Clone, Default)]
+struct SlotTally {
+    /// Scaled values, while sparse.
+    raw: Vec<u64>,
+    /// The histogram once dense; kept across reuse of the slot.
+    hist: Option<Histogram<u32>>,
+    dense: bool,
+    count: u64,
+    sum: f64,
+    max: f64,
+    min: f64,
+    statuses: [u64; 4],
+}
+
+impl SlotTally {
+    fn record(&mut self, value: f64, status: Option<Status>) {
+        let v = scaled(value);
+        if !self.dense && self.raw.len() < SPARSE_MAX {
+            self.raw.push(v);
+        } else {
+            let hist = self.hist.get_or_insert_with(|| {
+                Histogram::new(SIGNIFICANT_DIGITS).expect("2 significant digits is valid")
+            });
+            if !self.dense {
+                for &r in &self.raw {
+                    let _ = hist.record(r);
+                }
+                self.raw.clear();
+                self.dense = true;
+            }
+            let _ = hist.record(v);
+        }
+        if self.count == 0 {
+            self.min = value;
+            self.max = value;
+        }
+        self.count += 1;
+        self.sum += value;
+        self.max = self.max.max(value);
+        self.min = self.min.min(value);
+        if let Some(status) = status {
+            self.statuses[status.index()] += 1;
+        }
     }
-    let raw = hist.value_at_quantile(q);
-    // In the bucket of the exact extremes, the extremes themselves are the
-    // best answer; elsewhere the middle of the bucket halves the worst-case
-    // error of its upper edge. Clamping keeps min ≤ p50 ≤ p99 ≤ max.
-    if hist.equivalent(raw, scaled(max)) {
-        return max;
+
+    fn reset(&mut self) {
+        self.raw.clear();
+        if self.dense
+            && let Some(hist) = self.hist.as_mut()
+        {
+            hist.reset();
+        }
+        *self = SlotTally {
+            raw: std::mem::take(&mut self.raw),
+            hist: self.hist.take(),
+            ..SlotTally::default()
+        };
     }
-    if hist.equivalent(raw, scaled(min)) {
-        return min;
+
+    fn merge_into(&self, total: &mut Tally<u32>) {
+        match (&self.hist, self.dense) {
+            // Both auto-resize, so adding cannot run out of range.
+            (Some(hist), true) => {
+                let _ = total.hist.add(hist);
+            }
+            _ => {
+                for &v in &self.raw {
+                    let _ = total.hist.record(v);
+                }
+            }
+        }
+        total.count += self.count;
+        total.sum += self.sum;
+        total.max = total.max.max(self.max);
+        total.min = total.min.min(self.min);
+        for (t, n) in total.statuses.iter_mut().zip(self.statuses) {
+            *t += n;
+        }
     }
-    let v = hist.median_equivalent(raw) as f64 / SCALE;
-    v.clamp(min, max)
 }
 
 /// One slot of a window's ring: the values recorded during `epoch`.
 #[derive(Debug, Clone)]
 struct Slot {
     epoch: i64,
-    tally: Option<Box<Tally<u32>>>,
+    tally: Option<Box<SlotTally>>,
 }
 
 /// A sliding window: a ring of slots.
@@ -273,7 +341,7 @@ impl Rolling {
         let slot = &mut self.slots[epoch.rem_euclid(self.len()) as usize];
         slot.epoch = epoch;
         slot.tally
-            .get_or_insert_with(|| Box::new(Tally::new()))
+            .get_or_insert_with(Box::default)
             .record(value, status);
     }
 
@@ -286,14 +354,11 @@ impl Rolling {
                 .filter_map(|slot| slot.tally.as_deref())
                 .filter(|tally| tally.count > 0)
         };
-        let mut merged: Option<Tally<u32>> = None;
+        let mut merged = Tally::<u32>::new();
         for tally in live() {
-            match merged.as_mut() {
-                None => merged = Some(tally.clone()),
-                Some(m) => m.merge(tally),
-            }
+            tally.merge_into(&mut merged);
         }
-        merged.map_or_else(Snapshot::default, |m| m.snapshot())
+        merged.snapshot()
     }
 }
 
