@@ -303,3 +303,42 @@ fn a_webhook_that_never_answers_times_out_without_blocking() {
     );
     drop(held);
 }
+
+#[test]
+fn metric_targets_from_the_config_are_requirements_and_alerts() {
+    let out = runtop(&[
+        "check",
+        "assets/sample.ndjson",
+        "--set",
+        "targets.metrics.queue_latency_ms=60000",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("FAIL  metric.queue_latency_ms.p95"),
+        "{stdout}"
+    );
+    let report = runtop(&[
+        "report",
+        "assets/sample.ndjson",
+        "--set",
+        "targets.metrics.queue_latency_ms=60000",
+    ]);
+    let v: Value = serde_json::from_slice(&report.stdout).unwrap();
+    let row = v["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "queue_latency_ms")
+        .unwrap();
+    assert_eq!(row["target"], 60000.0);
+    assert!(
+        v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["subject"] == "metric queue_latency_ms"),
+        "{}",
+        v["alerts"]
+    );
+}

@@ -26,6 +26,9 @@ impl Config {
         for (stage, ms) in &self.targets.stages {
             targets.set_stage(stage, *ms);
         }
+        for (metric, target) in &self.targets.metrics {
+            targets.set_metric(metric, *target);
+        }
         base.targets = targets;
         let r = &self.retention;
         base.limits = Limits {

@@ -59,6 +59,8 @@ impl Level {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Targets {
     stages: Vec<(String, f64)>,
+    /// Metric targets: a metric's p95 should stay at or below.
+    metrics: Vec<(String, f64)>,
 }
 
 impl Default for Targets {
@@ -70,6 +72,7 @@ impl Default for Targets {
                 ("implement".into(), 30_000.0),
                 ("verify".into(), 60_000.0),
             ],
+            metrics: Vec::new(),
         }
     }
 }
@@ -77,7 +80,10 @@ impl Default for Targets {
 impl Targets {
     /// No targets at all (a config then sets them).
     pub fn empty() -> Self {
-        Targets { stages: Vec::new() }
+        Targets {
+            stages: Vec::new(),
+            metrics: Vec::new(),
+        }
     }
 
     pub fn stage(&self, name: &str) -> Option<f64> {
@@ -89,6 +95,21 @@ impl Targets {
         match self.stages.iter_mut().find(|(n, _)| n == name) {
             Some(entry) => entry.1 = target_ms,
             None => self.stages.push((name.into(), target_ms)),
+        }
+    }
+
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|&(_, t)| t)
+    }
+
+    /// Sets (or replaces) the target of metric `name`.
+    pub fn set_metric(&mut self, name: &str, target: f64) {
+        match self.metrics.iter_mut().find(|(n, _)| n == name) {
+            Some(entry) => entry.1 = target,
+            None => self.metrics.push((name.into(), target)),
         }
     }
 

@@ -295,6 +295,11 @@ impl Engine {
         self.config.targets.stage(stage)
     }
 
+    /// The target of a metric (its p95 at most), if it has one.
+    pub fn metric_target(&self, metric: &str) -> Option<f64> {
+        self.config.targets.metric(metric)
+    }
+
     /// A stage's level over `window`: its p95 against its target.
     pub fn level(&self, stage: &str, window: Window) -> Option<Level> {
         let target = self.target(stage)?;

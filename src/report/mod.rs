@@ -133,6 +133,9 @@ pub struct MetricRow {
     pub p95: f64,
     pub p99: f64,
     pub max: f64,
+    /// From `targets.metrics`: the p95 should stay at or below it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -205,6 +208,7 @@ impl Report {
                     p95: ms(s.p95),
                     p99: ms(s.p99),
                     max: ms(s.max),
+                    target: engine.metric_target(name),
                 }
             })
             .collect();

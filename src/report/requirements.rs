@@ -1,5 +1,6 @@
 //! The requirements a report is judged against, from the protocol's default
-//! targets: each stage's p95 within its target, executions' error rate at
+//! targets: each stage's p95 within its target (and each metric's, where the
+//! config gives one), executions' error rate at
 //! most 5 %, autonomous completion at least 80 %. A requirement with nothing
 //! to judge yet (no finished stage, no execution that said) is left out
 //! rather than passed or failed.
@@ -38,6 +39,15 @@ pub fn evaluate(report: &Report) -> Vec<Requirement> {
             out.push(at_most(
                 format!("stage.{}.p95_ms", stage.stage),
                 stage.p95_ms,
+                target,
+            ));
+        }
+    }
+    for metric in &report.metrics {
+        if let Some(target) = metric.target.filter(|_| metric.count > 0) {
+            out.push(at_most(
+                format!("metric.{}.p95", metric.name),
+                metric.p95,
                 target,
             ));
         }
