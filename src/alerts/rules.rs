@@ -160,6 +160,34 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
             None,
         );
     }
+    // Metrics with a target are judged the same way.
+    for (name, dist) in engine.metrics() {
+        let Some(target) = engine.metric_target(name).filter(|t| *t > 0.0) else {
+            continue;
+        };
+        let snap = dist.snapshot(window);
+        if snap.count < rule.min_samples {
+            continue;
+        }
+        let verdict = rising(snap.p95 / target, &levels);
+        let threshold = threshold_for(verdict, &levels) * target;
+        let summary = format!(
+            "{name} p95 {:.1} over {} is {:.0}% of its target {target}",
+            snap.p95,
+            window.label(),
+            snap.p95 / target * 100.0
+        );
+        out.push(
+            Rule::StageP95,
+            levels.timing(),
+            format!("metric {name}"),
+            verdict,
+            snap.p95,
+            threshold,
+            summary,
+            None,
+        );
+    }
 }
 
 /// 2. Each active execution's current stage, elapsed against its target.
