@@ -339,6 +339,7 @@ async fn unauthorized_without_the_header_and_through_with_it_never_showing_it() 
             "Authorization=RUNTOP_TEST_TOKEN",
         ])
         .env("RUNTOP_TEST_TOKEN", "Bearer s3cret")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
         .output()
         .unwrap();
     assert_eq!(report_of(&from_env)["events"]["accepted"], 5);
