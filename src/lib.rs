@@ -9,6 +9,8 @@
 //!   come out. It knows nothing of terminals, sockets or the wall clock.
 //! - [`source`]: thin layers that feed the engine (NDJSON files and stdin).
 //! - [`report`]: the headless report (`runtop report`), JSON and text.
+//! - [`analytics`]: A/B comparison, failure patterns, bottlenecks and
+//!   recommendations, from what the engine holds.
 //! - [`alerts`]: threshold rules over the engine, and the alert lifecycle.
 //! - [`config`]: the TOML configuration, its layers and profiles.
 //! - [`cli`]: the command line.
@@ -16,6 +18,7 @@
 //!   and benchmarks.
 
 pub mod alerts;
+pub mod analytics;
 pub mod cli;
 pub mod config;
 pub mod engine;

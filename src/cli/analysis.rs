@@ -180,7 +180,9 @@ fn file_analysis(
             },
         ));
     }
-    let report = Report::build(&engine, source).with_alerts(&alerts.book, config.ci.fail_on);
+    let report = Report::build(&engine, source)
+        .with_alerts(&alerts.book, config.ci.fail_on)
+        .with_analytics(&engine);
     Ok(Analysis {
         report,
         config: config.clone(),
@@ -232,6 +234,7 @@ fn live_analysis(
         .collect::<Vec<_>>()
         .join(" ");
     let report = Report::build(&engine, &source)
+        .with_analytics(&engine)
         .with_sources(sink.statuses.clone())
         .with_alerts(&alerts.book, config.ci.fail_on);
     sink.finish().map_err(CliError::Usage)?;

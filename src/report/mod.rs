@@ -13,6 +13,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::alerts::{Alert, AlertBook, Rule, Severity, State};
+use crate::analytics::bottlenecks::{Bottleneck, bottlenecks};
+use crate::analytics::compare::{Comparison, compare};
+use crate::analytics::failures::{FailurePattern, failures};
+use crate::analytics::recommend::{Recommendation, recommend};
 use crate::engine::{Engine, InvalidExample, Level, Snapshot, Window};
 use crate::protocol::time::format_rfc3339;
 use crate::protocol::{InvalidKind, Status};
@@ -37,9 +41,13 @@ pub struct Report {
     pub sources: Vec<SourceStatus>,
     /// Alerts firing at the end, then those that fired and resolved.
     pub alerts: Vec<AlertRow>,
-    pub bottlenecks: Vec<serde_json::Value>,
-    pub comparisons: Vec<serde_json::Value>,
-    pub recommendations: Vec<serde_json::Value>,
+    /// Ranked, with evidence and example correlation ids.
+    pub bottlenecks: Vec<Bottleneck>,
+    /// A/B comparisons of variants, per stage and whole executions.
+    pub comparisons: Vec<Comparison>,
+    pub recommendations: Vec<Recommendation>,
+    /// Error patterns, most frequent first.
+    pub failures: Vec<FailurePattern>,
     pub requirements: Vec<Requirement>,
     pub meets_requirements: bool,
 }
@@ -283,12 +291,23 @@ impl Report {
             bottlenecks: Vec::new(),
             comparisons: Vec::new(),
             recommendations: Vec::new(),
+            failures: Vec::new(),
             requirements: Vec::new(),
             meets_requirements: true,
         };
         report.requirements = requirements::evaluate(&report);
         report.meets_requirements = report.requirements.iter().all(|r| r.met);
         report
+    }
+
+    /// Adds the analyses of what the engine holds: bottlenecks, A/B
+    /// comparisons, failure patterns, and the recommendations they lead to.
+    pub fn with_analytics(mut self, engine: &Engine) -> Report {
+        self.bottlenecks = bottlenecks(engine);
+        self.comparisons = compare(engine);
+        self.failures = failures(engine);
+        self.recommendations = recommend(&self.bottlenecks, &self.comparisons);
+        self
     }
 
     /// Adds the alerts; firing ones at `fail_on` or worse fail the

@@ -159,6 +159,54 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
         }
     }
 
+    if !r.bottlenecks.is_empty() {
+        writeln!(out, "\nBOTTLENECKS")?;
+        for b in r.bottlenecks.iter().take(8) {
+            let kind = serde_json::to_value(b.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {:>5.3}  {kind} {}: {}",
+                b.score,
+                b.subject,
+                b.evidence.join("; ")
+            )?;
+            if !b.examples.is_empty() {
+                writeln!(out, "         e.g. {}", b.examples.join(", "))?;
+            }
+        }
+    }
+    if !r.comparisons.is_empty() {
+        writeln!(out, "\nA/B")?;
+        for c in &r.comparisons {
+            writeln!(out, "  {}", c.verdict)?;
+        }
+    }
+    if !r.failures.is_empty() {
+        writeln!(out, "\nFAILURES")?;
+        for f in r.failures.iter().take(5) {
+            let retry = f.retry_success_rate.map_or_else(
+                || "not retried".into(),
+                |s| format!("{:.0}% of retries recover", s * 100.0),
+            );
+            writeln!(
+                out,
+                "  {:>4}  {} · {} · {retry}",
+                f.count,
+                f.pattern,
+                f.stages.join(", ")
+            )?;
+        }
+    }
+    if !r.recommendations.is_empty() {
+        writeln!(out, "\nRECOMMENDATIONS")?;
+        for x in &r.recommendations {
+            writeln!(out, "  - {}: {}", x.action, x.because)?;
+        }
+    }
+
     writeln!(out, "\nREQUIREMENTS")?;
     if r.requirements.is_empty() {
         writeln!(out, "  nothing to judge yet")?;
