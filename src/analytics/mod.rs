@@ -3,6 +3,7 @@
 //! A/B comparison of configurations, failure patterns, bottlenecks and the
 //! recommendations that follow from them. Pure functions, time passed in.
 
+pub mod baseline;
 pub mod bottlenecks;
 pub mod compare;
 pub mod failures;

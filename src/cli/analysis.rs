@@ -9,6 +9,7 @@ use super::CliError;
 use super::live_args::LiveArgs;
 use crate::alerts::notify::{Notifier, WebhookPolicy};
 use crate::alerts::{Alerts, Context};
+use crate::analytics::baseline::{Baseline, samples};
 use crate::config::{self, Config, LoadRequest, Loaded};
 use crate::engine::{Engine, EngineConfig};
 use crate::protocol::time::wall_clock_now;
@@ -28,7 +29,14 @@ pub struct SourceArgs {
     /// An NDJSON file, `-` for standard input, or ws:// and wss:// URLs of
     /// runners (default: the config's sources.urls).
     #[arg(value_name = "SOURCE")]
-    sources: Vec<String>,
+    pub sources: Vec<String>,
+    #[command(flatten)]
+    pub options: SourceOptions,
+}
+
+/// How sources are read, apart from which.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceOptions {
     /// Longest line accepted from a file, in bytes; longer lines are counted
     /// as oversized and skipped.
     #[arg(long, default_value_t = DEFAULT_MAX_LINE_BYTES as u64, value_parser = clap::value_parser!(u64).range(64..=(1 << 30)))]
@@ -62,6 +70,10 @@ pub struct SettingsArgs {
     /// `text`, plus the structured alert).
     #[arg(long, value_name = "URL")]
     alert_webhook: Option<String>,
+    /// Compare with this baseline (from `runtop baseline save`). Live
+    /// sources otherwise keep one per source in the platform's data dir.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 impl SettingsArgs {
@@ -78,6 +90,64 @@ impl SettingsArgs {
     }
 }
 
+/// Where a live source set keeps its baseline when no file is given.
+fn kept_baseline_path(sources: &[String]) -> Option<PathBuf> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut sorted = sources.to_vec();
+    sorted.sort();
+    let mut h = DefaultHasher::new();
+    sorted.hash(&mut h);
+    directories::ProjectDirs::from("", "", "runtop").map(|d| {
+        d.data_dir()
+            .join("baselines")
+            .join(format!("{:016x}.json", h.finish()))
+    })
+}
+
+/// Compares with the given baseline, or, live, with the one kept for these
+/// sources (which then follows the current figures while healthy).
+fn with_baseline(
+    mut analysis: Analysis,
+    settings: &SettingsArgs,
+    sources: &[String],
+) -> Result<Analysis, CliError> {
+    let now = wall_clock_now();
+    let current = Baseline::from_samples(
+        &samples(&analysis.engine),
+        &analysis.report.source,
+        now,
+        analysis.config.baseline.min_samples,
+    );
+    let live = sources.iter().any(|s| s.contains("://"));
+    if let Some(path) = &settings.baseline {
+        let baseline = Baseline::load(path).map_err(CliError::Usage)?;
+        analysis.report =
+            analysis
+                .report
+                .with_baseline(path.display().to_string(), &baseline, &current);
+    } else if live && let Some(path) = kept_baseline_path(sources) {
+        let kept = match Baseline::load(&path) {
+            Ok(kept) => {
+                analysis.report = analysis.report.clone().with_baseline(
+                    path.display().to_string(),
+                    &kept,
+                    &current,
+                );
+                let mut kept = kept;
+                kept.follow(&current, &samples(&analysis.engine).outcomes, now);
+                kept
+            }
+            Err(_) => current,
+        };
+        if !kept.stages.is_empty()
+            && let Err(e) = kept.save(&path)
+        {
+            eprintln!("runtop: warning: {e}");
+        }
+    }
+    Ok(analysis)
+}
+
 /// A finished analysis.
 pub struct Analysis {
     pub report: Report,
@@ -85,13 +155,21 @@ pub struct Analysis {
     pub engine: Engine,
 }
 
-pub fn analyse(src: &SourceArgs, settings: &SettingsArgs) -> Result<Analysis, CliError> {
+pub fn analyse(args: &SourceArgs, settings: &SettingsArgs) -> Result<Analysis, CliError> {
+    analyse_sources(&args.sources, &args.options, settings)
+}
+
+pub fn analyse_sources(
+    given: &[String],
+    src: &SourceOptions,
+    settings: &SettingsArgs,
+) -> Result<Analysis, CliError> {
     let loaded = settings.load()?;
     let config = loaded.config;
-    let sources = if src.sources.is_empty() {
+    let sources = if given.is_empty() {
         config.sources.urls.clone()
     } else {
-        src.sources.clone()
+        given.to_vec()
     };
     if sources.is_empty() {
         return Err(CliError::Usage(
@@ -122,6 +200,7 @@ pub fn analyse(src: &SourceArgs, settings: &SettingsArgs) -> Result<Analysis, Cl
     };
     // Failing to tell the world about alerts is worth a warning, but it
     // changes nothing of the analysis (nor `check`'s verdict).
+    let analysis = with_baseline(analysis, settings, &sources)?;
     if let Err(e) = notifier.finish(Duration::from_secs(10)) {
         eprintln!("runtop: warning: {e}");
     }
@@ -130,7 +209,7 @@ pub fn analyse(src: &SourceArgs, settings: &SettingsArgs) -> Result<Analysis, Cl
 
 fn file_analysis(
     source: &str,
-    src: &SourceArgs,
+    src: &SourceOptions,
     config: &Config,
     notifier: &mut Notifier,
 ) -> Result<Analysis, CliError> {
@@ -192,7 +271,7 @@ fn file_analysis(
 
 fn live_analysis(
     urls: &[String],
-    src: &SourceArgs,
+    src: &SourceOptions,
     config: &Config,
     notifier: &mut Notifier,
 ) -> Result<Analysis, CliError> {

@@ -5,6 +5,7 @@
 //! usage, invalid config or unreadable input.
 
 mod analysis;
+mod baseline_cmd;
 mod check;
 mod config_cmd;
 mod live_args;
@@ -38,6 +39,9 @@ enum Command {
     /// Write, show or locate the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Save a baseline to compare later runs with (`--baseline FILE`).
+    #[command(subcommand)]
+    Baseline(baseline_cmd::BaselineCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Config(command) => config_cmd::run(&command),
+        Command::Baseline(command) => baseline_cmd::run(&command),
     };
     match result {
         Ok(code) => code,

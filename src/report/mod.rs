@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::alerts::{Alert, AlertBook, Rule, Severity, State};
+use crate::analytics::baseline::{Baseline, Change, Trend, changes, trends};
 use crate::analytics::bottlenecks::{Bottleneck, bottlenecks};
 use crate::analytics::compare::{Comparison, compare};
 use crate::analytics::failures::{FailurePattern, failures};
@@ -48,8 +49,21 @@ pub struct Report {
     pub recommendations: Vec<Recommendation>,
     /// Error patterns, most frequent first.
     pub failures: Vec<FailurePattern>,
+    /// Per stage: improving, degrading or stable.
+    pub trends: Vec<Trend>,
+    /// Against a baseline, when one was given or kept.
+    pub baseline: Option<BaselineSection>,
     pub requirements: Vec<Requirement>,
     pub meets_requirements: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BaselineSection {
+    pub file: String,
+    pub established: bool,
+    pub min_samples: u64,
+    /// Regressions (with severity) and improvements.
+    pub changes: Vec<Change>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -292,6 +306,8 @@ impl Report {
             comparisons: Vec::new(),
             recommendations: Vec::new(),
             failures: Vec::new(),
+            trends: Vec::new(),
+            baseline: None,
             requirements: Vec::new(),
             meets_requirements: true,
         };
@@ -306,7 +322,64 @@ impl Report {
         self.bottlenecks = bottlenecks(engine);
         self.comparisons = compare(engine);
         self.failures = failures(engine);
+        self.trends = trends(engine);
         self.recommendations = recommend(&self.bottlenecks, &self.comparisons);
+        self
+    }
+
+    /// Adds the comparison with a baseline: regressions and improvements;
+    /// a critical regression fails the requirements.
+    pub fn with_baseline(
+        mut self,
+        file: String,
+        baseline: &Baseline,
+        current: &Baseline,
+    ) -> Report {
+        let changes = changes(baseline, current);
+        let critical = changes
+            .iter()
+            .filter(|c| c.severity == Some(Severity::Critical))
+            .count();
+        if critical > 0 {
+            self.requirements.push(Requirement {
+                name: "baseline.regressions.critical".into(),
+                actual: critical as f64,
+                op: "<=",
+                threshold: 0.0,
+                met: false,
+            });
+            self.meets_requirements = false;
+        }
+        let mut named = std::collections::BTreeSet::new();
+        // One per subject: the worst of its quantiles comes first.
+        for c in changes
+            .iter()
+            .filter(|c| c.kind == "regression" && named.insert(c.subject.clone()))
+        {
+            let what = c
+                .subject
+                .split_once(' ')
+                .map_or(c.subject.as_str(), |(_, n)| n);
+            self.recommendations.push(Recommendation {
+                action: format!("find what changed at {what}"),
+                because: format!(
+                    "its {} is {:+.0}% against the baseline ({} → {}, outside {}–{})",
+                    c.quantile,
+                    c.change * 100.0,
+                    c.baseline,
+                    c.current,
+                    c.baseline_low,
+                    c.baseline_high
+                ),
+                about: format!("regression {}", c.subject),
+            });
+        }
+        self.baseline = Some(BaselineSection {
+            file,
+            established: baseline.established(),
+            min_samples: baseline.min_samples,
+            changes,
+        });
         self
     }
 

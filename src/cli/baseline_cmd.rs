@@ -1,0 +1,62 @@
+//! `runtop baseline save SOURCE FILE`: establish a baseline from a recorded
+//! log (or live runners, for a while) and save it for `--baseline FILE`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::analysis::{SettingsArgs, SourceOptions, analyse_sources};
+use super::{CliError, print};
+use crate::analytics::baseline::{Baseline, samples};
+use crate::protocol::time::wall_clock_now;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BaselineCommand {
+    /// Compute a baseline from SOURCE and write it to FILE.
+    Save {
+        /// An NDJSON file, `-`, or a ws:// URL.
+        source: String,
+        /// Where to write the baseline (JSON).
+        file: PathBuf,
+        #[command(flatten)]
+        options: SourceOptions,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+}
+
+pub(super) fn run(command: &BaselineCommand) -> Result<ExitCode, CliError> {
+    let BaselineCommand::Save {
+        source,
+        file,
+        options,
+        settings,
+    } = command;
+    let analysis = analyse_sources(std::slice::from_ref(source), options, settings)?;
+    let baseline = Baseline::from_samples(
+        &samples(&analysis.engine),
+        source,
+        wall_clock_now(),
+        analysis.config.baseline.min_samples,
+    );
+    if baseline.stages.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{source} has no finished stage to take a baseline from"
+        )));
+    }
+    baseline.save(file).map_err(CliError::Usage)?;
+    let mut text = format!(
+        "saved baseline {} (min samples {})\n",
+        file.display(),
+        baseline.min_samples
+    );
+    for (stage, e) in &baseline.stages {
+        let state = if e.established {
+            "established"
+        } else {
+            "not yet established"
+        };
+        text.push_str(&format!("  {stage:<14} n = {:<6} p50 {:.0} ms [{:.0}–{:.0}]  p95 {:.0} ms [{:.0}–{:.0}]  {state}\n", e.count, e.p50, e.p50_low, e.p50_high, e.p95, e.p95_low, e.p95_high));
+    }
+    print(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
