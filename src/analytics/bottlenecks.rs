@@ -28,7 +28,8 @@ pub enum Kind {
     FailureHotspot,
     /// A node whose p95 for a stage is 1.5× the fleet's.
     SlowNode,
-    /// CPU or memory saturated while a stage ran slow.
+    /// CPU above 95 % (a stage's, or a node's) or a node's memory above
+    /// 90 % while stages ran slow.
     ResourceSaturation,
     /// Executions waiting for a slot under the runner's limits.
     ConcurrencySaturation,
@@ -368,15 +369,25 @@ pub fn bottlenecks(engine: &Engine) -> Vec<Bottleneck> {
         .any(|(stage, s)| engine.target(stage).is_some() && s.slow_count > 0);
     for (node, load) in engine.nodes() {
         let cpu = load.cpu.snapshot(crate::engine::Window::AllTime);
-        if over_target && cpu.count >= MIN_SAMPLES as u64 && cpu.p95 > 95.0 {
+        let memory = load.memory_percent.filter(|m| *m > 90.0);
+        if over_target && cpu.count >= MIN_SAMPLES as u64 && (cpu.p95 > 95.0 || memory.is_some()) {
+            let mut evidence = Vec::new();
+            if cpu.p95 > 95.0 {
+                evidence.push(format!(
+                    "{node}'s CPU p95 is {:.0}% while stages run over target",
+                    cpu.p95
+                ));
+            }
+            if let Some(m) = memory {
+                evidence.push(format!(
+                    "{node}'s memory is at {m:.0}% while stages run over target"
+                ));
+            }
             out.push(Bottleneck {
                 kind: Kind::ResourceSaturation,
                 subject: format!("node {node}"),
                 score: 0.1,
-                evidence: vec![format!(
-                    "{node}'s CPU p95 is {:.0}% while stages run over target",
-                    cpu.p95
-                )],
+                evidence,
                 examples: Vec::new(),
                 figures: BTreeMap::from([("cpu_p95", cpu.p95)]),
             });

@@ -59,7 +59,7 @@ pub fn recommend(bottlenecks: &[Bottleneck], comparisons: &[Comparison]) -> Vec<
             ),
             Kind::ResourceSaturation if b.subject.starts_with("node ") => (
                 format!("add capacity to {} or move work off it", &b.subject[5..]),
-                format!("CPU p95 {:.0}% while stages run over target", f("cpu_p95")),
+                b.evidence.join("; "),
             ),
             Kind::ResourceSaturation => (
                 format!("lower parallelism during {}", b.subject),

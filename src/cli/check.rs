@@ -150,7 +150,12 @@ pub fn judge(analysis: &Analysis, profile: String) -> Verdict {
         coordination_overhead_ms: coordination,
         overall_health: health,
         meets_requirements: report.meets_requirements,
-        baseline_established: !judged.is_empty() && judged.iter().all(|s| s.count >= min_samples),
+        // Against a baseline file, whether it is established; otherwise
+        // whether this run holds enough samples to establish one.
+        baseline_established: match &report.baseline {
+            Some(b) => b.established,
+            None => !judged.is_empty() && judged.iter().all(|s| s.count >= min_samples),
+        },
         validation_passed: report.events.invalid == 0 && report.events.accepted > 0,
         stages,
         alerts_firing: firing().count(),

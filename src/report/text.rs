@@ -200,6 +200,45 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
             )?;
         }
     }
+    if !r.trends.is_empty() {
+        let trends: Vec<String> = r
+            .trends
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {} ({:+.0} ms/h, p = {:.3})",
+                    t.stage, t.direction, t.slope_ms_per_hour, t.p_value
+                )
+            })
+            .collect();
+        writeln!(out, "\nTRENDS  {}", trends.join(" · "))?;
+    }
+    if let Some(b) = &r.baseline {
+        let state = if b.established {
+            "established"
+        } else {
+            "not yet established"
+        };
+        writeln!(out, "\nBASELINE  {} ({state})", b.file)?;
+        if b.changes.is_empty() {
+            writeln!(out, "  no regression or improvement")?;
+        }
+        for c in &b.changes {
+            let severity = c
+                .severity
+                .map_or(String::new(), |s| format!(" {}", s.as_str()));
+            writeln!(
+                out,
+                "  {}{severity}: {} {} {} → {} ({:+.0}%)",
+                c.kind,
+                c.subject,
+                c.quantile,
+                c.baseline,
+                c.current,
+                c.change * 100.0
+            )?;
+        }
+    }
     if !r.recommendations.is_empty() {
         writeln!(out, "\nRECOMMENDATIONS")?;
         for x in &r.recommendations {
