@@ -14,6 +14,7 @@
 //! - [`alerts`]: threshold rules over the engine, and the alert lifecycle.
 //! - [`config`]: the TOML configuration, its layers and profiles.
 //! - [`cli`]: the command line.
+//! - [`tui`]: the terminal UI (`demo`, `watch`, `replay`).
 //! - [`sim`]: a deterministic simulated runner, for the sample data, tests
 //!   and benchmarks.
 
@@ -26,3 +27,4 @@ pub mod protocol;
 pub mod report;
 pub mod sim;
 pub mod source;
+pub mod tui;

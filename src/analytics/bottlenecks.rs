@@ -61,7 +61,7 @@ fn task_time(task: &Task) -> f64 {
 }
 
 /// The longest chain of tasks through `depends_on`, by task time.
-fn critical_path(e: &Execution) -> Vec<usize> {
+pub fn critical_path(e: &Execution) -> Vec<usize> {
     let index: HashMap<&str, usize> = e
         .tasks
         .iter()

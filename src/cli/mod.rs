@@ -11,6 +11,7 @@ mod config_cmd;
 mod live_args;
 mod report;
 mod simulate;
+mod tui_cmd;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -30,6 +31,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The terminal UI on a simulated runner started in-process.
+    Demo(tui_cmd::DemoArgs),
+    /// The terminal UI on live runners.
+    Watch(tui_cmd::WatchArgs),
+    /// The terminal UI on a recording, paced by its timestamps.
+    Replay(tui_cmd::ReplayArgs),
     /// Report on a recorded NDJSON log, or on live runners for a while.
     Report(report::ReportArgs),
     /// The CI gate: report, judge, export; exit 0 when requirements are met, 1 when not.
@@ -74,6 +81,9 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Demo(args) => tui_cmd::demo(&args),
+        Command::Watch(args) => tui_cmd::watch(&args),
+        Command::Replay(args) => tui_cmd::replay(&args),
         Command::Report(args) => report::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Simulate(args) => simulate::run(&args),

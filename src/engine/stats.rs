@@ -314,13 +314,19 @@ impl Rolling {
         self.slots.len() as i64
     }
 
+    /// The oldest epoch still in the window. Saturating: a window that has
+    /// never advanced has its head at `i64::MIN`.
+    fn oldest_kept(&self) -> i64 {
+        self.head.saturating_sub(self.len() - 1)
+    }
+
     fn advance(&mut self, now: Millis) {
         let epoch = now.div_euclid(self.width);
         if epoch <= self.head {
             return;
         }
         self.head = epoch;
-        let oldest_kept = epoch - self.len() + 1;
+        let oldest_kept = self.oldest_kept();
         for slot in self.slots.iter_mut() {
             if slot.epoch < oldest_kept
                 && let Some(tally) = slot.tally.as_mut()
@@ -335,7 +341,7 @@ impl Rolling {
     fn record(&mut self, at: Millis, value: f64, status: Option<Status>) {
         self.advance(at);
         let epoch = at.div_euclid(self.width);
-        if epoch <= self.head - self.len() {
+        if epoch < self.oldest_kept() {
             return; // older than the window: all-time figures only
         }
         let slot = &mut self.slots[epoch.rem_euclid(self.len()) as usize];
@@ -346,7 +352,7 @@ impl Rolling {
     }
 
     fn snapshot(&self) -> Snapshot {
-        let oldest_kept = self.head - self.len() + 1;
+        let oldest_kept = self.oldest_kept();
         let live = || {
             self.slots
                 .iter()

@@ -32,3 +32,57 @@ impl LocalSampler {
         }
     }
 }
+
+/// Everything the System panel shows, sampled once a second.
+pub struct SystemSampler {
+    system: System,
+    pid: Option<sysinfo::Pid>,
+}
+
+impl SystemSampler {
+    pub fn new() -> Option<Self> {
+        let refresh = RefreshKind::nothing()
+            .with_cpu(CpuRefreshKind::nothing().with_usage())
+            .with_memory(MemoryRefreshKind::nothing().with_ram());
+        let system = System::new_with_specifics(refresh).ok()?;
+        Some(SystemSampler {
+            system,
+            pid: sysinfo::get_current_pid().ok(),
+        })
+    }
+
+    pub fn sample(&mut self) -> crate::tui::model::SystemView {
+        self.system.refresh_cpu_usage();
+        self.system.refresh_memory();
+        let (mut self_cpu, mut self_rss) = (0.0, 0.0);
+        if let Some(pid) = self.pid {
+            self.system.refresh_processes_specifics(
+                sysinfo::ProcessesToUpdate::Some(&[pid]),
+                true,
+                sysinfo::ProcessRefreshKind::nothing()
+                    .with_cpu()
+                    .with_memory(),
+            );
+            if let Some(p) = self.system.process(pid) {
+                self_cpu = f64::from(p.cpu_usage());
+                self_rss = p.memory() as f64 / 1_048_576.0;
+            }
+        }
+        crate::tui::model::SystemView {
+            cpu_percent: f64::from(self.system.global_cpu_usage()),
+            per_core: self
+                .system
+                .cpus()
+                .iter()
+                .map(|c| f64::from(c.usage()))
+                .collect(),
+            memory_used_mb: self.system.used_memory() as f64 / 1_048_576.0,
+            memory_total_mb: self.system.total_memory() as f64 / 1_048_576.0,
+            load_average: System::load_average()
+                .ok()
+                .map(|l| (l.one, l.five, l.fifteen)),
+            self_cpu_percent: self_cpu,
+            self_rss_mb: self_rss,
+        }
+    }
+}

@@ -147,6 +147,22 @@ pub struct LinkOptions {
     pub connect_timeout: Duration,
 }
 
+impl LinkOptions {
+    /// The defaults, with `tls`: no headers, no subscription.
+    pub fn defaults(tls: Arc<ClientConfig>) -> Self {
+        LinkOptions {
+            headers: Vec::new(),
+            subscribe: None,
+            tls,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            ping_every: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 256 << 10;
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);

@@ -1,0 +1,202 @@
+//! `runtop demo`, `watch` and `replay`: the terminal UI on a simulated
+//! runner, on live runners, or on a recording.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use super::CliError;
+use super::analysis::SettingsArgs;
+use super::live_args::LiveArgs;
+use crate::config::Config;
+use crate::engine::{Engine, EngineConfig};
+use crate::sim::Scenario;
+use crate::sim::serve::{self, ServeOptions};
+use crate::source::live::{self, Endpoint, LinkOptions, LiveSink, tls_config};
+use crate::source::local::SystemSampler;
+use crate::source::ndjson::{self, DEFAULT_MAX_LINE_BYTES};
+use crate::tui::app::App;
+use crate::tui::feed::{LiveFeed, ReplayFeed};
+use crate::tui::model::Model;
+use crate::tui::run::{Feed, Loop, run};
+use crate::tui::{TerminalKeys, stop_on_signals, theme};
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// How much faster than real time the simulated runner goes.
+    #[arg(long, default_value_t = 10.0)]
+    speed: f64,
+    #[arg(long, value_enum, default_value_t = Scenario::Steady)]
+    scenario: Scenario,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// ws:// or wss:// URLs of runners (default: the config's sources.urls).
+    urls: Vec<String>,
+    #[command(flatten)]
+    live: LiveArgs,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// A recording (NDJSON).
+    file: String,
+    /// Speed against the recording's own timestamps; 0 = as fast as possible.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the runtime: {e}")))
+}
+
+/// Runs the UI on `feed` until the user quits; the terminal is restored
+/// however it ends (ratatui's panic hook covers panics).
+fn ui(
+    config: &Config,
+    model: &mut Model,
+    feed: &mut dyn Feed,
+    stop: Arc<AtomicBool>,
+) -> Result<ExitCode, CliError> {
+    let mut terminal = ratatui::try_init()
+        .map_err(|e| CliError::Usage(format!("cannot use this terminal: {e}")))?;
+    let mut sampler = SystemSampler::new();
+    let mut system = || sampler.as_mut().map(SystemSampler::sample);
+    let mut keys = TerminalKeys { stop };
+    let mut app = App::default();
+    let result = run(
+        &mut terminal,
+        &mut app,
+        model,
+        Loop {
+            keys: &mut keys,
+            feed,
+            system: &mut system,
+            fps: config.ui.fps,
+            theme: theme(config),
+        },
+    );
+    ratatui::restore();
+    result.map_err(|e| CliError::Usage(format!("terminal error: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
+    let config = args.settings.load()?.config;
+    if !(args.speed >= 0.0 && args.speed.is_finite()) {
+        return Err(CliError::Usage(
+            "--speed must be a non-negative number".into(),
+        ));
+    }
+    let runtime = runtime()?;
+    let (listener, addr) = runtime
+        .block_on(serve::bind(
+            "127.0.0.1:0".parse().expect("a loopback address"),
+        ))
+        .map_err(|e| CliError::Usage(format!("cannot start the simulated runner: {e}")))?;
+    let options = ServeOptions {
+        path: "/events".into(),
+        seed: args.seed,
+        speed: args.speed,
+        scenario: args.scenario,
+        rate: None,
+        executions: None,
+        batch: 1,
+    };
+    runtime.spawn(serve::serve(listener, options));
+    let endpoint = Endpoint::parse(&format!("ws://{addr}/events")).map_err(CliError::Usage)?;
+    let link = LinkOptions::defaults(tls_config(None).map_err(CliError::Usage)?);
+    let title = format!(
+        "demo: simulated runner ({}, ×{})",
+        args.scenario.name(),
+        args.speed
+    );
+    watch_endpoints(&runtime, &config, vec![endpoint], &link, None, title)
+}
+
+pub(super) fn watch(args: &WatchArgs) -> Result<ExitCode, CliError> {
+    let config = args.settings.load()?.config;
+    let urls = if args.urls.is_empty() {
+        config.sources.urls.clone()
+    } else {
+        args.urls.clone()
+    };
+    if urls.is_empty() {
+        return Err(CliError::Usage(
+            "give ws:// or wss:// URLs (or set sources.urls in the config)".into(),
+        ));
+    }
+    let (endpoints, link, recorder) = args.live.resolve(&urls, &config.sources)?;
+    let runtime = runtime()?;
+    let title = endpoints
+        .iter()
+        .map(Endpoint::display)
+        .collect::<Vec<_>>()
+        .join(" ");
+    watch_endpoints(&runtime, &config, endpoints, &link, recorder, title)
+}
+
+fn watch_endpoints(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    endpoints: Vec<Endpoint>,
+    link: &LinkOptions,
+    recorder: Option<crate::source::record::Recorder>,
+    title: String,
+) -> Result<ExitCode, CliError> {
+    let deliveries = {
+        let _entered = runtime.enter();
+        live::spawn(&endpoints, link)
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    stop_on_signals(runtime, stop.clone());
+    let sink = LiveSink::new(&endpoints, recorder);
+    let mut feed = LiveFeed { deliveries, sink };
+    let mut model = Model::new(
+        Engine::new(config.engine(EngineConfig::live())),
+        config,
+        title,
+    );
+    let code = ui(config, &mut model, &mut feed, stop)?;
+    if let Err(e) = feed.sink.finish() {
+        eprintln!("runtop: warning: {e}");
+    }
+    Ok(code)
+}
+
+pub(super) fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
+    let config = args.settings.load()?.config;
+    if !(args.speed >= 0.0 && args.speed.is_finite()) {
+        return Err(CliError::Usage(
+            "--speed must be a non-negative number".into(),
+        ));
+    }
+    let reader = ndjson::open(&args.file).map_err(|error| CliError::Read {
+        source_name: format!("'{}'", args.file),
+        error,
+    })?;
+    let runtime = runtime()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    stop_on_signals(&runtime, stop.clone());
+    let mut feed = ReplayFeed::new(reader, args.speed, DEFAULT_MAX_LINE_BYTES);
+    let title = format!("replay {} ×{}", args.file, args.speed);
+    let mut model = Model::new(
+        Engine::new(config.engine(EngineConfig::replay())),
+        &config,
+        title,
+    );
+    ui(&config, &mut model, &mut feed, stop)
+}

@@ -1,0 +1,118 @@
+//! Feeding the model: from live sources (through the same links and sink
+//! as `report`), or from a recorded file paced by its timestamps.
+
+use std::io::BufRead;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::model::Model;
+use super::run::Feed;
+use crate::engine::Origin;
+use crate::protocol::time::wall_clock_now;
+use crate::protocol::{Invalid, InvalidKind, Millis};
+use crate::source::live::{Delivery, LiveSink};
+use crate::source::ndjson::{Line, LineReader};
+
+pub struct LiveFeed {
+    pub deliveries: UnboundedReceiver<Delivery>,
+    pub sink: LiveSink,
+}
+
+impl Feed for LiveFeed {
+    fn pump(&mut self, model: &mut Model, budget: Duration) -> bool {
+        let started = Instant::now();
+        let mut changed = false;
+        while started.elapsed() < budget {
+            match self.deliveries.try_recv() {
+                Ok(delivery) => {
+                    self.sink.apply(delivery, &mut model.engine);
+                    changed = true;
+                }
+                Err(_) => break,
+            }
+        }
+        if changed {
+            model.sources.clone_from(&self.sink.statuses);
+        }
+        self.sink.tick();
+        model.engine.advance(wall_clock_now());
+        changed
+    }
+
+    fn now(&self, _: &Model) -> Millis {
+        wall_clock_now()
+    }
+}
+
+/// A recording, paced by its timestamps: `speed` × real time, or as fast
+/// as possible with speed 0.
+pub struct ReplayFeed {
+    lines: LineReader<Box<dyn BufRead + Send>>,
+    speed: f64,
+    started: Instant,
+    first_ts: Option<Millis>,
+    received_at: Millis,
+    max_line_bytes: usize,
+}
+
+impl ReplayFeed {
+    pub fn new(reader: Box<dyn BufRead + Send>, speed: f64, max_line_bytes: usize) -> Self {
+        ReplayFeed {
+            lines: LineReader::new(reader, max_line_bytes),
+            speed,
+            started: Instant::now(),
+            first_ts: None,
+            received_at: wall_clock_now(),
+            max_line_bytes,
+        }
+    }
+}
+
+impl Feed for ReplayFeed {
+    fn pump(&mut self, model: &mut Model, budget: Duration) -> bool {
+        if model.finished {
+            return false;
+        }
+        let started = Instant::now();
+        let mut changed = false;
+        while started.elapsed() < budget {
+            // Ahead of the recording's own pace: wait for the next frame.
+            if let (Some(first), Some(last), true) =
+                (self.first_ts, model.engine.span().last_ts, self.speed > 0.0)
+                && (last - first) as f64
+                    > self.started.elapsed().as_secs_f64() * 1000.0 * self.speed
+            {
+                break;
+            }
+            match self.lines.next_line() {
+                Ok(Some((n, Line::Text(bytes)))) => {
+                    if !bytes.iter().all(u8::is_ascii_whitespace) {
+                        model.engine.feed(bytes, self.received_at, Origin::line(n));
+                        changed = true;
+                    }
+                }
+                Ok(Some((n, Line::Oversized))) => {
+                    let invalid = Invalid::new(
+                        InvalidKind::Oversized,
+                        format!("line longer than {} bytes", self.max_line_bytes),
+                    );
+                    model.engine.reject(&invalid, Origin::line(n));
+                    changed = true;
+                }
+                Ok(None) | Err(_) => {
+                    model.finished = true;
+                    return true;
+                }
+            }
+            if self.first_ts.is_none() {
+                self.first_ts = model.engine.span().first_ts;
+            }
+        }
+        changed
+    }
+
+    fn now(&self, model: &Model) -> Millis {
+        model.engine.now().unwrap_or_else(wall_clock_now)
+    }
+}

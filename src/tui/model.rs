@@ -1,0 +1,155 @@
+//! What the screens show: the engine, the alerts, the sources, this host's
+//! load and a cache of the analyses. The screens read it and never change
+//! it; the run loop feeds it and ticks it.
+
+use std::collections::VecDeque;
+
+use crate::alerts::{Alerts, Context};
+use crate::analytics::bottlenecks::{Bottleneck, bottlenecks};
+use crate::analytics::compare::{Comparison, compare};
+use crate::config::Config;
+use crate::engine::{Engine, Window};
+use crate::protocol::Millis;
+use crate::source::live::SourceStatus;
+
+/// Seconds of history the sparklines keep.
+pub const HISTORY_SECS: usize = 300;
+/// How often the analyses are recomputed (they read thousands of executions).
+const ANALYSES_EVERY_MS: Millis = 5_000;
+
+/// This host, as sampled once a second.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SystemView {
+    pub cpu_percent: f64,
+    pub per_core: Vec<f64>,
+    pub memory_used_mb: f64,
+    pub memory_total_mb: f64,
+    pub load_average: Option<(f64, f64, f64)>,
+    /// runtop's own CPU (percent of one core) and resident memory.
+    pub self_cpu_percent: f64,
+    pub self_rss_mb: f64,
+}
+
+impl SystemView {
+    pub fn memory_percent(&self) -> f64 {
+        if self.memory_total_mb > 0.0 {
+            self.memory_used_mb / self.memory_total_mb * 100.0
+        } else {
+            0.0
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub engine: Engine,
+    pub alerts: Alerts,
+    pub sources: Vec<SourceStatus>,
+    pub system: Option<SystemView>,
+    pub cpu_history: VecDeque<u64>,
+    pub memory_history: VecDeque<u64>,
+    /// p95 of each stage over the selected window, sampled each second.
+    pub p95_history: VecDeque<u64>,
+    pub bottlenecks: Vec<Bottleneck>,
+    pub comparisons: Vec<Comparison>,
+    /// The present, on the engine's clock (arrival time live, event time in
+    /// a replay).
+    pub now: Millis,
+    /// Events per second, over the last second.
+    pub event_rate: f64,
+    /// What is being watched, for the header.
+    pub title: String,
+    /// A replay that has read its whole file.
+    pub finished: bool,
+    pub concurrency_limit: u64,
+    last_received: u64,
+    last_rate_at: Millis,
+    /// When the analyses were last computed.
+    analyses_at: Option<Millis>,
+}
+
+impl Model {
+    pub fn new(engine: Engine, config: &Config, title: String) -> Self {
+        Model {
+            engine,
+            alerts: Alerts::new(config.alerts, 1_000),
+            sources: Vec::new(),
+            system: None,
+            cpu_history: VecDeque::new(),
+            memory_history: VecDeque::new(),
+            p95_history: VecDeque::new(),
+            bottlenecks: Vec::new(),
+            comparisons: Vec::new(),
+            now: 0,
+            event_rate: 0.0,
+            title,
+            finished: false,
+            concurrency_limit: config.alerts.concurrency.max_running,
+            last_received: 0,
+            last_rate_at: 0,
+            analyses_at: None,
+        }
+    }
+
+    /// Moves the model to `now`: rates, histories, alert rules and (every
+    /// few seconds) the analyses. Returns whether anything visible changed.
+    /// The present for elapsed times: the last tick, or the latest event if
+    /// it arrived since.
+    pub fn clock(&self) -> Millis {
+        self.now.max(self.engine.now().unwrap_or(Millis::MIN))
+    }
+
+    pub fn tick(&mut self, now: Millis, system: Option<SystemView>) -> bool {
+        self.now = now;
+        let elapsed = now - self.last_rate_at;
+        if elapsed >= 1_000 || self.last_rate_at == 0 {
+            let received = self.engine.input().received;
+            if self.last_rate_at != 0 {
+                self.event_rate = (received - self.last_received) as f64 * 1000.0 / elapsed as f64;
+            }
+            self.last_received = received;
+            self.last_rate_at = now;
+            if let Some(s) = &system {
+                push(&mut self.cpu_history, s.cpu_percent.round() as u64);
+                push(&mut self.memory_history, s.memory_percent().round() as u64);
+            }
+            let p95 = self
+                .engine
+                .stages()
+                .map(|(_, s)| s.durations.snapshot(Window::OneMinute).p95)
+                .fold(0.0, f64::max);
+            push(&mut self.p95_history, p95.round() as u64);
+        }
+        if system.is_some() {
+            self.system = system;
+        }
+        let local = self.system.as_ref().map(|s| crate::alerts::LocalLoad {
+            cpu_percent: s.cpu_percent,
+            memory_percent: s.memory_percent(),
+        });
+        self.alerts.maybe_evaluate(
+            &self.engine,
+            &Context {
+                now,
+                local,
+                sources: &self.sources,
+            },
+        );
+        if self
+            .analyses_at
+            .is_none_or(|at| now.saturating_sub(at) >= ANALYSES_EVERY_MS)
+        {
+            self.analyses_at = Some(now);
+            self.bottlenecks = bottlenecks(&self.engine);
+            self.comparisons = compare(&self.engine);
+        }
+        true
+    }
+}
+
+fn push(history: &mut VecDeque<u64>, v: u64) {
+    if history.len() == HISTORY_SECS {
+        history.pop_front();
+    }
+    history.push_back(v);
+}

@@ -1,0 +1,73 @@
+//! Alerts: firing first (severity, rule, subject, value against threshold,
+//! since), then recently resolved.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Theme, block};
+use crate::alerts::Severity;
+use crate::protocol::time::format_rfc3339;
+use crate::tui::app::{App, Focus};
+use crate::tui::model::Model;
+
+fn clock(ms: i64) -> String {
+    format_rfc3339(ms)
+        .get(11..19)
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+    let book = &model.alerts.book;
+    let firing = book.firing();
+    let b = block(&format!("alerts {} firing", firing.len()), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let selected = (app.focus == Focus::Alerts).then_some(app.selected);
+    let mut lines: Vec<Line> = firing
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let (mark, style) = match a.severity {
+                Severity::Critical => ("✖", theme.crit()),
+                Severity::Warning => ("▲", theme.warn()),
+            };
+            let ack = if a.acknowledged { " (ack)" } else { "" };
+            let line = Line::from(vec![
+                Span::styled(format!("{mark} "), style),
+                Span::raw(format!(
+                    "{} {}: {}{ack}",
+                    a.rule.as_str(),
+                    a.subject,
+                    a.summary
+                )),
+                Span::styled(format!(" since {}", clock(a.since)), theme.dim()),
+            ]);
+            if selected == Some(i) {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    lines.extend(book.resolved().take(3).map(|a| {
+        Line::from(Span::styled(
+            format!(
+                "✓ {} {} resolved {}",
+                a.rule.as_str(),
+                a.subject,
+                clock(a.since)
+            ),
+            theme.dim(),
+        ))
+    }));
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no alert: every rule is quiet",
+            theme.dim(),
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,109 @@
+//! Active executions: each one's current stage, elapsed against its target
+//! (a bar turning yellow at 75 %, red at 100 %), total elapsed, attempt,
+//! variant; and the count against the runner's limit.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use super::{Theme, bar, block};
+use crate::report::human_ms;
+use crate::tui::app::{App, Focus};
+use crate::tui::model::Model;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+    let store = model.engine.executions();
+    let title = format!(
+        "active executions {} / limit {}",
+        store.active_len(),
+        model.concurrency_limit
+    );
+    let b = block(&title, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if store.active_len() == 0 {
+        let text = if model.engine.input().received == 0 {
+            "no events yet"
+        } else {
+            "no execution running"
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), inner);
+        return;
+    }
+    let wide = inner.width >= 90;
+    let visible = inner.height.saturating_sub(1) as usize;
+    let selected = (app.focus == Focus::Executions).then_some(app.selected);
+    let first = selected.map_or(0, |s| s.saturating_sub(visible.saturating_sub(1)));
+    let rows = store
+        .active()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, e)| {
+            let (stage, elapsed, target, attempt) = match e.current() {
+                Some((task, a)) => {
+                    let elapsed = a
+                        .started_at
+                        .map_or(0.0, |s| (model.clock() - s).max(0) as f64);
+                    (
+                        task.stage.to_string(),
+                        elapsed,
+                        model.engine.target(&task.stage),
+                        a.attempt,
+                    )
+                }
+                None => ("waiting".into(), 0.0, None, 1),
+            };
+            let total = e.started_at.unwrap_or(e.first_event_at);
+            let progress = match target {
+                Some(t) if t > 0.0 => {
+                    let r = elapsed / t;
+                    Line::from(vec![
+                        Span::styled(bar(r, 8), theme.ratio(r)),
+                        Span::styled(format!(" {:>4.0}%", r * 100.0), theme.ratio(r)),
+                    ])
+                }
+                _ if stage == "waiting" => Line::default(),
+                _ => Line::from(Span::styled(human_ms(elapsed), theme.dim())),
+            };
+            let mut cells = vec![
+                Cell::from(e.correlation_id.to_string()),
+                Cell::from(stage),
+                Cell::from(progress),
+                Cell::from(human_ms((model.clock() - total).max(0) as f64)),
+            ];
+            if wide {
+                cells.extend([
+                    Cell::from(e.project_id.as_deref().unwrap_or("-").to_string()),
+                    Cell::from(e.node.as_deref().unwrap_or("-").to_string()),
+                    Cell::from(attempt.to_string()),
+                    Cell::from(e.variant.as_deref().unwrap_or("-").to_string()),
+                ]);
+            }
+            let row = Row::new(cells);
+            if selected == Some(i) {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        });
+    let mut widths = vec![
+        Constraint::Min(12),
+        Constraint::Length(10),
+        Constraint::Length(14),
+        Constraint::Length(7),
+    ];
+    let mut header = vec!["correlation id", "stage", "vs target", "total"];
+    if wide {
+        widths.extend([
+            Constraint::Length(14),
+            Constraint::Length(10),
+            Constraint::Length(3),
+            Constraint::Length(7),
+        ]);
+        header.extend(["project", "node", "try", "variant"]);
+    }
+    let table = Table::new(rows, widths).header(Row::new(header).style(theme.dim()));
+    frame.render_widget(table, inner);
+}

@@ -1,0 +1,54 @@
+//! The top line: what is watched, connection states, events and their
+//! rate, delivery lag, alert counts, PAUSED.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::Theme;
+use crate::alerts::Severity;
+use crate::engine::Window;
+use crate::tui::app::App;
+use crate::tui::model::Model;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+    let mut spans = vec![Span::styled("runtop", theme.title())];
+    let (crit, warn) = (
+        model.alerts.book.count(Severity::Critical),
+        model.alerts.book.count(Severity::Warning),
+    );
+    spans.push(Span::styled(
+        format!(" ✖{crit}"),
+        if crit > 0 { theme.crit() } else { theme.dim() },
+    ));
+    spans.push(Span::styled(
+        format!(" ▲{warn}"),
+        if warn > 0 { theme.warn() } else { theme.dim() },
+    ));
+    if app.paused() {
+        spans.push(Span::styled(" PAUSED", theme.crit()));
+    }
+    for s in &model.sources {
+        let (mark, style) = if s.connected {
+            ("●", theme.ok())
+        } else {
+            ("○", theme.crit())
+        };
+        spans.push(Span::styled(format!(" {mark}"), style));
+    }
+    if model.finished {
+        spans.push(Span::styled(" (replay finished)", theme.warn()));
+    }
+    let input = model.engine.input();
+    spans.push(Span::raw(format!(
+        " │ {} events {:.0}/s",
+        input.received, model.event_rate
+    )));
+    let lag = model.engine.delivery_lag().snapshot(Window::OneMinute);
+    if lag.count > 0 {
+        spans.push(Span::raw(format!(" │ lag p95 {:.0}ms", lag.p95)));
+    }
+    spans.push(Span::raw(format!(" │ {}", model.title)));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,73 @@
+//! This host: CPU (per core where there is room), memory, load average,
+//! runtop's own CPU and memory, with a sparkline of recent CPU.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline};
+
+use super::{Theme, block};
+use crate::tui::model::Model;
+
+pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
+    let b = block("system", theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(s) = &model.system else {
+        frame.render_widget(
+            Paragraph::new(Span::styled("sampling this host's load…", theme.dim())),
+            inner,
+        );
+        return;
+    };
+    let load = s.load_average.map_or_else(String::new, |(a, b, c)| {
+        format!(" │ load {a:.2} {b:.2} {c:.2}")
+    });
+    let summary = Line::from(vec![
+        Span::raw("CPU "),
+        Span::styled(
+            format!("{:>3.0}%", s.cpu_percent),
+            theme.percent(s.cpu_percent),
+        ),
+        Span::raw(format!(
+            " │ mem {:.1}/{:.1} GB ({:.0}%)",
+            s.memory_used_mb / 1024.0,
+            s.memory_total_mb / 1024.0,
+            s.memory_percent()
+        )),
+        Span::raw(load),
+        Span::styled(
+            format!(
+                " │ runtop {:.0}% {:.0} MB",
+                s.self_cpu_percent, s.self_rss_mb
+            ),
+            theme.dim(),
+        ),
+    ]);
+    let [text, spark] = Layout::horizontal([
+        Constraint::Min(0),
+        Constraint::Length(if inner.width > 100 { 40 } else { 0 }),
+    ])
+    .areas(inner);
+    let mut lines = vec![summary];
+    if inner.height > 1 && !s.per_core.is_empty() {
+        let cores: Vec<Span> = s
+            .per_core
+            .iter()
+            .map(|c| Span::styled(format!("{c:>3.0}% "), theme.percent(*c)))
+            .collect();
+        lines.push(Line::from([vec![Span::raw("cores ")], cores].concat()));
+    }
+    frame.render_widget(Paragraph::new(lines), text);
+    if spark.width > 0 {
+        let data: Vec<u64> = model.cpu_history.iter().copied().collect();
+        let start = data.len().saturating_sub(spark.width as usize);
+        frame.render_widget(
+            Sparkline::default()
+                .data(&data[start..])
+                .max(100)
+                .style(theme.ok()),
+            spark,
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! p50 / p95 / p99 per stage over the selected window, against target, with
+//! the level; and a sparkline of recent p95.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
+
+use super::{Theme, block};
+use crate::engine::Level;
+use crate::report::human_ms;
+use crate::tui::app::App;
+use crate::tui::model::Model;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+    let b = block(&format!("timings {}", app.window.label()), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let wide = inner.width >= 50;
+    let rows: Vec<Row> = model
+        .engine
+        .stages()
+        .map(|(stage, stats)| (stage, stats.durations.snapshot(app.window)))
+        .filter(|(_, s)| s.count > 0)
+        .map(|(stage, s)| {
+            let target = model.engine.target(stage);
+            let level = target.map(|t| Level::from_ratio(s.p95 / t));
+            let style = level.map_or(theme.dim(), |l| theme.level(l));
+            let level_text = level.map_or("-", |l| l.as_str());
+            let mut cells = vec![
+                Cell::from(stage.to_string()),
+                Cell::from(human_ms(s.p50)),
+                Cell::from(Span::styled(human_ms(s.p95), style)),
+            ];
+            if wide {
+                cells.extend([
+                    Cell::from(human_ms(s.p99)),
+                    Cell::from(target.map_or("-".into(), human_ms)),
+                ]);
+                cells.push(Cell::from(Span::styled(level_text.to_string(), style)));
+            } else {
+                // p95 as a share of target, where there is no room for both.
+                cells.push(Cell::from(Span::styled(
+                    target.map_or("-".into(), |t| format!("{:.0}%", s.p95 / t * 100.0)),
+                    style,
+                )));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!("no stage finished in {}", app.window.label()),
+                theme.dim(),
+            )),
+            inner,
+        );
+        return;
+    }
+    let spark_height = if inner.height > rows.len() as u16 + 4 {
+        3
+    } else {
+        0
+    };
+    let [table_area, spark] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(spark_height)]).areas(inner);
+    let (widths, header) = if wide {
+        (
+            vec![
+                Constraint::Min(9),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(10),
+            ],
+            vec!["stage", "p50", "p95", "p99", "target", "level"],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Min(9),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(5),
+            ],
+            vec!["stage", "p50", "p95", "/tgt"],
+        )
+    };
+    frame.render_widget(
+        Table::new(rows, widths).header(Row::new(header).style(theme.dim())),
+        table_area,
+    );
+    if spark_height > 0 {
+        let data: Vec<u64> = model.p95_history.iter().copied().collect();
+        let start = data.len().saturating_sub(spark.width as usize);
+        frame.render_widget(
+            Sparkline::default()
+                .data(&data[start..])
+                .style(theme.warn()),
+            spark,
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! The run loop, generic over the ratatui backend so tests drive it with
+//! `TestBackend`: keys first, then data, then a redraw, at a capped frame
+//! rate and only when something changed.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyEvent;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+
+use super::app::App;
+use super::model::{Model, SystemView};
+use super::panels::{Theme, draw};
+use crate::protocol::Millis;
+
+/// Where keys come from: the terminal, or a test's script.
+pub trait Keys {
+    /// The next key, waiting at most `timeout`.
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<KeyEvent>>;
+}
+
+/// Where events come from: a live connection, a replayed file.
+pub trait Feed {
+    /// Applies what has arrived to `model`, spending at most `budget`.
+    /// Returns whether anything changed.
+    fn pump(&mut self, model: &mut Model, budget: Duration) -> bool;
+    /// The present on the engine's clock.
+    fn now(&self, model: &Model) -> Millis;
+}
+
+/// What the loop needs besides the terminal.
+pub struct Loop<'a> {
+    pub keys: &'a mut dyn Keys,
+    pub feed: &'a mut dyn Feed,
+    pub system: &'a mut dyn FnMut() -> Option<SystemView>,
+    pub fps: u32,
+    pub theme: Theme,
+}
+
+/// Runs until the user quits.
+pub fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    model: &mut Model,
+    l: Loop<'_>,
+) -> std::io::Result<()>
+where
+    B::Error: std::fmt::Display,
+{
+    let frame_every = Duration::from_secs_f64(1.0 / f64::from(l.fps.clamp(1, 120)));
+    let mut last_tick = Instant::now() - Duration::from_secs(1);
+    let mut last_draw = Instant::now() - frame_every;
+    let mut dirty = true;
+    loop {
+        // Input first: every key waiting is handled before any data.
+        let wait = frame_every
+            .saturating_sub(last_draw.elapsed())
+            .max(Duration::from_millis(1));
+        let mut key = l.keys.next(wait)?;
+        while let Some(k) = key {
+            app.on_key(k, model);
+            app.apply_acknowledge(model);
+            dirty = true;
+            if app.quit {
+                return Ok(());
+            }
+            key = l.keys.next(Duration::ZERO)?;
+        }
+        dirty |= l.feed.pump(model, frame_every / 2);
+        if last_tick.elapsed() >= Duration::from_secs(1) {
+            last_tick = Instant::now();
+            let now = l.feed.now(model);
+            dirty |= model.tick(now, (l.system)());
+        }
+        // While paused the screens read the frozen model, so data changes
+        // nothing on screen until the pause ends.
+        if dirty && last_draw.elapsed() >= frame_every {
+            terminal
+                .draw(|f| draw(f, app, model, l.theme))
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+    }
+}

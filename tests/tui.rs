@@ -1,0 +1,262 @@
+//! The terminal UI through ratatui's real buffer (TestBackend), with a
+//! fixed clock and scripted events and keys: snapshots of every screen at
+//! 80×24 and 160×48, and the run loop driven end to end.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use runtop::config::Config;
+use runtop::engine::{Engine, EngineConfig, Origin};
+use runtop::protocol::{Millis, to_json_line};
+use runtop::sim::{DEFAULT_START, Scenario, Simulator};
+use runtop::source::live::{LinkState, SourceStatus};
+use runtop::tui::app::{App, Focus, Screen};
+use runtop::tui::model::{Model, SystemView};
+use runtop::tui::panels::{Theme, draw};
+use runtop::tui::run::{Feed, Keys, Loop, run};
+
+const PLAIN: Theme = Theme { color: false };
+
+fn system() -> SystemView {
+    SystemView {
+        cpu_percent: 42.0,
+        per_core: vec![40.0, 44.0],
+        memory_used_mb: 6_144.0,
+        memory_total_mb: 24_576.0,
+        load_average: Some((1.5, 1.2, 0.9)),
+        self_cpu_percent: 0.7,
+        self_rss_mb: 31.0,
+    }
+}
+
+/// A model of the `failures` scenario, cut off mid-run at `events`.
+fn busy(events: usize) -> Model {
+    let mut engine = Engine::new(EngineConfig::replay());
+    let mut last = DEFAULT_START;
+    for e in Simulator::scenario(Scenario::Failures, 7, DEFAULT_START).take(events) {
+        last = e.ts;
+        engine.feed(
+            to_json_line(&e).as_bytes(),
+            DEFAULT_START + 86_400_000,
+            Origin::default(),
+        );
+    }
+    let mut model = Model::new(
+        engine,
+        &Config::default(),
+        "ws://runner-1:7878/events".into(),
+    );
+    let mut source = SourceStatus::new("ws://runner-1:7878/events".into(), DEFAULT_START);
+    source.update(&LinkState::Connected, DEFAULT_START);
+    model.sources = vec![source];
+    model.tick(last, Some(system()));
+    model
+}
+
+fn screen(app: &App, model: &Model, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f, app, model, PLAIN)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+#[test]
+fn overview_empty() {
+    let model = Model::new(
+        Engine::new(EngineConfig::live()),
+        &Config::default(),
+        "ws://127.0.0.1:7878/events".into(),
+    );
+    let app = App::default();
+    insta::assert_snapshot!("empty_80x24", screen(&app, &model, 80, 24));
+    insta::assert_snapshot!("empty_160x48", screen(&app, &model, 160, 48));
+}
+
+#[test]
+fn overview_busy_with_alerts_firing() {
+    let model = busy(4_000);
+    assert!(
+        model.alerts.book.firing().len() >= 2,
+        "the failures burst fires alerts"
+    );
+    let app = App::default();
+    insta::assert_snapshot!("busy_80x24", screen(&app, &model, 80, 24));
+    insta::assert_snapshot!("busy_160x48", screen(&app, &model, 160, 48));
+}
+
+#[test]
+fn disconnected_and_paused() {
+    let mut model = busy(2_000);
+    let mut down = SourceStatus::new("ws://runner-2:7878/events".into(), DEFAULT_START);
+    down.update(
+        &LinkState::Waiting {
+            failure: runtop::source::live::Failure::Refused,
+            retry_in: Duration::from_secs(2),
+        },
+        DEFAULT_START,
+    );
+    model.sources.push(down);
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('p')), &model);
+    let frozen = screen(&app, &model, 80, 24);
+    assert!(frozen.lines().next().unwrap().contains("PAUSED"));
+    assert!(
+        frozen.lines().next().unwrap().contains("● ○"),
+        "one source up, one down"
+    );
+    insta::assert_snapshot!("paused_disconnected_80x24", frozen);
+}
+
+#[test]
+fn drill_down_into_an_execution_and_back() {
+    let model = busy(4_000);
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('j')), &model);
+    app.on_key(key(KeyCode::Enter), &model);
+    assert_eq!(app.screen, Screen::Detail);
+    let cid = app.detail.clone().unwrap();
+    let shown = screen(&app, &model, 80, 24);
+    assert!(shown.contains(&cid) && shown.contains("waterfall"));
+    insta::assert_snapshot!("detail_80x24", shown);
+    insta::assert_snapshot!("detail_160x48", screen(&app, &model, 160, 48));
+    app.on_key(key(KeyCode::Esc), &model);
+    assert_eq!(app.screen, Screen::Overview);
+}
+
+#[test]
+fn an_alert_opens_its_execution_and_a_can_acknowledge() {
+    let mut model = busy(4_000);
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Tab), &model);
+    assert_eq!(app.focus, Focus::Alerts);
+    let before = model
+        .alerts
+        .book
+        .firing()
+        .iter()
+        .filter(|a| !a.acknowledged)
+        .count();
+    app.on_key(key(KeyCode::Char('a')), &model);
+    app.apply_acknowledge(&mut model);
+    let after = model
+        .alerts
+        .book
+        .firing()
+        .iter()
+        .filter(|a| !a.acknowledged)
+        .count();
+    assert_eq!(after + 1, before);
+    insta::assert_snapshot!("alerts_focus_80x24", screen(&app, &model, 80, 24));
+}
+
+#[test]
+fn help_and_too_small() {
+    let model = busy(1_000);
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('?')), &model);
+    insta::assert_snapshot!("help_80x24", screen(&app, &model, 80, 24));
+    app.on_key(key(KeyCode::Char('x')), &model);
+    assert!(!app.help, "any key closes the help");
+    let small = screen(&app, &model, 60, 20);
+    assert!(small.contains("terminal too small: 60×20"), "{small}");
+    // Degenerate sizes draw without panicking (a zero-sized buffer has
+    // nothing to show, so only drawing is checked).
+    for (w, h) in [
+        (0, 0),
+        (1, 1),
+        (80, 1),
+        (1, 24),
+        (79, 24),
+        (80, 23),
+        (250, 80),
+    ] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal.draw(|f| draw(f, &app, &model, PLAIN)).unwrap();
+    }
+}
+
+/// Keys in order; `None` is a turn with no key.
+struct ScriptedKeys(VecDeque<Option<KeyEvent>>);
+
+impl Keys for ScriptedKeys {
+    fn next(&mut self, _: Duration) -> std::io::Result<Option<KeyEvent>> {
+        Ok(self.0.pop_front().flatten())
+    }
+}
+
+/// Feeds the `steady` scenario a hundred events a pump.
+struct ScriptedFeed(std::iter::Peekable<Simulator>);
+
+impl Feed for ScriptedFeed {
+    fn pump(&mut self, model: &mut Model, _: Duration) -> bool {
+        let mut changed = false;
+        for e in self.0.by_ref().take(100) {
+            model.engine.feed(
+                to_json_line(&e).as_bytes(),
+                DEFAULT_START + 86_400_000,
+                Origin::default(),
+            );
+            changed = true;
+        }
+        changed
+    }
+    fn now(&self, model: &Model) -> Millis {
+        model.engine.now().unwrap_or(DEFAULT_START)
+    }
+}
+
+#[test]
+fn the_run_loop_handles_keys_first_and_quits() {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut app = App::default();
+    let mut model = Model::new(
+        Engine::new(EngineConfig::replay()),
+        &Config::default(),
+        "scripted".into(),
+    );
+    let mut feed = ScriptedFeed(
+        Simulator::new(runtop::sim::RunnerModel::steady(), 1, DEFAULT_START).peekable(),
+    );
+    // Enter before any data opens nothing; after a few turns of data it
+    // opens the first active execution, which is drawn; then quit.
+    let idle = |n| std::iter::repeat_n(None, n);
+    let script: VecDeque<Option<KeyEvent>> = std::iter::once(Some(key(KeyCode::Enter)))
+        .chain(idle(20))
+        .chain([Some(key(KeyCode::Char('w'))), Some(key(KeyCode::Enter))])
+        .chain(idle(20))
+        .chain([Some(key(KeyCode::Char('q')))])
+        .collect();
+    let mut keys = ScriptedKeys(script);
+    let mut system = || Some(system());
+    run(
+        &mut terminal,
+        &mut app,
+        &mut model,
+        Loop {
+            keys: &mut keys,
+            feed: &mut feed,
+            system: &mut system,
+            fps: 1000,
+            theme: PLAIN,
+        },
+    )
+    .unwrap();
+    assert!(app.quit);
+    assert_eq!(
+        app.window,
+        runtop::engine::Window::OneHour,
+        "w moved 5m → 1h"
+    );
+    assert_eq!(app.screen, Screen::Detail);
+    let shown = terminal.backend().to_string();
+    assert!(
+        shown.contains("waterfall") && shown.contains(app.detail.as_deref().unwrap()),
+        "{shown}"
+    );
+}
