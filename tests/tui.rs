@@ -13,7 +13,7 @@ use runtop::engine::{Engine, EngineConfig, Origin};
 use runtop::protocol::{Millis, to_json_line};
 use runtop::sim::{DEFAULT_START, Scenario, Simulator};
 use runtop::source::live::{LinkState, SourceStatus};
-use runtop::tui::app::{App, Focus, Screen};
+use runtop::tui::app::{App, Filter, Screen};
 use runtop::tui::model::{Model, SystemView};
 use runtop::tui::panels::{Theme, draw};
 use runtop::tui::run::{Feed, Keys, Loop, run};
@@ -133,8 +133,8 @@ fn drill_down_into_an_execution_and_back() {
 fn an_alert_opens_its_execution_and_a_can_acknowledge() {
     let mut model = busy(4_000);
     let mut app = App::default();
-    app.on_key(key(KeyCode::Tab), &model);
-    assert_eq!(app.focus, Focus::Alerts);
+    app.on_key(key(KeyCode::Char('4')), &model);
+    assert_eq!(app.screen, Screen::Alerts);
     let before = model
         .alerts
         .book
@@ -152,7 +152,8 @@ fn an_alert_opens_its_execution_and_a_can_acknowledge() {
         .filter(|a| !a.acknowledged)
         .count();
     assert_eq!(after + 1, before);
-    insta::assert_snapshot!("alerts_focus_80x24", screen(&app, &model, 80, 24));
+    insta::assert_snapshot!("alerts_80x24", screen(&app, &model, 80, 24));
+    insta::assert_snapshot!("alerts_160x48", screen(&app, &model, 160, 48));
 }
 
 #[test]
@@ -228,25 +229,27 @@ fn the_run_loop_handles_keys_first_and_quits() {
     let idle = |n| std::iter::repeat_n(None, n);
     let script: VecDeque<Option<KeyEvent>> = std::iter::once(Some(key(KeyCode::Enter)))
         .chain(idle(20))
-        .chain([Some(key(KeyCode::Char('w'))), Some(key(KeyCode::Enter))])
+        .chain([
+            Some(key(KeyCode::Char('w'))),
+            Some(key(KeyCode::Enter)),
+            Some(key(KeyCode::Char('y'))),
+        ])
         .chain(idle(20))
         .chain([Some(key(KeyCode::Char('q')))])
         .collect();
     let mut keys = ScriptedKeys(script);
     let mut system = || Some(system());
-    run(
-        &mut terminal,
-        &mut app,
-        &mut model,
-        Loop {
-            keys: &mut keys,
-            feed: &mut feed,
-            system: &mut system,
-            fps: 1000,
-            theme: PLAIN,
-        },
-    )
-    .unwrap();
+    let mut copied = Vec::new();
+    let mut clipboard = |t: &str| copied.push(t.to_string());
+    let l = Loop {
+        keys: &mut keys,
+        feed: &mut feed,
+        system: &mut system,
+        fps: 1000,
+        theme: PLAIN,
+        clipboard: &mut clipboard,
+    };
+    run(&mut terminal, &mut app, &mut model, l).unwrap();
     assert!(app.quit);
     assert_eq!(
         app.window,
@@ -259,4 +262,99 @@ fn the_run_loop_handles_keys_first_and_quits() {
         shown.contains("waterfall") && shown.contains(app.detail.as_deref().unwrap()),
         "{shown}"
     );
+    assert_eq!(
+        copied,
+        [app.detail.clone().unwrap()],
+        "y copied the correlation id"
+    );
+}
+
+#[test]
+fn every_screen_by_number_and_tab() {
+    let model = busy(4_000);
+    let mut app = App::default();
+    for (n, name) in [
+        ('2', "executions"),
+        ('3', "timings"),
+        ('5', "bottlenecks"),
+        ('6', "compare"),
+    ] {
+        app.on_key(key(KeyCode::Char(n)), &model);
+        insta::assert_snapshot!(format!("{name}_80x24"), screen(&app, &model, 80, 24));
+        insta::assert_snapshot!(format!("{name}_160x48"), screen(&app, &model, 160, 48));
+    }
+    app.on_key(key(KeyCode::Tab), &model);
+    assert_eq!(app.screen, Screen::Overview, "Tab wraps around");
+    app.on_key(key(KeyCode::BackTab), &model);
+    assert_eq!(app.screen, Screen::Compare);
+}
+
+#[test]
+fn the_executions_list_filters_sorts_and_opens() {
+    let model = busy(4_000);
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('2')), &model);
+    let all = runtop::tui::app::executions(&app, &model).len();
+    for _ in 0..3 {
+        app.on_key(key(KeyCode::Char('f')), &model);
+    }
+    assert_eq!(app.filter, Filter::Failed);
+    let failed = runtop::tui::app::executions(&app, &model);
+    assert!(!failed.is_empty() && failed.len() < all);
+    assert!(
+        failed
+            .iter()
+            .all(|e| e.status.is_some_and(|s| s.is_error()) || e.errors().next().is_some())
+    );
+    app.on_key(key(KeyCode::Char('s')), &model);
+    let slowest = runtop::tui::app::executions(&app, &model);
+    let first = slowest[0].correlation_id.to_string();
+    app.on_key(key(KeyCode::Enter), &model);
+    assert_eq!(
+        (app.screen, app.detail.as_deref()),
+        (Screen::Detail, Some(first.as_str()))
+    );
+    app.on_key(key(KeyCode::Esc), &model);
+    assert_eq!(
+        app.screen,
+        Screen::Executions,
+        "Esc returns where you came from"
+    );
+}
+
+#[test]
+fn slash_finds_by_prefix_or_substring_finished_executions_too() {
+    let model = busy(4_000);
+    let finished = model
+        .engine
+        .executions()
+        .finished()
+        .last()
+        .unwrap()
+        .correlation_id
+        .to_string();
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('/')), &model);
+    for c in finished.trim_start_matches("exec_").chars() {
+        app.on_key(key(KeyCode::Char(c)), &model);
+    }
+    insta::assert_snapshot!("search_80x24", screen(&app, &model, 80, 24));
+    app.on_key(key(KeyCode::Enter), &model);
+    assert_eq!(
+        (app.screen, app.detail.as_deref()),
+        (Screen::Detail, Some(finished.as_str())),
+        "substring match"
+    );
+    app.on_key(key(KeyCode::Char('/')), &model);
+    for c in "nope".chars() {
+        app.on_key(key(KeyCode::Char(c)), &model);
+    }
+    app.on_key(key(KeyCode::Enter), &model);
+    assert_eq!(app.not_found.as_deref(), Some("nope"));
+    assert!(screen(&app, &model, 80, 24).contains("no execution matches \"nope\""));
+    // Esc cancels a search without leaving the screen.
+    app.on_key(key(KeyCode::Char('/')), &model);
+    app.on_key(key(KeyCode::Esc), &model);
+    assert!(app.search.is_none());
+    assert_eq!(app.screen, Screen::Detail);
 }

@@ -77,6 +77,7 @@ fn ui(
     let mut system = || sampler.as_mut().map(SystemSampler::sample);
     let mut keys = TerminalKeys { stop };
     let mut app = App::default();
+    let mut clipboard = |text: &str| osc52(text);
     let result = run(
         &mut terminal,
         &mut app,
@@ -87,11 +88,23 @@ fn ui(
             system: &mut system,
             fps: config.ui.fps,
             theme: theme(config),
+            clipboard: &mut clipboard,
         },
     );
     ratatui::restore();
     result.map_err(|e| CliError::Usage(format!("terminal error: {e}")))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Puts `text` on the clipboard of the terminal runtop draws on, even over
+/// SSH: the OSC 52 escape sequence. `text` is a sanitized correlation id.
+fn osc52(text: &str) {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
 }
 
 pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {

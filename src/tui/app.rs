@@ -1,23 +1,65 @@
-//! The UI's own state: which screen, what is selected, paused or not, the
-//! help overlay; and what each key does. The model is read, never written.
+//! The UI's own state: which screen, what is selected, the filter and sort
+//! of the executions list, the search being typed, paused or not, the help
+//! overlay; and what each key does. The model is read, never written (the
+//! loop applies acknowledgements and clipboard copies the app asks for).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::model::Model;
-use crate::engine::Window;
+use crate::engine::{Execution, Window};
+use crate::protocol::Status;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Overview,
+    Executions,
+    Timings,
+    Alerts,
+    Bottlenecks,
+    Compare,
     /// One execution, by correlation id (in `App::detail`).
     Detail,
 }
 
-/// The overview panel that has the selection.
+impl Screen {
+    /// The screens Tab cycles through, in order (number keys 1–6).
+    pub const TABS: [Screen; 6] = [
+        Screen::Overview,
+        Screen::Executions,
+        Screen::Timings,
+        Screen::Alerts,
+        Screen::Bottlenecks,
+        Screen::Compare,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Overview => "overview",
+            Screen::Executions => "executions",
+            Screen::Timings => "timings",
+            Screen::Alerts => "alerts",
+            Screen::Bottlenecks => "bottlenecks",
+            Screen::Compare => "compare",
+            Screen::Detail => "detail",
+        }
+    }
+}
+
+/// Which executions the Executions screen lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    Executions,
-    Alerts,
+pub enum Filter {
+    All,
+    Active,
+    Finished,
+    Failed,
+}
+
+/// How the Executions screen orders them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Recent,
+    Slowest,
+    Status,
 }
 
 #[derive(Debug, Clone)]
@@ -25,18 +67,24 @@ pub struct App {
     pub screen: Screen,
     /// Where Esc returns to.
     back: Vec<Screen>,
-    pub focus: Focus,
     pub selected: usize,
     pub window: Window,
+    pub filter: Filter,
+    pub sort: Sort,
     /// A frozen copy of the model while paused: the display stops, ingest
     /// goes on.
     pub frozen: Option<Box<Model>>,
     pub help: bool,
+    /// The correlation id search being typed after `/`.
+    pub search: Option<String>,
+    /// What the last search found nothing for.
+    pub not_found: Option<String>,
     pub detail: Option<String>,
     pub quit: bool,
-    /// `a` was pressed on the alerts: the run loop acknowledges the
-    /// selected alert on the live model.
+    /// `a` was pressed on the alerts: the loop acknowledges the selected one.
     pub acknowledge: bool,
+    /// `y` was pressed: the loop copies this to the clipboard (OSC 52).
+    pub copy: Option<String>,
 }
 
 impl Default for App {
@@ -44,38 +92,114 @@ impl Default for App {
         App {
             screen: Screen::Overview,
             back: Vec::new(),
-            focus: Focus::Executions,
             selected: 0,
             window: Window::FiveMinutes,
+            filter: Filter::All,
+            sort: Sort::Recent,
             frozen: None,
             help: false,
+            search: None,
+            not_found: None,
             detail: None,
             quit: false,
             acknowledge: false,
+            copy: None,
         }
     }
 }
 
-/// The correlation ids the focused panel lists, in display order.
-pub fn listed(focus: Focus, model: &Model) -> Vec<String> {
-    match focus {
-        Focus::Executions => model
+fn failed(e: &Execution) -> bool {
+    e.status.is_some_and(Status::is_error) || e.errors().next().is_some()
+}
+
+/// The executions the Executions screen lists, filtered and sorted.
+pub fn executions<'m>(app: &App, model: &'m Model) -> Vec<&'m Execution> {
+    let store = model.engine.executions();
+    let mut list: Vec<&Execution> = match app.filter {
+        Filter::Active => store.active().collect(),
+        Filter::Finished => store.finished().collect(),
+        Filter::Failed => store
+            .finished()
+            .chain(store.active())
+            .filter(|e| failed(e))
+            .collect(),
+        Filter::All => store.active().chain(store.finished()).collect(),
+    };
+    match app.sort {
+        Sort::Recent => list.sort_by_key(|e| std::cmp::Reverse(e.last_event_at)),
+        Sort::Slowest => list.sort_by(|a, b| {
+            let d = |e: &Execution| {
+                e.duration_ms
+                    .unwrap_or((model.clock() - e.started_at.unwrap_or(e.first_event_at)) as f64)
+            };
+            d(b).total_cmp(&d(a))
+        }),
+        Sort::Status => list.sort_by_key(|e| {
+            (
+                e.status.map_or(0, |s| 1 + s.index()),
+                std::cmp::Reverse(e.last_event_at),
+            )
+        }),
+    }
+    list
+}
+
+/// The correlation ids the current screen's rows open, in display order
+/// (empty strings for rows that name no execution).
+pub fn listed(app: &App, model: &Model) -> Vec<String> {
+    match app.screen {
+        Screen::Overview => model
             .engine
             .executions()
             .active()
             .map(|e| e.correlation_id.to_string())
             .collect(),
-        Focus::Alerts => model
+        Screen::Executions => executions(app, model)
+            .iter()
+            .map(|e| e.correlation_id.to_string())
+            .collect(),
+        Screen::Alerts => model
             .alerts
             .book
             .firing()
             .iter()
             .map(|a| a.correlation_id.clone().unwrap_or_default())
             .collect(),
+        Screen::Bottlenecks => model
+            .bottlenecks
+            .iter()
+            .map(|b| b.examples.first().cloned().unwrap_or_default())
+            .collect(),
+        Screen::Timings | Screen::Compare | Screen::Detail => Vec::new(),
     }
 }
 
+/// Finds an execution by correlation id: a prefix first, then a substring;
+/// active and finished alike.
+pub fn find(query: &str, model: &Model) -> Option<String> {
+    let store = model.engine.executions();
+    let all = || {
+        store
+            .active()
+            .chain(store.finished())
+            .map(|e| &*e.correlation_id)
+    };
+    all()
+        .find(|c| c.starts_with(query))
+        .or_else(|| all().find(|c| c.contains(query)))
+        .map(String::from)
+}
+
 impl App {
+    /// What the screens show: the frozen model while paused.
+    pub fn view<'m>(&'m self, live: &'m Model) -> &'m Model {
+        self.frozen.as_deref().unwrap_or(live)
+    }
+
+    pub fn paused(&self) -> bool {
+        self.frozen.is_some()
+    }
+
     /// Acknowledges the selected firing alert on `model`, if `a` asked to.
     pub fn apply_acknowledge(&mut self, model: &mut Model) {
         if std::mem::take(&mut self.acknowledge)
@@ -90,45 +214,92 @@ impl App {
         }
     }
 
-    /// What the screens show: the frozen model while paused.
-    pub fn view<'m>(&'m self, live: &'m Model) -> &'m Model {
-        self.frozen.as_deref().unwrap_or(live)
+    fn open(&mut self, cid: String) {
+        self.detail = Some(cid);
+        if self.screen != Screen::Detail {
+            self.back.push(self.screen);
+        }
+        self.screen = Screen::Detail;
     }
 
-    pub fn paused(&self) -> bool {
-        self.frozen.is_some()
+    fn go(&mut self, screen: Screen) {
+        if screen != self.screen {
+            self.screen = screen;
+            self.back.clear();
+            self.selected = 0;
+        }
+    }
+
+    fn on_search_key(&mut self, key: KeyEvent, model: &Model) {
+        let Some(query) = self.search.as_mut() else {
+            return;
+        };
+        match key.code {
+            KeyCode::Esc => self.search = None,
+            KeyCode::Backspace => {
+                query.pop();
+            }
+            KeyCode::Enter => {
+                let query = self.search.take().unwrap_or_default();
+                match find(&query, self.view(model)) {
+                    Some(cid) => {
+                        self.not_found = None;
+                        self.open(cid);
+                    }
+                    None => self.not_found = Some(query),
+                }
+            }
+            // Correlation ids are sanitized, printable text.
+            KeyCode::Char(c) if !c.is_control() && query.len() < 256 => query.push(c),
+            _ => {}
+        }
     }
 
     pub fn on_key(&mut self, key: KeyEvent, model: &Model) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            return;
+        }
+        if self.search.is_some() {
+            return self.on_search_key(key, model);
+        }
         if self.help {
-            // Any key closes the help; q and Ctrl-C still quit.
+            // Any key closes the help; q still quits.
             self.help = false;
-            if !(key.code == KeyCode::Char('q') || (ctrl && key.code == KeyCode::Char('c'))) {
+            if key.code != KeyCode::Char('q') {
                 return;
             }
         }
-        let count = listed(self.focus, self.view(model)).len();
+        let count = listed(self, self.view(model)).len();
+        let last = count.saturating_sub(1);
         match key.code {
-            KeyCode::Char('c') if ctrl => self.quit = true,
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('?') => self.help = true,
-            KeyCode::Char('j') | KeyCode::Down => {
-                self.selected = (self.selected + 1).min(count.saturating_sub(1))
+            KeyCode::Char('/') => {
+                self.search = Some(String::new());
+                self.not_found = None;
             }
+            KeyCode::Char('j') | KeyCode::Down => self.selected = (self.selected + 1).min(last),
             KeyCode::Char('k') | KeyCode::Up => self.selected = self.selected.saturating_sub(1),
-            KeyCode::PageDown => self.selected = (self.selected + 10).min(count.saturating_sub(1)),
+            KeyCode::PageDown => self.selected = (self.selected + 10).min(last),
             KeyCode::PageUp => self.selected = self.selected.saturating_sub(10),
             KeyCode::Char('g') | KeyCode::Home => self.selected = 0,
-            KeyCode::Char('G') | KeyCode::End => self.selected = count.saturating_sub(1),
-            KeyCode::Tab | KeyCode::BackTab if self.screen == Screen::Overview => {
-                self.focus = if self.focus == Focus::Executions {
-                    Focus::Alerts
+            KeyCode::Char('G') | KeyCode::End => self.selected = last,
+            KeyCode::Tab | KeyCode::BackTab => {
+                let at = Screen::TABS
+                    .iter()
+                    .position(|s| *s == self.screen)
+                    .unwrap_or(0);
+                let n = Screen::TABS.len();
+                let next = if key.code == KeyCode::Tab {
+                    (at + 1) % n
                 } else {
-                    Focus::Executions
+                    (at + n - 1) % n
                 };
-                self.selected = 0;
+                self.go(Screen::TABS[next]);
             }
+            KeyCode::Char(c @ '1'..='6') => self.go(Screen::TABS[(c as usize) - ('1' as usize)]),
             KeyCode::Char('w') => {
                 self.window = match self.window {
                     Window::OneMinute => Window::FiveMinutes,
@@ -137,21 +308,46 @@ impl App {
                     Window::AllTime => Window::OneMinute,
                 }
             }
+            KeyCode::Char('f') if self.screen == Screen::Executions => {
+                self.filter = match self.filter {
+                    Filter::All => Filter::Active,
+                    Filter::Active => Filter::Finished,
+                    Filter::Finished => Filter::Failed,
+                    Filter::Failed => Filter::All,
+                };
+                self.selected = 0;
+            }
+            KeyCode::Char('s') if self.screen == Screen::Executions => {
+                self.sort = match self.sort {
+                    Sort::Recent => Sort::Slowest,
+                    Sort::Slowest => Sort::Status,
+                    Sort::Status => Sort::Recent,
+                };
+                self.selected = 0;
+            }
             KeyCode::Char('p') => {
                 self.frozen = match self.frozen {
                     Some(_) => None,
                     None => Some(Box::new(model.clone())),
                 }
             }
-            KeyCode::Char('a') if self.focus == Focus::Alerts => self.acknowledge = true,
-            KeyCode::Enter if self.screen == Screen::Overview => {
-                if let Some(cid) = listed(self.focus, self.view(model))
+            KeyCode::Char('a') if self.screen == Screen::Alerts => self.acknowledge = true,
+            KeyCode::Char('y') => {
+                let cid = match self.screen {
+                    Screen::Detail => self.detail.clone(),
+                    _ => listed(self, self.view(model))
+                        .get(self.selected)
+                        .cloned()
+                        .filter(|c| !c.is_empty()),
+                };
+                self.copy = cid;
+            }
+            KeyCode::Enter if self.screen != Screen::Detail => {
+                if let Some(cid) = listed(self, self.view(model))
                     .get(self.selected)
                     .filter(|c| !c.is_empty())
                 {
-                    self.detail = Some(cid.clone());
-                    self.back.push(self.screen);
-                    self.screen = Screen::Detail;
+                    self.open(cid.clone());
                 }
             }
             KeyCode::Esc => {

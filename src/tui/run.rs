@@ -35,6 +35,8 @@ pub struct Loop<'a> {
     pub system: &'a mut dyn FnMut() -> Option<SystemView>,
     pub fps: u32,
     pub theme: Theme,
+    /// Puts text on the clipboard (`y`): OSC 52 on a real terminal.
+    pub clipboard: &'a mut dyn FnMut(&str),
 }
 
 /// Runs until the user quits.
@@ -60,6 +62,9 @@ where
         while let Some(k) = key {
             app.on_key(k, model);
             app.apply_acknowledge(model);
+            if let Some(text) = app.copy.take() {
+                (l.clipboard)(&text);
+            }
             dirty = true;
             if app.quit {
                 return Ok(());

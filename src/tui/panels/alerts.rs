@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::{Theme, block};
 use crate::alerts::Severity;
 use crate::protocol::time::format_rfc3339;
-use crate::tui::app::{App, Focus};
+use crate::tui::app::App;
 use crate::tui::model::Model;
 
 fn clock(ms: i64) -> String {
@@ -19,13 +19,13 @@ fn clock(ms: i64) -> String {
         .to_string()
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+/// Alerts: firing, then recently resolved; `selected` highlights one.
+pub fn draw(frame: &mut Frame, area: Rect, selected: Option<usize>, model: &Model, theme: Theme) {
     let book = &model.alerts.book;
     let firing = book.firing();
     let b = block(&format!("alerts {} firing", firing.len()), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let selected = (app.focus == Focus::Alerts).then_some(app.selected);
     let mut lines: Vec<Line> = firing
         .iter()
         .enumerate()
@@ -68,6 +68,48 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
             "no alert: every rule is quiet",
             theme.dim(),
         )));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The Alerts screen: the firing ones (selectable), then the history of
+/// transitions, newest first.
+pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+    use ratatui::layout::{Constraint, Layout};
+    let firing = model.alerts.book.firing().len() as u16;
+    let [top, bottom] = Layout::vertical([
+        Constraint::Length((firing + 5).clamp(5, area.height / 2)),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    draw(frame, top, Some(app.selected), model, theme);
+    let b = block("history", theme);
+    let inner = b.inner(bottom);
+    frame.render_widget(b, bottom);
+    let history: Vec<_> = model.alerts.book.history().collect();
+    let mut lines: Vec<Line> = history
+        .iter()
+        .rev()
+        .take(inner.height as usize)
+        .map(|t| {
+            let to = serde_json::to_value(t.to)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            Line::from(vec![
+                Span::styled(format!("{} ", clock(t.at)), theme.dim()),
+                Span::raw(format!(
+                    "{to:<8} {:<8} {} {}: {}",
+                    t.severity.as_str(),
+                    t.rule.as_str(),
+                    t.subject,
+                    t.summary
+                )),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled("no transition yet", theme.dim())));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

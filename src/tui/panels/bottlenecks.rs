@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Theme, block};
+use crate::tui::app::App;
 use crate::tui::model::Model;
 
 pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
@@ -34,4 +35,69 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
             .collect()
     };
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The Bottlenecks screen: each with its full evidence and examples
+/// (Enter opens the first), then the recommendations.
+pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+    use ratatui::layout::{Constraint, Layout};
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(65), Constraint::Percentage(35)]).areas(area);
+    let b = block("bottlenecks", theme);
+    let inner = b.inner(top);
+    frame.render_widget(b, top);
+    let mut lines = Vec::new();
+    for (i, bn) in model.bottlenecks.iter().enumerate() {
+        let kind = serde_json::to_value(bn.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let head = Line::from(vec![
+            Span::styled(format!("{:.2} ", bn.score), theme.warn()),
+            Span::styled(format!("{kind} {}", bn.subject), theme.title()),
+        ]);
+        lines.push(if i == app.selected {
+            head.style(theme.selected())
+        } else {
+            head
+        });
+        lines.extend(bn.evidence.iter().map(|e| Line::from(format!("     {e}"))));
+        if !bn.examples.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!("     e.g. {}", bn.examples.join(", ")),
+                theme.dim(),
+            )));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "none yet: ranked once ten executions have finished",
+            theme.dim(),
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    let recommendations =
+        crate::analytics::recommend::recommend(&model.bottlenecks, &model.comparisons);
+    let lines: Vec<Line> = if recommendations.is_empty() {
+        vec![Line::from(Span::styled(
+            "no recommendation yet: each needs a figure behind it",
+            theme.dim(),
+        ))]
+    } else {
+        recommendations
+            .iter()
+            .map(|r| {
+                Line::from(vec![
+                    Span::styled(format!("- {}: ", r.action), theme.title()),
+                    Span::raw(r.because.clone()),
+                ])
+            })
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block("recommendations", theme)),
+        bottom,
+    );
 }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Theme, bar, block};
 use crate::report::human_ms;
-use crate::tui::app::{App, Focus};
+use crate::tui::app::{App, Screen};
 use crate::tui::model::Model;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
     }
     let wide = inner.width >= 90;
     let visible = inner.height.saturating_sub(1) as usize;
-    let selected = (app.focus == Focus::Executions).then_some(app.selected);
+    let selected = (app.screen == Screen::Overview).then_some(app.selected);
     let first = selected.map_or(0, |s| s.saturating_sub(visible.saturating_sub(1)));
     let rows = store
         .active()

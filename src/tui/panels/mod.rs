@@ -3,11 +3,14 @@
 
 mod alerts;
 mod bottlenecks;
+mod compare;
 mod detail;
+mod exec_list;
 mod executions;
 mod header;
 mod system;
 mod timings;
+mod timings_full;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -115,15 +118,22 @@ pub fn draw(frame: &mut Frame, app: &App, model: &Model, theme: Theme) {
         return;
     }
     let model = app.view(model);
-    let [head, body, foot] = Layout::vertical([
+    let [head, tabs_area, body, foot] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(area);
     header::draw(frame, head, app, model, theme);
+    tabs(frame, tabs_area, app, theme);
     match app.screen {
         Screen::Overview => overview(frame, body, app, model, theme),
+        Screen::Executions => exec_list::draw(frame, body, app, model, theme),
+        Screen::Timings => timings_full::draw(frame, body, model, theme),
+        Screen::Alerts => alerts::draw_screen(frame, body, app, model, theme),
+        Screen::Bottlenecks => bottlenecks::draw_screen(frame, body, app, model, theme),
+        Screen::Compare => compare::draw(frame, body, model, theme),
         Screen::Detail => detail::draw(frame, body, app, model, theme),
     }
     footer(frame, foot, app, theme);
@@ -132,12 +142,31 @@ pub fn draw(frame: &mut Frame, app: &App, model: &Model, theme: Theme) {
     }
 }
 
+fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let mut spans = Vec::new();
+    for (i, screen) in Screen::TABS.iter().enumerate() {
+        let style = if *screen == app.screen {
+            theme.selected()
+        } else {
+            theme.dim()
+        };
+        spans.push(Span::styled(
+            format!(" {} {} ", i + 1, screen.title()),
+            style,
+        ));
+    }
+    if app.screen == Screen::Detail {
+        spans.push(Span::styled(" detail ", theme.selected()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
 fn overview(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     let tall = area.height >= 40;
     let [sys, middle, lower] = Layout::vertical([
         Constraint::Length(if tall { 5 } else { 3 }),
         Constraint::Min(6),
-        Constraint::Length(if tall { 10 } else { 6 }),
+        Constraint::Length(if tall { 10 } else { 5 }),
     ])
     .areas(area);
     system::draw(frame, sys, model, theme);
@@ -147,26 +176,82 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
     timings::draw(frame, right, app, model, theme);
     let [l, r] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
-    alerts::draw(frame, l, app, model, theme);
+    alerts::draw(frame, l, None, model, theme);
     bottlenecks::draw(frame, r, model, theme);
 }
 
 fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    if let Some(query) = &app.search {
+        let line = Line::from(vec![
+            Span::styled(" / ", theme.title()),
+            Span::raw(format!("{query}▏")),
+            Span::styled(
+                "  Enter open · Esc cancel (prefix, else substring)",
+                theme.dim(),
+            ),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    if let Some(query) = &app.not_found {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(" no execution matches {query:?}"),
+                theme.warn(),
+            )),
+            area,
+        );
+        return;
+    }
     let keys: &[(&str, &str)] = match app.screen {
         Screen::Overview => &[
             ("q", "quit"),
             ("?", "help"),
+            ("Tab", "screen"),
             ("↑↓", "move"),
             ("⏎", "detail"),
-            ("Tab", "panel"),
+            ("/", "find"),
             ("w", "window"),
             ("p", "pause"),
-            ("a", "ack"),
+        ],
+        Screen::Executions => &[
+            ("q", "quit"),
+            ("?", "help"),
+            ("Tab", "screen"),
+            ("⏎", "detail"),
+            ("f", "filter"),
+            ("s", "sort"),
+            ("/", "find"),
+            ("y", "copy"),
+        ],
+        Screen::Alerts => &[
+            ("q", "quit"),
+            ("?", "help"),
+            ("Tab", "screen"),
+            ("⏎", "detail"),
+            ("a", "acknowledge"),
+            ("/", "find"),
+        ],
+        Screen::Timings | Screen::Compare => &[
+            ("q", "quit"),
+            ("?", "help"),
+            ("Tab", "screen"),
+            ("/", "find"),
+            ("p", "pause"),
+        ],
+        Screen::Bottlenecks => &[
+            ("q", "quit"),
+            ("?", "help"),
+            ("Tab", "screen"),
+            ("⏎", "example"),
+            ("/", "find"),
         ],
         Screen::Detail => &[
             ("q", "quit"),
             ("?", "help"),
             ("Esc", "back"),
+            ("y", "copy id"),
+            ("/", "find"),
             ("p", "pause"),
         ],
     };
@@ -187,30 +272,57 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut keys = vec![
         ("q, Ctrl-C", "quit"),
         ("?", "this help (any key closes it)"),
+        ("Tab S-Tab 1-6", "next, previous, or a screen by number"),
+        ("/", "find an execution by correlation id"),
         ("p", "pause the display (ingest goes on)"),
+        ("w", "timings window: 1m, 5m, 1h, all"),
+    ];
+    let moves = [
+        ("j k ↑ ↓", "move the selection"),
+        ("PgUp PgDn", "move by ten"),
+        ("g G", "first, last"),
     ];
     match app.screen {
-        Screen::Overview => keys.extend([
-            ("j k ↑ ↓", "move the selection"),
-            ("PgUp PgDn", "move by ten"),
-            ("g G", "first, last"),
-            ("Enter", "open the selected execution (or the alert's)"),
-            ("Tab", "switch between executions and alerts"),
-            ("w", "timings window: 1m, 5m, 1h, all"),
-            ("a", "acknowledge the selected alert"),
-        ]),
-        Screen::Detail => keys.extend([("Esc", "back")]),
+        Screen::Overview => {
+            keys.extend(moves);
+            keys.extend([
+                ("Enter", "open the selected execution"),
+                ("y", "copy its correlation id"),
+            ]);
+        }
+        Screen::Executions => {
+            keys.extend(moves);
+            keys.extend([
+                ("Enter", "open the selected execution"),
+                ("f", "filter: all, active, finished, failed"),
+                ("s", "sort: recent, slowest, status"),
+                ("y", "copy its correlation id"),
+            ]);
+        }
+        Screen::Alerts => {
+            keys.extend(moves);
+            keys.extend([
+                ("Enter", "open the execution the alert names"),
+                ("a", "acknowledge the selected alert"),
+            ]);
+        }
+        Screen::Bottlenecks => {
+            keys.extend(moves);
+            keys.push(("Enter", "open the bottleneck's first example"));
+        }
+        Screen::Timings | Screen::Compare => {}
+        Screen::Detail => keys.extend([("Esc", "back"), ("y", "copy the correlation id (OSC 52)")]),
     }
     let lines: Vec<Line> = keys
         .iter()
         .map(|(k, what)| {
             Line::from(vec![
-                Span::styled(format!("{k:>10}  "), theme.title()),
+                Span::styled(format!("{k:>13}  "), theme.title()),
                 Span::raw(*what),
             ])
         })
         .collect();
-    let width = 60.min(area.width);
+    let width = 66.min(area.width);
     let height = (lines.len() as u16 + 2).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,

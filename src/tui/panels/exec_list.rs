@@ -1,0 +1,104 @@
+//! The Executions screen: active and finished, filtered and sorted.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use super::{Theme, block};
+use crate::protocol::Status;
+use crate::report::human_ms;
+use crate::tui::app::{App, Filter, Sort, executions};
+use crate::tui::model::Model;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+    let list = executions(app, model);
+    let filter = match app.filter {
+        Filter::All => "all",
+        Filter::Active => "active",
+        Filter::Finished => "finished",
+        Filter::Failed => "failed",
+    };
+    let sort = match app.sort {
+        Sort::Recent => "recent",
+        Sort::Slowest => "slowest",
+        Sort::Status => "status",
+    };
+    let b = block(
+        &format!("executions {} · filter {filter} · sort {sort}", list.len()),
+        theme,
+    );
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if list.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("no execution matches", theme.dim())),
+            inner,
+        );
+        return;
+    }
+    let visible = inner.height.saturating_sub(1) as usize;
+    let first = app.selected.saturating_sub(visible.saturating_sub(1));
+    let wide = inner.width >= 100;
+    let rows = list
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, e)| {
+            let (status, style) = match (e.status, e.abandoned) {
+                (Some(Status::Ok), _) => ("ok".to_string(), theme.ok()),
+                (Some(s), _) => (s.as_str().to_string(), theme.crit()),
+                (None, true) => ("abandoned".into(), theme.warn()),
+                (None, false) => ("running".into(), theme.warn()),
+            };
+            let duration = e.duration_ms.unwrap_or(
+                (model.clock() - e.started_at.unwrap_or(e.first_event_at)).max(0) as f64,
+            );
+            let stage = e
+                .current()
+                .map(|(t, _)| t.stage.to_string())
+                .or_else(|| e.tasks.last().map(|t| t.stage.to_string()))
+                .unwrap_or_default();
+            let mut cells = vec![
+                Cell::from(e.correlation_id.to_string()),
+                Cell::from(Span::styled(status, style)),
+                Cell::from(human_ms(duration)),
+                Cell::from(stage),
+                Cell::from(e.errors().count().to_string()),
+            ];
+            if wide {
+                cells.extend([
+                    Cell::from(e.project_id.as_deref().unwrap_or("-").to_string()),
+                    Cell::from(e.node.as_deref().unwrap_or("-").to_string()),
+                    Cell::from(e.variant.as_deref().unwrap_or("-").to_string()),
+                ]);
+            }
+            let row = Row::new(cells);
+            if i == app.selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        });
+    let mut widths = vec![
+        Constraint::Min(14),
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Length(14),
+        Constraint::Length(6),
+    ];
+    let mut header = vec!["correlation id", "status", "took", "stage", "errors"];
+    if wide {
+        widths.extend([
+            Constraint::Length(16),
+            Constraint::Length(12),
+            Constraint::Length(8),
+        ]);
+        header.extend(["project", "node", "variant"]);
+    }
+    frame.render_widget(
+        Table::new(rows, widths).header(Row::new(header).style(theme.dim())),
+        inner,
+    );
+}
