@@ -1,0 +1,152 @@
+//! The real binary in a real terminal (tmux), when tmux is installed: the
+//! overview shows, Enter drills into an execution, `q` quits with exit 0 and
+//! the terminal has left the alternate screen; SIGTERM restores it too.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn has_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Polls the pane until it shows `text`, for up to `limit`.
+fn wait_for(session: &str, text: &str, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    loop {
+        let pane = tmux(&["capture-pane", "-t", session, "-p"]);
+        if pane.contains(text) || Instant::now() > deadline {
+            return pane;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+struct Session(String);
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .output();
+    }
+}
+
+fn start(name: &str, term: &str, exit_file: &std::path::Path) -> Session {
+    let session = format!("runtop-e2e-{name}-{}", std::process::id());
+    let command = format!(
+        "TERM={term} XDG_CONFIG_HOME=/nonexistent {} demo --speed 20; echo EXIT=$? > {}; sleep 30",
+        env!("CARGO_BIN_EXE_runtop"),
+        exit_file.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &command,
+    ]);
+    Session(session)
+}
+
+#[test]
+fn overview_drill_down_and_quit_in_a_real_terminal() {
+    if !has_tmux() {
+        eprintln!("tmux is not installed: skipped");
+        return;
+    }
+    let exit_file = std::env::temp_dir().join(format!("runtop-e2e-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let s = start("quit", "xterm-256color", &exit_file);
+    let pane = wait_for(&s.0, "exec_0000", Duration::from_secs(20));
+    assert!(
+        pane.contains("active executions") && pane.contains("exec_0000"),
+        "{pane}"
+    );
+    assert_eq!(
+        tmux(&["display", "-p", "-t", &s.0, "#{alternate_on}"]).trim(),
+        "1",
+        "drawn on the alternate screen"
+    );
+    tmux(&["send-keys", "-t", &s.0, "Enter"]);
+    let pane = wait_for(&s.0, "waterfall", Duration::from_secs(10));
+    assert!(pane.contains("waterfall"), "{pane}");
+    tmux(&["send-keys", "-t", &s.0, "q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !exit_file.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&exit_file)
+            .unwrap_or_default()
+            .trim(),
+        "EXIT=0"
+    );
+    assert_eq!(
+        tmux(&["display", "-p", "-t", &s.0, "#{alternate_on}"]).trim(),
+        "0",
+        "left the alternate screen"
+    );
+    let _ = std::fs::remove_file(&exit_file);
+}
+
+#[test]
+fn sigterm_restores_the_terminal_under_term_screen() {
+    let has_pgrep = Command::new("pgrep")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_tmux() || !has_pgrep {
+        eprintln!("tmux or pgrep is not installed: skipped");
+        return;
+    }
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-term-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let s = start("term", "screen", &exit_file);
+    let pane = wait_for(&s.0, "active executions", Duration::from_secs(20));
+    assert!(pane.contains("active executions"), "{pane}");
+    let pid = tmux(&["display", "-p", "-t", &s.0, "#{pane_pid}"]);
+    // The pane runs a shell; runtop is its child.
+    let children = Command::new("pgrep")
+        .args(["-P", pid.trim()])
+        .output()
+        .unwrap();
+    let runtop = String::from_utf8_lossy(&children.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!runtop.is_empty(), "runtop's pid");
+    Command::new("kill")
+        .args(["-TERM", &runtop])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !exit_file.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&exit_file)
+            .unwrap_or_default()
+            .trim(),
+        "EXIT=0"
+    );
+    assert_eq!(
+        tmux(&["display", "-p", "-t", &s.0, "#{alternate_on}"]).trim(),
+        "0",
+        "left the alternate screen"
+    );
+    let _ = std::fs::remove_file(&exit_file);
+}
