@@ -111,6 +111,7 @@ fn disconnected_and_paused() {
         "one source up, one down"
     );
     insta::assert_snapshot!("paused_disconnected_80x24", frozen);
+    insta::assert_snapshot!("paused_disconnected_160x48", screen(&app, &model, 160, 48));
 }
 
 #[test]
@@ -162,10 +163,12 @@ fn help_and_too_small() {
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('?')), &model);
     insta::assert_snapshot!("help_80x24", screen(&app, &model, 80, 24));
+    insta::assert_snapshot!("help_160x48", screen(&app, &model, 160, 48));
     app.on_key(key(KeyCode::Char('x')), &model);
     assert!(!app.help, "any key closes the help");
     let small = screen(&app, &model, 60, 20);
     assert!(small.contains("terminal too small: 60×20"), "{small}");
+    insta::assert_snapshot!("too_small_60x20", small);
     // Degenerate sizes draw without panicking (a zero-sized buffer has
     // nothing to show, so only drawing is checked).
     for (w, h) in [
@@ -357,4 +360,32 @@ fn slash_finds_by_prefix_or_substring_finished_executions_too() {
     app.on_key(key(KeyCode::Esc), &model);
     assert!(app.search.is_none());
     assert_eq!(app.screen, Screen::Detail);
+}
+
+#[test]
+fn a_replay_reads_to_the_end_and_says_so() {
+    use runtop::tui::feed::ReplayFeed;
+    let file = std::fs::read("assets/sample.ndjson").unwrap();
+    let reader: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(file));
+    let mut feed = ReplayFeed::new(reader, 0.0, 1 << 20);
+    let mut model = Model::new(
+        Engine::new(EngineConfig::replay()),
+        &Config::default(),
+        "replay assets/sample.ndjson ×0".into(),
+    );
+    for _ in 0..1_000 {
+        feed.pump(&mut model, Duration::from_millis(50));
+        if model.finished {
+            break;
+        }
+    }
+    assert!(model.finished);
+    assert_eq!(model.engine.input().accepted, 3_000);
+    let now = feed.now(&model);
+    model.tick(now, None);
+    let shown = screen(&App::default(), &model, 80, 24);
+    assert!(
+        shown.lines().next().unwrap().contains("(replay finished)"),
+        "{shown}"
+    );
 }

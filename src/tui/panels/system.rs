@@ -60,14 +60,22 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     }
     frame.render_widget(Paragraph::new(lines), text);
     if spark.width > 0 {
-        let data: Vec<u64> = model.cpu_history.iter().copied().collect();
-        let start = data.len().saturating_sub(spark.width as usize);
-        frame.render_widget(
-            Sparkline::default()
-                .data(&data[start..])
-                .max(100)
-                .style(theme.ok()),
-            spark,
-        );
+        // CPU above, memory below: the last minutes, a column a second.
+        let [cpu_area, memory_area] =
+            Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(spark);
+        for (history, area, style) in [
+            (&model.cpu_history, cpu_area, theme.ok()),
+            (&model.memory_history, memory_area, theme.title()),
+        ] {
+            let data: Vec<u64> = history.iter().copied().collect();
+            let start = data.len().saturating_sub(area.width as usize);
+            frame.render_widget(
+                Sparkline::default()
+                    .data(&data[start..])
+                    .max(100)
+                    .style(style),
+                area,
+            );
+        }
     }
 }
