@@ -389,3 +389,18 @@ fn a_replay_reads_to_the_end_and_says_so() {
         "{shown}"
     );
 }
+
+#[test]
+fn key_bindings_from_the_config_add_keys() {
+    let model = busy(1_000);
+    let keys = std::collections::BTreeMap::from([
+        ("quit".to_string(), "x".to_string()),
+        ("next_screen".to_string(), "n".to_string()),
+    ]);
+    let mut app = App::default();
+    app.keymap = runtop::tui::keys::KeyMap::from_config(&keys).unwrap();
+    app.on_key(key(KeyCode::Char('n')), &model);
+    assert_eq!(app.screen, Screen::Executions);
+    app.on_key(key(KeyCode::Char('x')), &model);
+    assert!(app.quit);
+}

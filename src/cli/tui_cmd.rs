@@ -17,6 +17,7 @@ use crate::source::local::SystemSampler;
 use crate::source::ndjson::{self, DEFAULT_MAX_LINE_BYTES};
 use crate::tui::app::App;
 use crate::tui::feed::{LiveFeed, ReplayFeed};
+use crate::tui::keys::KeyMap;
 use crate::tui::model::Model;
 use crate::tui::run::{Feed, Loop, run};
 use crate::tui::{TerminalKeys, stop_on_signals, theme};
@@ -71,12 +72,16 @@ fn ui(
     feed: &mut dyn Feed,
     stop: Arc<AtomicBool>,
 ) -> Result<ExitCode, CliError> {
+    // Checked before the terminal is taken over, so the error is readable.
+    let keymap = KeyMap::from_config(&config.keys)
+        .map_err(|e| CliError::Usage(format!("invalid config: {e}")))?;
     let mut terminal = ratatui::try_init()
         .map_err(|e| CliError::Usage(format!("cannot use this terminal: {e}")))?;
     let mut sampler = SystemSampler::new();
     let mut system = || sampler.as_mut().map(SystemSampler::sample);
     let mut keys = TerminalKeys { stop };
     let mut app = App::default();
+    app.keymap = keymap;
     let mut clipboard = |text: &str| osc52(text);
     let result = run(
         &mut terminal,

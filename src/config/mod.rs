@@ -181,7 +181,10 @@ fps = 20
 color = "auto"
 
 [keys]
-# Key bindings, action = key; e.g. quit = "q".
+# Extra keys for the terminal UI's actions, beside the defaults; e.g.
+# quit = "x", open = "space", next_screen = "ctrl-n". Actions: quit, help,
+# search, down, up, page_down, page_up, top, bottom, open, back, next_screen,
+# previous_screen, window, filter, sort, pause, acknowledge, copy.
 
 # [profiles.night]
 # alerts.resources.warning = 90.0

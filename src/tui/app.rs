@@ -5,6 +5,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::keys::KeyMap;
 use super::model::Model;
 use crate::engine::{Execution, Window};
 use crate::protocol::Status;
@@ -85,6 +86,8 @@ pub struct App {
     pub acknowledge: bool,
     /// `y` was pressed: the loop copies this to the clipboard (OSC 52).
     pub copy: Option<String>,
+    /// Extra keys from the config.
+    pub keymap: KeyMap,
 }
 
 impl Default for App {
@@ -104,6 +107,7 @@ impl Default for App {
             quit: false,
             acknowledge: false,
             copy: None,
+            keymap: KeyMap::default(),
         }
     }
 }
@@ -264,6 +268,7 @@ impl App {
         if self.search.is_some() {
             return self.on_search_key(key, model);
         }
+        let key = self.keymap.translate(key);
         if self.help {
             // Any key closes the help; q still quits.
             self.help = false;

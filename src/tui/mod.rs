@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod feed;
+pub mod keys;
 pub mod model;
 pub mod panels;
 pub mod run;
