@@ -17,13 +17,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-use runtop::config::Config;
-use runtop::engine::{Engine, EngineConfig, Origin};
-use runtop::protocol::to_json_line;
-use runtop::sim::{DEFAULT_START, Scenario, Simulator};
-use runtop::source::live::{LinkState, SourceStatus};
 use runtop::tui::app::App;
-use runtop::tui::model::{Model, SystemView};
 use runtop::tui::panels::{Theme, draw};
 
 const WIDTH: u16 = 160;
@@ -100,34 +94,7 @@ fn svg(buffer: &Buffer) -> String {
 }
 
 fn main() -> std::io::Result<()> {
-    let mut engine = Engine::new(EngineConfig::replay());
-    let mut last = DEFAULT_START;
-    for e in Simulator::scenario(Scenario::Failures, 7, DEFAULT_START).take(4_000) {
-        last = e.ts;
-        engine.feed(
-            to_json_line(&e).as_bytes(),
-            DEFAULT_START + 86_400_000,
-            Origin::default(),
-        );
-    }
-    let mut model = Model::new(
-        engine,
-        &Config::default(),
-        "ws://runner-1:7878/events".into(),
-    );
-    let mut source = SourceStatus::new("ws://runner-1:7878/events".into(), DEFAULT_START);
-    source.update(&LinkState::Connected, DEFAULT_START);
-    model.sources = vec![source];
-    let system = SystemView {
-        cpu_percent: 42.0,
-        per_core: vec![40.0, 44.0],
-        memory_used_mb: 6_144.0,
-        memory_total_mb: 24_576.0,
-        load_average: Some((1.5, 1.2, 0.9)),
-        self_cpu_percent: 0.7,
-        self_rss_mb: 31.0,
-    };
-    model.tick(last, Some(system));
+    let model = runtop::tui::scene::busy(4_000);
     std::fs::create_dir_all("screenshots")?;
     let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
     let shots: [(&str, &[KeyCode]); 7] = [

@@ -11,50 +11,16 @@ use ratatui::backend::TestBackend;
 use runtop::config::Config;
 use runtop::engine::{Engine, EngineConfig, Origin};
 use runtop::protocol::{Millis, to_json_line};
-use runtop::sim::{DEFAULT_START, Scenario, Simulator};
+use runtop::sim::{DEFAULT_START, Simulator};
 use runtop::source::live::{LinkState, SourceStatus};
 use runtop::tui::app::{App, Filter, Screen};
-use runtop::tui::model::{Model, SystemView};
+use runtop::tui::model::Model;
 use runtop::tui::panels::{Theme, draw};
 use runtop::tui::run::{Feed, Keys, Loop, run};
 
 const PLAIN: Theme = Theme { color: false };
 
-fn system() -> SystemView {
-    SystemView {
-        cpu_percent: 42.0,
-        per_core: vec![40.0, 44.0],
-        memory_used_mb: 6_144.0,
-        memory_total_mb: 24_576.0,
-        load_average: Some((1.5, 1.2, 0.9)),
-        self_cpu_percent: 0.7,
-        self_rss_mb: 31.0,
-    }
-}
-
-/// A model of the `failures` scenario, cut off mid-run at `events`.
-fn busy(events: usize) -> Model {
-    let mut engine = Engine::new(EngineConfig::replay());
-    let mut last = DEFAULT_START;
-    for e in Simulator::scenario(Scenario::Failures, 7, DEFAULT_START).take(events) {
-        last = e.ts;
-        engine.feed(
-            to_json_line(&e).as_bytes(),
-            DEFAULT_START + 86_400_000,
-            Origin::default(),
-        );
-    }
-    let mut model = Model::new(
-        engine,
-        &Config::default(),
-        "ws://runner-1:7878/events".into(),
-    );
-    let mut source = SourceStatus::new("ws://runner-1:7878/events".into(), DEFAULT_START);
-    source.update(&LinkState::Connected, DEFAULT_START);
-    model.sources = vec![source];
-    model.tick(last, Some(system()));
-    model
-}
+use runtop::tui::scene::{busy, system};
 
 fn screen(app: &App, model: &Model, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod model;
 pub mod panels;
 pub mod run;
+pub mod scene;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
