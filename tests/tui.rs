@@ -217,6 +217,7 @@ fn the_run_loop_handles_keys_first_and_quits() {
         fps: 1000,
         theme: PLAIN,
         clipboard: &mut clipboard,
+        notify: &mut |_| {},
     };
     run(&mut terminal, &mut app, &mut model, l).unwrap();
     assert!(app.quit);
@@ -369,4 +370,19 @@ fn key_bindings_from_the_config_add_keys() {
     assert_eq!(app.screen, Screen::Executions);
     app.on_key(key(KeyCode::Char('x')), &model);
     assert!(app.quit);
+}
+
+#[test]
+fn a_tick_hands_its_alert_transitions_to_the_loop() {
+    // The scene's single tick fired its alerts: the loop sends these on to
+    // --alert-log and --alert-webhook.
+    let model = busy(4_000);
+    assert!(
+        model
+            .transitions
+            .iter()
+            .any(|t| t.to == runtop::alerts::State::Firing),
+        "{:?}",
+        model.transitions
+    );
 }

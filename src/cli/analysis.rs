@@ -77,6 +77,16 @@ pub struct SettingsArgs {
 }
 
 impl SettingsArgs {
+    /// Where alert transitions go: `--alert-log`, `--alert-webhook`.
+    pub fn notifier(&self) -> Result<Notifier, CliError> {
+        Notifier::new(
+            self.alert_log.as_deref(),
+            self.alert_webhook.as_deref(),
+            WebhookPolicy::default(),
+        )
+        .map_err(CliError::Usage)
+    }
+
     pub fn load(&self) -> Result<Loaded, CliError> {
         let request = LoadRequest {
             config_path: self.config.clone(),

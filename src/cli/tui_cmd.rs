@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 use super::CliError;
 use super::analysis::SettingsArgs;
 use super::live_args::LiveArgs;
+use crate::alerts::notify::Notifier;
 use crate::config::Config;
 use crate::engine::{Engine, EngineConfig};
 use crate::sim::Scenario;
@@ -71,6 +72,7 @@ fn ui(
     model: &mut Model,
     feed: &mut dyn Feed,
     stop: Arc<AtomicBool>,
+    mut notifier: Notifier,
 ) -> Result<ExitCode, CliError> {
     // Checked before the terminal is taken over, so the error is readable.
     let keymap = KeyMap::from_config(&config.keys)
@@ -94,9 +96,13 @@ fn ui(
             fps: config.ui.fps,
             theme: theme(config),
             clipboard: &mut clipboard,
+            notify: &mut |transitions| notifier.notify(transitions),
         },
     );
     ratatui::restore();
+    if let Err(e) = notifier.finish(std::time::Duration::from_secs(5)) {
+        eprintln!("runtop: warning: {e}");
+    }
     result.map_err(|e| CliError::Usage(format!("terminal error: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -142,7 +148,15 @@ pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
         args.scenario.name(),
         args.speed
     );
-    watch_endpoints(&runtime, &config, vec![endpoint], &link, None, title)
+    watch_endpoints(
+        &runtime,
+        &config,
+        vec![endpoint],
+        &link,
+        None,
+        title,
+        args.settings.notifier()?,
+    )
 }
 
 pub(super) fn watch(args: &WatchArgs) -> Result<ExitCode, CliError> {
@@ -164,7 +178,15 @@ pub(super) fn watch(args: &WatchArgs) -> Result<ExitCode, CliError> {
         .map(Endpoint::display)
         .collect::<Vec<_>>()
         .join(" ");
-    watch_endpoints(&runtime, &config, endpoints, &link, recorder, title)
+    watch_endpoints(
+        &runtime,
+        &config,
+        endpoints,
+        &link,
+        recorder,
+        title,
+        args.settings.notifier()?,
+    )
 }
 
 fn watch_endpoints(
@@ -174,6 +196,7 @@ fn watch_endpoints(
     link: &LinkOptions,
     recorder: Option<crate::source::record::Recorder>,
     title: String,
+    notifier: Notifier,
 ) -> Result<ExitCode, CliError> {
     let deliveries = {
         let _entered = runtime.enter();
@@ -188,7 +211,7 @@ fn watch_endpoints(
         config,
         title,
     );
-    let code = ui(config, &mut model, &mut feed, stop)?;
+    let code = ui(config, &mut model, &mut feed, stop, notifier)?;
     if let Err(e) = feed.sink.finish() {
         eprintln!("runtop: warning: {e}");
     }
@@ -216,5 +239,11 @@ pub(super) fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         &config,
         title,
     );
-    ui(&config, &mut model, &mut feed, stop)
+    ui(
+        &config,
+        &mut model,
+        &mut feed,
+        stop,
+        args.settings.notifier()?,
+    )
 }

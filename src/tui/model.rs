@@ -64,6 +64,8 @@ pub struct Model {
     pub concurrency_limit: u64,
     last_received: u64,
     last_rate_at: Millis,
+    /// The alert transitions of the latest tick, for the loop to send on.
+    pub transitions: Vec<crate::alerts::Transition>,
     /// When the analyses were last computed.
     analyses_at: Option<Millis>,
 }
@@ -87,6 +89,7 @@ impl Model {
             concurrency_limit: config.alerts.concurrency.max_running,
             last_received: 0,
             last_rate_at: 0,
+            transitions: Vec::new(),
             analyses_at: None,
         }
     }
@@ -127,7 +130,7 @@ impl Model {
             cpu_percent: s.cpu_percent,
             memory_percent: s.memory_percent(),
         });
-        self.alerts.maybe_evaluate(
+        self.transitions = self.alerts.maybe_evaluate(
             &self.engine,
             &Context {
                 now,

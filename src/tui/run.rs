@@ -37,6 +37,8 @@ pub struct Loop<'a> {
     pub theme: Theme,
     /// Puts text on the clipboard (`y`): OSC 52 on a real terminal.
     pub clipboard: &'a mut dyn FnMut(&str),
+    /// Sends alert transitions on (`--alert-log`, `--alert-webhook`).
+    pub notify: &'a mut dyn FnMut(&[crate::alerts::Transition]),
 }
 
 /// Runs until the user quits.
@@ -76,6 +78,9 @@ where
             last_tick = Instant::now();
             let now = l.feed.now(model);
             dirty |= model.tick(now, (l.system)());
+            if !model.transitions.is_empty() {
+                (l.notify)(&model.transitions);
+            }
         }
         // While paused the screens read the frozen model, so data changes
         // nothing on screen until the pause ends.
