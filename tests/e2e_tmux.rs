@@ -150,3 +150,48 @@ fn sigterm_restores_the_terminal_under_term_screen() {
     );
     let _ = std::fs::remove_file(&exit_file);
 }
+
+#[test]
+fn a_dropped_terminal_sighup_ends_runtop() {
+    let has_pgrep = Command::new("pgrep")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_tmux() || !has_pgrep || !std::path::Path::new("/proc/self").exists() {
+        eprintln!("tmux, pgrep or /proc is missing: skipped");
+        return;
+    }
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-hup-{}.exit", std::process::id()));
+    let s = start("hup", "xterm-256color", &exit_file);
+    let pane = wait_for(&s.0, "active executions", Duration::from_secs(20));
+    assert!(pane.contains("active executions"), "{pane}");
+    let pid = tmux(&["display", "-p", "-t", &s.0, "#{pane_pid}"]);
+    let children = Command::new("pgrep")
+        .args(["-P", pid.trim()])
+        .output()
+        .unwrap();
+    let runtop = String::from_utf8_lossy(&children.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!runtop.is_empty(), "runtop's pid");
+    // Killing the session hangs up its terminal, as an SSH drop does.
+    tmux(&["kill-session", "-t", &s.0]);
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{runtop}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while proc_dir.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let still = proc_dir.exists();
+    if still {
+        // Do not leave it spinning if the assertion fails.
+        let _ = Command::new("kill").args(["-9", &runtop]).status();
+    }
+    assert!(
+        !still,
+        "runtop {runtop} still running after its terminal hung up"
+    );
+    let _ = std::fs::remove_file(&exit_file);
+}

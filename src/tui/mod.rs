@@ -57,7 +57,16 @@ impl run::Keys for TerminalKeys {
     }
 }
 
-/// Sets `stop` on SIGTERM or SIGHUP (an SSH session dropping).
+/// How long the UI has to wind down after SIGTERM or SIGHUP before it is
+/// ended for it.
+const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+
+/// On SIGTERM or SIGHUP (an SSH session dropping), sets `stop` so the loop
+/// ends and the terminal is restored. If the loop has not ended within a
+/// second, the terminal is restored and the process exits from here: after
+/// a hang-up, crossterm's event reading can spin on the dead tty without
+/// ever returning to the loop (its Unix source retries reads that return
+/// end-of-file), and runtop must not be left running at full CPU.
 pub fn stop_on_signals(runtime: &tokio::runtime::Runtime, stop: Arc<AtomicBool>) {
     #[cfg(unix)]
     runtime.spawn(async move {
@@ -73,5 +82,8 @@ pub fn stop_on_signals(runtime: &tokio::runtime::Runtime, stop: Arc<AtomicBool>)
             _ = hup.recv() => {}
         }
         stop.store(true, Ordering::Relaxed);
+        tokio::time::sleep(SIGNAL_GRACE).await;
+        ratatui::restore();
+        std::process::exit(0);
     });
 }

@@ -28,6 +28,9 @@ pub trait Feed {
     fn now(&self, model: &Model) -> Millis;
 }
 
+/// Longest wait for keys before pending data is applied.
+const PUMP_EVERY: Duration = Duration::from_millis(10);
+
 /// What the loop needs besides the terminal.
 pub struct Loop<'a> {
     pub keys: &'a mut dyn Keys,
@@ -57,9 +60,11 @@ where
     let mut dirty = true;
     loop {
         // Input first: every key waiting is handled before any data.
+        // Wait for keys in short slices, so data is applied as it comes and
+        // the next frame shows it as soon as the frame cap allows.
         let wait = frame_every
             .saturating_sub(last_draw.elapsed())
-            .max(Duration::from_millis(1));
+            .clamp(Duration::from_millis(1), PUMP_EVERY);
         let mut key = l.keys.next(wait)?;
         while let Some(k) = key {
             app.on_key(k, model);
