@@ -28,8 +28,8 @@ pub trait Feed {
     fn now(&self, model: &Model) -> Millis;
 }
 
-/// Longest wait for keys before pending data is applied.
-const PUMP_EVERY: Duration = Duration::from_millis(10);
+/// How long before a frame is due the data that came is applied.
+const PUMP_AHEAD: Duration = Duration::from_millis(5);
 
 /// What the loop needs besides the terminal.
 pub struct Loop<'a> {
@@ -60,11 +60,21 @@ where
     let mut dirty = true;
     loop {
         // Input first: every key waiting is handled before any data.
-        // Wait for keys in short slices, so data is applied as it comes and
-        // the next frame shows it as soon as the frame cap allows.
-        let wait = frame_every
-            .saturating_sub(last_draw.elapsed())
-            .clamp(Duration::from_millis(1), PUMP_EVERY);
+        // Wake twice a frame: shortly before the frame is due, to apply the
+        // data that came, and when it is due, to draw it at once. With
+        // nothing to draw, wake at half-frame intervals to look for data.
+        let until_frame = frame_every.saturating_sub(last_draw.elapsed());
+        let wait = if until_frame.is_zero() {
+            if dirty {
+                Duration::from_millis(1)
+            } else {
+                frame_every / 2
+            }
+        } else if until_frame > 2 * PUMP_AHEAD {
+            until_frame - PUMP_AHEAD
+        } else {
+            until_frame
+        };
         let mut key = l.keys.next(wait)?;
         while let Some(k) = key {
             app.on_key(k, model);
