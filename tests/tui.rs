@@ -386,3 +386,43 @@ fn a_tick_hands_its_alert_transitions_to_the_loop() {
         model.transitions
     );
 }
+
+#[test]
+fn failures_trends_and_baseline_regressions_show_on_the_bottlenecks_screen() {
+    use runtop::analytics::baseline::{Baseline, samples};
+    let mut model = busy(4_000);
+    // A baseline taken from the same history, with implement twice as fast.
+    let mut baseline = Baseline::from_samples(&samples(&model.engine), "test", DEFAULT_START, 20);
+    let implement = baseline.stages.get_mut("implement").unwrap();
+    for v in [
+        &mut implement.p50,
+        &mut implement.p50_low,
+        &mut implement.p50_high,
+        &mut implement.p95,
+        &mut implement.p95_low,
+        &mut implement.p95_high,
+    ] {
+        *v /= 2.0;
+    }
+    model.baseline = Some(("baseline.json".into(), baseline));
+    let now = model.engine.now().unwrap();
+    model.tick(now + 10_000, None);
+    assert!(!model.failures.is_empty() && !model.trends.is_empty());
+    assert!(
+        model
+            .changes
+            .iter()
+            .any(|c| c.subject == "stage implement" && c.kind == "regression"),
+        "{:?}",
+        model.changes
+    );
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('5')), &model);
+    let shown = screen(&app, &model, 160, 48);
+    assert!(
+        shown.contains("failures") && shown.contains("trends · baseline"),
+        "{shown}"
+    );
+    assert!(shown.contains("regression stage implement"), "{shown}");
+    insta::assert_snapshot!("bottlenecks_with_baseline_160x48", shown);
+}

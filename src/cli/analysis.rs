@@ -101,7 +101,7 @@ impl SettingsArgs {
 }
 
 /// Where a live source set keeps its baseline when no file is given.
-fn kept_baseline_path(sources: &[String]) -> Option<PathBuf> {
+pub(super) fn kept_baseline_path(sources: &[String]) -> Option<PathBuf> {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut sorted = sources.to_vec();
     sorted.sort();

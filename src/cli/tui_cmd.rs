@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::CliError;
-use super::analysis::SettingsArgs;
+use super::analysis::{SettingsArgs, kept_baseline_path};
 use super::live_args::LiveArgs;
 use crate::alerts::notify::Notifier;
+use crate::analytics::baseline::Baseline;
 use crate::config::Config;
 use crate::engine::{Engine, EngineConfig};
 use crate::sim::Scenario;
@@ -118,6 +119,23 @@ fn osc52(text: &str) {
     let _ = out.flush();
 }
 
+/// The baseline the UI compares with: `--baseline FILE`, else (live) the
+/// one `report` keeps for these sources, if there is one.
+fn baseline_for(
+    settings: &SettingsArgs,
+    live: Option<&[String]>,
+) -> Result<Option<(String, Baseline)>, CliError> {
+    if let Some(path) = &settings.baseline {
+        let b = Baseline::load(path).map_err(CliError::Usage)?;
+        return Ok(Some((path.display().to_string(), b)));
+    }
+    Ok(live.and_then(kept_baseline_path).and_then(|p| {
+        Baseline::load(&p)
+            .ok()
+            .map(|b| (p.display().to_string(), b))
+    }))
+}
+
 pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
     let config = args.settings.load()?.config;
     if !(args.speed >= 0.0 && args.speed.is_finite()) {
@@ -151,11 +169,14 @@ pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
     watch_endpoints(
         &runtime,
         &config,
-        vec![endpoint],
-        &link,
-        None,
-        title,
-        args.settings.notifier()?,
+        Watch {
+            endpoints: vec![endpoint],
+            link: &link,
+            recorder: None,
+            title,
+            notifier: args.settings.notifier()?,
+            baseline: baseline_for(&args.settings, None)?,
+        },
     )
 }
 
@@ -181,23 +202,40 @@ pub(super) fn watch(args: &WatchArgs) -> Result<ExitCode, CliError> {
     watch_endpoints(
         &runtime,
         &config,
-        endpoints,
-        &link,
-        recorder,
-        title,
-        args.settings.notifier()?,
+        Watch {
+            endpoints,
+            link: &link,
+            recorder,
+            title,
+            notifier: args.settings.notifier()?,
+            baseline: baseline_for(&args.settings, Some(&urls))?,
+        },
     )
+}
+
+/// What one watch session shows and where its output goes.
+struct Watch<'a> {
+    endpoints: Vec<Endpoint>,
+    link: &'a LinkOptions,
+    recorder: Option<crate::source::record::Recorder>,
+    title: String,
+    notifier: Notifier,
+    baseline: Option<(String, Baseline)>,
 }
 
 fn watch_endpoints(
     runtime: &tokio::runtime::Runtime,
     config: &Config,
-    endpoints: Vec<Endpoint>,
-    link: &LinkOptions,
-    recorder: Option<crate::source::record::Recorder>,
-    title: String,
-    notifier: Notifier,
+    watch: Watch<'_>,
 ) -> Result<ExitCode, CliError> {
+    let Watch {
+        endpoints,
+        link,
+        recorder,
+        title,
+        notifier,
+        baseline,
+    } = watch;
     let deliveries = {
         let _entered = runtime.enter();
         live::spawn(&endpoints, link)
@@ -211,6 +249,7 @@ fn watch_endpoints(
         config,
         title,
     );
+    model.baseline = baseline;
     let code = ui(config, &mut model, &mut feed, stop, notifier)?;
     if let Err(e) = feed.sink.finish() {
         eprintln!("runtop: warning: {e}");
@@ -239,6 +278,7 @@ pub(super) fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         &config,
         title,
     );
+    model.baseline = baseline_for(&args.settings, None)?;
     ui(
         &config,
         &mut model,

@@ -5,8 +5,10 @@
 use std::collections::VecDeque;
 
 use crate::alerts::{Alerts, Context};
+use crate::analytics::baseline::{Baseline, Change, Trend, changes, samples, trends};
 use crate::analytics::bottlenecks::{Bottleneck, bottlenecks};
 use crate::analytics::compare::{Comparison, compare};
+use crate::analytics::failures::{FailurePattern, failures};
 use crate::config::Config;
 use crate::engine::{Engine, Window};
 use crate::protocol::Millis;
@@ -52,6 +54,12 @@ pub struct Model {
     pub p95_history: VecDeque<u64>,
     pub bottlenecks: Vec<Bottleneck>,
     pub comparisons: Vec<Comparison>,
+    pub failures: Vec<FailurePattern>,
+    pub trends: Vec<Trend>,
+    /// A baseline to compare with (its file), and the changes against it.
+    pub baseline: Option<(String, Baseline)>,
+    pub changes: Vec<Change>,
+    min_samples: u64,
     /// The present, on the engine's clock (arrival time live, event time in
     /// a replay).
     pub now: Millis,
@@ -82,6 +90,11 @@ impl Model {
             p95_history: VecDeque::new(),
             bottlenecks: Vec::new(),
             comparisons: Vec::new(),
+            failures: Vec::new(),
+            trends: Vec::new(),
+            baseline: None,
+            changes: Vec::new(),
+            min_samples: config.baseline.min_samples,
             now: 0,
             event_rate: 0.0,
             title,
@@ -145,6 +158,13 @@ impl Model {
             self.analyses_at = Some(now);
             self.bottlenecks = bottlenecks(&self.engine);
             self.comparisons = compare(&self.engine);
+            self.failures = failures(&self.engine);
+            self.trends = trends(&self.engine);
+            if let Some((_, base)) = &self.baseline {
+                let current =
+                    Baseline::from_samples(&samples(&self.engine), "", now, self.min_samples);
+                self.changes = changes(base, &current);
+            }
         }
         true
     }

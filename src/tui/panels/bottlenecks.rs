@@ -41,8 +41,16 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
 /// (Enter opens the first), then the recommendations.
 pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     use ratatui::layout::{Constraint, Layout};
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(65), Constraint::Percentage(35)]).areas(area);
+    let [top, middle, bottom] = Layout::vertical([
+        Constraint::Percentage(45),
+        Constraint::Percentage(30),
+        Constraint::Percentage(25),
+    ])
+    .areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
+    failures(frame, left, model, theme);
+    trends_and_baseline(frame, right, model, theme);
     let b = block("bottlenecks", theme);
     let inner = b.inner(top);
     frame.render_widget(b, top);
@@ -99,5 +107,96 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
             .wrap(ratatui::widgets::Wrap { trim: true })
             .block(block("recommendations", theme)),
         bottom,
+    );
+}
+
+/// Error patterns, most frequent first.
+fn failures(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
+    let mut lines: Vec<Line> = model
+        .failures
+        .iter()
+        .map(|f| {
+            let retry = f.retry_success_rate.map_or_else(
+                || "not retried".into(),
+                |r| format!("{:.0}% of retries recover", r * 100.0),
+            );
+            Line::from(vec![
+                Span::styled(format!("{:>4} ", f.count), theme.crit()),
+                Span::raw(format!("{} · {} · {retry}", f.pattern, f.stages.join(","))),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled("no failure yet", theme.dim())));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block("failures", theme)), area);
+}
+
+/// Each stage's trend, and the regressions and improvements against the
+/// baseline, when there is one.
+fn trends_and_baseline(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
+    let mut lines: Vec<Line> = model
+        .trends
+        .iter()
+        .map(|t| {
+            let style = match t.direction {
+                "degrading" => theme.crit(),
+                "improving" => theme.ok(),
+                _ => theme.dim(),
+            };
+            Line::from(vec![
+                Span::raw(format!("{} ", t.stage)),
+                Span::styled(t.direction, style),
+                Span::styled(
+                    format!(" {:+.0} ms/h, p = {:.3}", t.slope_ms_per_hour, t.p_value),
+                    theme.dim(),
+                ),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no trend yet: needs 20 finished attempts of a stage",
+            theme.dim(),
+        )));
+    }
+    match &model.baseline {
+        None => lines.push(Line::from(Span::styled(
+            "no baseline (--baseline FILE, or one kept for live sources)",
+            theme.dim(),
+        ))),
+        Some((file, _)) if model.changes.is_empty() => lines.push(Line::from(Span::styled(
+            format!("baseline {file}: no regression"),
+            theme.ok(),
+        ))),
+        Some((file, _)) => {
+            lines.push(Line::from(Span::styled(
+                format!("baseline {file}:"),
+                theme.title(),
+            )));
+            lines.extend(model.changes.iter().map(|c| {
+                let style = if c.kind == "regression" {
+                    theme.crit()
+                } else {
+                    theme.ok()
+                };
+                Line::from(Span::styled(
+                    format!(
+                        "  {} {} {} {:+.0}% ({} → {})",
+                        c.kind,
+                        c.subject,
+                        c.quantile,
+                        c.change * 100.0,
+                        c.baseline,
+                        c.current
+                    ),
+                    style,
+                ))
+            }));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(block("trends · baseline", theme)),
+        area,
     );
 }
