@@ -9,7 +9,7 @@ use ratatui::backend::TestBackend;
 use runtop::config::Config;
 use runtop::engine::{Engine, EngineConfig, Origin};
 use runtop::tui::app::App;
-use runtop::tui::model::{Model, SystemView};
+use runtop::tui::model::Model;
 use runtop::tui::panels::{Theme, draw};
 
 const T0: i64 = 1_795_341_600_000;
@@ -32,15 +32,7 @@ fn model(active: usize) -> Model {
         }
     }
     let mut model = Model::new(engine, &Config::default(), "bench".into());
-    let system = SystemView {
-        cpu_percent: 40.0,
-        per_core: vec![40.0, 40.0],
-        memory_used_mb: 4096.0,
-        memory_total_mb: 24576.0,
-        load_average: Some((1.0, 1.0, 1.0)),
-        self_cpu_percent: 1.0,
-        self_rss_mb: 30.0,
-    };
+    let system = runtop::tui::scene::system();
     model.tick(T0 + 60_000, Some(system));
     model
 }

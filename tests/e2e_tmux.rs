@@ -29,6 +29,30 @@ fn wait_for(session: &str, text: &str, limit: Duration) -> String {
     }
 }
 
+/// runtop's pid in a session's pane: the pane's shell's child.
+fn runtop_pid(session: &str) -> String {
+    let shell = tmux(&["display", "-p", "-t", session, "#{pane_pid}"]);
+    let children = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&children.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!pid.is_empty(), "runtop's pid");
+    pid
+}
+
+/// Waits up to 10 s for `path` to exist.
+fn wait_for_file(path: &std::path::Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !path.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 struct Session(String);
 
 impl Drop for Session {
@@ -83,10 +107,7 @@ fn overview_drill_down_and_quit_in_a_real_terminal() {
     let pane = wait_for(&s.0, "waterfall", Duration::from_secs(10));
     assert!(pane.contains("waterfall"), "{pane}");
     tmux(&["send-keys", "-t", &s.0, "q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !exit_file.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_file(&exit_file);
     assert_eq!(
         std::fs::read_to_string(&exit_file)
             .unwrap_or_default()
@@ -117,26 +138,12 @@ fn sigterm_restores_the_terminal_under_term_screen() {
     let s = start("term", "screen", &exit_file);
     let pane = wait_for(&s.0, "active executions", Duration::from_secs(20));
     assert!(pane.contains("active executions"), "{pane}");
-    let pid = tmux(&["display", "-p", "-t", &s.0, "#{pane_pid}"]);
-    // The pane runs a shell; runtop is its child.
-    let children = Command::new("pgrep")
-        .args(["-P", pid.trim()])
-        .output()
-        .unwrap();
-    let runtop = String::from_utf8_lossy(&children.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    assert!(!runtop.is_empty(), "runtop's pid");
+    let runtop = runtop_pid(&s.0);
     Command::new("kill")
         .args(["-TERM", &runtop])
         .status()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !exit_file.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_file(&exit_file);
     assert_eq!(
         std::fs::read_to_string(&exit_file)
             .unwrap_or_default()
@@ -166,17 +173,7 @@ fn a_dropped_terminal_sighup_ends_runtop() {
     let s = start("hup", "xterm-256color", &exit_file);
     let pane = wait_for(&s.0, "active executions", Duration::from_secs(20));
     assert!(pane.contains("active executions"), "{pane}");
-    let pid = tmux(&["display", "-p", "-t", &s.0, "#{pane_pid}"]);
-    let children = Command::new("pgrep")
-        .args(["-P", pid.trim()])
-        .output()
-        .unwrap();
-    let runtop = String::from_utf8_lossy(&children.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    assert!(!runtop.is_empty(), "runtop's pid");
+    let runtop = runtop_pid(&s.0);
     // Killing the session hangs up its terminal, as an SSH drop does.
     tmux(&["kill-session", "-t", &s.0]);
     let proc_dir = std::path::PathBuf::from(format!("/proc/{runtop}"));
