@@ -53,6 +53,29 @@ fn wait_for_file(path: &std::path::Path) {
     }
 }
 
+fn has_pgrep() -> bool {
+    Command::new("pgrep")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// runtop wrote exit code 0 and the terminal has left the alternate screen.
+fn assert_exited_cleanly(session: &str, exit_file: &std::path::Path) {
+    wait_for_file(exit_file);
+    assert_eq!(
+        std::fs::read_to_string(exit_file)
+            .unwrap_or_default()
+            .trim(),
+        "EXIT=0"
+    );
+    assert_eq!(
+        tmux(&["display", "-p", "-t", session, "#{alternate_on}"]).trim(),
+        "0",
+        "left the alternate screen"
+    );
+}
+
 struct Session(String);
 
 impl Drop for Session {
@@ -107,28 +130,13 @@ fn overview_drill_down_and_quit_in_a_real_terminal() {
     let pane = wait_for(&s.0, "waterfall", Duration::from_secs(10));
     assert!(pane.contains("waterfall"), "{pane}");
     tmux(&["send-keys", "-t", &s.0, "q"]);
-    wait_for_file(&exit_file);
-    assert_eq!(
-        std::fs::read_to_string(&exit_file)
-            .unwrap_or_default()
-            .trim(),
-        "EXIT=0"
-    );
-    assert_eq!(
-        tmux(&["display", "-p", "-t", &s.0, "#{alternate_on}"]).trim(),
-        "0",
-        "left the alternate screen"
-    );
+    assert_exited_cleanly(&s.0, &exit_file);
     let _ = std::fs::remove_file(&exit_file);
 }
 
 #[test]
 fn sigterm_restores_the_terminal_under_term_screen() {
-    let has_pgrep = Command::new("pgrep")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_tmux() || !has_pgrep {
+    if !has_tmux() || !has_pgrep() {
         eprintln!("tmux or pgrep is not installed: skipped");
         return;
     }
@@ -143,28 +151,13 @@ fn sigterm_restores_the_terminal_under_term_screen() {
         .args(["-TERM", &runtop])
         .status()
         .unwrap();
-    wait_for_file(&exit_file);
-    assert_eq!(
-        std::fs::read_to_string(&exit_file)
-            .unwrap_or_default()
-            .trim(),
-        "EXIT=0"
-    );
-    assert_eq!(
-        tmux(&["display", "-p", "-t", &s.0, "#{alternate_on}"]).trim(),
-        "0",
-        "left the alternate screen"
-    );
+    assert_exited_cleanly(&s.0, &exit_file);
     let _ = std::fs::remove_file(&exit_file);
 }
 
 #[test]
 fn a_dropped_terminal_sighup_ends_runtop() {
-    let has_pgrep = Command::new("pgrep")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_tmux() || !has_pgrep || !std::path::Path::new("/proc/self").exists() {
+    if !has_tmux() || !has_pgrep() || !std::path::Path::new("/proc/self").exists() {
         eprintln!("tmux, pgrep or /proc is missing: skipped");
         return;
     }

@@ -131,7 +131,7 @@ pub fn evaluate(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>) -> Vec<S
 fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     let rule = &cfg.stage_p95;
     let levels = rule.levels();
-    let window = rule.window.window();
+    let window = rule.window;
     for (stage, stats) in engine.stages() {
         let Some(target) = engine.target(stage) else {
             continue;
@@ -237,7 +237,7 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
 /// 3. Failed + timed out over finished, per stage and overall.
 fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     let rule = &cfg.error_rate;
-    let window = rule.window.window();
+    let window = rule.window;
     let overall = engine.execution_durations().snapshot(window);
     let subjects = engine
         .stages()
@@ -426,7 +426,7 @@ fn coordination(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     let Some(dist) = engine.metric("coordination_overhead_ms") else {
         return;
     };
-    let snap = dist.snapshot(cfg.stage_p95.window.window());
+    let snap = dist.snapshot(cfg.stage_p95.window);
     if snap.count == 0 {
         return;
     }

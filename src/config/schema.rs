@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::alerts::Severity;
+use crate::engine::Window;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -127,7 +128,7 @@ rule! {
         critical: f64 = 1.0,
         clear: f64 = 0.70,
         /// `1m`, `5m`, `1h` or `all`.
-        window: WindowName = WindowName::FiveMinutes,
+        window: Window = Window::FiveMinutes,
         /// Fewer finished attempts in the window than this: no judgement.
         min_samples: u64 = 5,
     }
@@ -153,7 +154,7 @@ rule! {
         threshold: f64 = 0.05,
         clear: f64 = 0.04,
         min_samples: u64 = 20,
-        window: WindowName = WindowName::FiveMinutes,
+        window: Window = Window::FiveMinutes,
     }
     timing = (0.0, 0.0)
 }
@@ -218,30 +219,6 @@ impl Default for AlertsConfig {
             // profile (300 ms, the protocol's CRITICAL band) and prod (150 ms).
             coordination: Levels::with(200.0, 250.0, 180.0, 0.0),
             concurrency: ConcurrencyRule::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum WindowName {
-    #[serde(rename = "1m")]
-    OneMinute,
-    #[serde(rename = "5m")]
-    FiveMinutes,
-    #[serde(rename = "1h")]
-    OneHour,
-    #[serde(rename = "all")]
-    AllTime,
-}
-
-impl WindowName {
-    pub fn window(self) -> crate::engine::Window {
-        use crate::engine::Window;
-        match self {
-            WindowName::OneMinute => Window::OneMinute,
-            WindowName::FiveMinutes => Window::FiveMinutes,
-            WindowName::OneHour => Window::OneHour,
-            WindowName::AllTime => Window::AllTime,
         }
     }
 }

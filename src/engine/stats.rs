@@ -23,7 +23,7 @@
 //! 10-second slot and the five before it, i.e. between 50 and 60 seconds.
 
 use hdrhistogram::{Counter, Histogram};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::protocol::{Millis, Status};
 
@@ -33,7 +33,7 @@ const SCALE: f64 = 1000.0;
 const SIGNIFICANT_DIGITS: u8 = 2;
 
 /// A rolling window the statistics are kept over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Window {
     #[serde(rename = "1m")]
     OneMinute,
