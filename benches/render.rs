@@ -8,9 +8,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use runtop::config::Config;
 use runtop::engine::{Engine, EngineConfig, Origin};
+use runtop::protocol::to_json_line;
+use runtop::sim::{DEFAULT_START, Scenario, Simulator};
 use runtop::tui::app::App;
 use runtop::tui::model::Model;
-use runtop::tui::panels::{Theme, draw};
+use runtop::tui::panels::retained::Retained;
+use runtop::tui::panels::{Theme, draw_keeping};
 
 const T0: i64 = 1_795_341_600_000;
 
@@ -37,16 +40,38 @@ fn model(active: usize) -> Model {
     model
 }
 
+/// What `watch` shows of a busy runner: the flood scenario on a runner
+/// running 50 executions at once, 20,000 events in, with timings, alerts
+/// and bottlenecks filled.
+fn flood(active: usize) -> Model {
+    let mut engine = Engine::new(EngineConfig::live());
+    let runner = Scenario::Flood.model().with_concurrency(active);
+    let mut last = DEFAULT_START;
+    for e in Simulator::with_model(Scenario::Flood, runner, 5, DEFAULT_START).take(20_000) {
+        last = e.ts;
+        engine.feed(to_json_line(&e).as_bytes(), e.ts, Origin::default());
+    }
+    let mut model = Model::new(engine, &Config::default(), "bench".into());
+    model.tick(last, Some(runtop::tui::scene::system()));
+    model
+}
+
 fn render(c: &mut Criterion) {
     let mut group = c.benchmark_group("render overview 160x48");
-    for active in [100, 10_000] {
-        let model = model(active);
+    let cases = [
+        ("50 active executions, flood".to_string(), flood(50)),
+        ("100 active executions".to_string(), model(100)),
+        ("10000 active executions".to_string(), model(10_000)),
+    ];
+    for (name, model) in cases {
         let app = App::default();
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
-        group.bench_function(format!("{active} active executions"), |b| {
+        // As the run loop draws: panels that only ticks change are kept.
+        let mut retained = Retained::default();
+        group.bench_function(name, |b| {
             b.iter(|| {
                 terminal
-                    .draw(|f| draw(f, &app, &model, Theme { color: true }))
+                    .draw(|f| draw_keeping(f, &app, &model, Theme { color: true }, &mut retained))
                     .unwrap()
                     .area
                     .width

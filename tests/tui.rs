@@ -16,7 +16,7 @@ use runtop::source::live::{LinkState, SourceStatus};
 use runtop::tui::app::{App, Filter, Screen};
 use runtop::tui::model::Model;
 use runtop::tui::panels::{Theme, draw};
-use runtop::tui::run::{Feed, Keys, Loop, run};
+use runtop::tui::run::{Feed, Input, Keys, Loop, run};
 
 const PLAIN: Theme = Theme { color: false };
 
@@ -155,8 +155,8 @@ fn help_and_too_small() {
 struct ScriptedKeys(VecDeque<Option<KeyEvent>>);
 
 impl Keys for ScriptedKeys {
-    fn next(&mut self, _: Duration) -> std::io::Result<Option<KeyEvent>> {
-        Ok(self.0.pop_front().flatten())
+    fn next(&mut self, _: Duration) -> std::io::Result<Option<Input>> {
+        Ok(self.0.pop_front().flatten().map(Input::Key))
     }
 }
 
@@ -425,4 +425,75 @@ fn failures_trends_and_baseline_regressions_show_on_the_bottlenecks_screen() {
     );
     assert!(shown.contains("regression stage implement"), "{shown}");
     insta::assert_snapshot!("bottlenecks_with_baseline_160x48", shown);
+}
+
+/// Keeping panels from frame to frame must never show anything a fresh
+/// draw would not: through events, ticks, an acknowledgement, a resize, a
+/// pause and NO_COLOR, the screen drawn keeping panels equals the screen
+/// drawn from scratch.
+#[test]
+fn kept_panels_always_equal_a_fresh_draw() {
+    use ratatui::layout::Rect;
+    use runtop::tui::panels::draw_keeping;
+    use runtop::tui::panels::retained::Retained;
+
+    let mut model = busy(3_000);
+    let mut app = App::default();
+    let mut retained = Retained::default();
+    let mut kept = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let mut events = Simulator::scenario(runtop::sim::Scenario::Failures, 7, DEFAULT_START)
+        .skip(3_000)
+        .peekable();
+    let mut compared = 0;
+    for step in 0..12 {
+        // Events, as between two ticks.
+        for e in events.by_ref().take(150) {
+            model.engine.feed(
+                to_json_line(&e).as_bytes(),
+                DEFAULT_START + 86_400_000,
+                Origin::default(),
+            );
+        }
+        let now = model.engine.now().unwrap_or(DEFAULT_START);
+        match step {
+            3 | 7 => {
+                model.tick(now, Some(system()));
+            }
+            5 => {
+                // Acknowledged on the Alerts screen, seen on the overview.
+                app.on_key(key(KeyCode::Char('4')), &model);
+                app.on_key(key(KeyCode::Char('a')), &model);
+                app.apply_acknowledge(&mut model);
+                app.on_key(key(KeyCode::Char('1')), &model);
+            }
+            6 => {
+                let (w, h) = (120, 40);
+                kept.backend_mut().resize(w, h);
+                kept.resize(Rect::new(0, 0, w, h)).unwrap();
+            }
+            8 => app.on_key(key(KeyCode::Char('p')), &model),
+            10 => app.on_key(key(KeyCode::Char('p')), &model),
+            _ => {}
+        }
+        // Twice a step: the second frame copies what it can.
+        let theme = if step == 9 {
+            PLAIN
+        } else {
+            Theme { color: true }
+        };
+        for _ in 0..2 {
+            kept.draw(|f| draw_keeping(f, &app, &model, theme, &mut retained))
+                .unwrap();
+            let area = kept.backend().buffer().area;
+            let mut fresh = Terminal::new(TestBackend::new(area.width, area.height)).unwrap();
+            fresh.draw(|f| draw(f, &app, &model, theme)).unwrap();
+            assert_eq!(
+                kept.backend().buffer(),
+                fresh.backend().buffer(),
+                "step {step}"
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 24);
 }

@@ -25,6 +25,17 @@ pub enum State {
     Resolved,
 }
 
+impl State {
+    /// The name reports use (the serialized form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Firing => "firing",
+            State::Resolved => "resolved",
+        }
+    }
+}
+
 /// One alert: a rule about one subject (a stage, an execution, a node…).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
@@ -255,5 +266,17 @@ fn transition(alert: &Alert, from: Option<State>, to: State, at: Millis) -> Tran
         threshold: alert.threshold,
         summary: alert.summary.clone(),
         correlation_id: alert.correlation_id.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::State;
+
+    #[test]
+    fn state_names_are_the_serialized_ones() {
+        for state in [State::Pending, State::Firing, State::Resolved] {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        }
     }
 }

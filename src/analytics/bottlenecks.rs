@@ -35,6 +35,22 @@ pub enum Kind {
     ConcurrencySaturation,
 }
 
+impl Kind {
+    /// The name reports use (the serialized form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::StageTime => "stage_time",
+            Kind::CriticalPath => "critical_path",
+            Kind::QueueWait => "queue_wait",
+            Kind::Retries => "retries",
+            Kind::FailureHotspot => "failure_hotspot",
+            Kind::SlowNode => "slow_node",
+            Kind::ResourceSaturation => "resource_saturation",
+            Kind::ConcurrencySaturation => "concurrency_saturation",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Bottleneck {
     pub kind: Kind,
@@ -444,4 +460,25 @@ pub fn bottlenecks(engine: &Engine) -> Vec<Bottleneck> {
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    #[test]
+    fn kind_names_are_the_serialized_ones() {
+        for kind in [
+            Kind::StageTime,
+            Kind::CriticalPath,
+            Kind::QueueWait,
+            Kind::Retries,
+            Kind::FailureHotspot,
+            Kind::SlowNode,
+            Kind::ResourceSaturation,
+            Kind::ConcurrencySaturation,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+    }
 }

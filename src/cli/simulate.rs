@@ -32,6 +32,9 @@ pub struct SimulateArgs {
     /// Stop after this many executions (the stream ends when they finish).
     #[arg(long)]
     executions: Option<u64>,
+    /// Executions the simulated runner runs at once (default: the scenario's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    concurrency: Option<u64>,
     /// Events per WebSocket message (more than 1 sends JSON arrays).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     batch: u64,
@@ -62,6 +65,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, CliError> {
         scenario: args.scenario,
         rate: args.rate,
         executions: args.executions,
+        concurrency: args.concurrency.map(|n| n as usize),
         batch: args.batch as usize,
     };
     match &args.out {

@@ -22,7 +22,8 @@ use crate::tui::feed::{LiveFeed, ReplayFeed};
 use crate::tui::keys::KeyMap;
 use crate::tui::model::Model;
 use crate::tui::run::{Feed, Loop, run};
-use crate::tui::{TerminalKeys, stop_on_signals, theme};
+use crate::tui::terminal::{TerminalKeys, open as open_terminal, restore as restore_terminal};
+use crate::tui::{stop_on_signals, theme};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -78,8 +79,8 @@ fn ui(
     // Checked before the terminal is taken over, so the error is readable.
     let keymap = KeyMap::from_config(&config.keys)
         .map_err(|e| CliError::Usage(format!("invalid config: {e}")))?;
-    let mut terminal = ratatui::try_init()
-        .map_err(|e| CliError::Usage(format!("cannot use this terminal: {e}")))?;
+    let mut terminal =
+        open_terminal().map_err(|e| CliError::Usage(format!("cannot use this terminal: {e}")))?;
     let mut sampler = SystemSampler::new();
     let mut system = || sampler.as_mut().map(SystemSampler::sample);
     let mut keys = TerminalKeys { stop };
@@ -100,7 +101,7 @@ fn ui(
             notify: &mut |transitions| notifier.notify(transitions),
         },
     );
-    ratatui::restore();
+    restore_terminal();
     if let Err(e) = notifier.finish(std::time::Duration::from_secs(5)) {
         eprintln!("runtop: warning: {e}");
     }
@@ -156,6 +157,7 @@ pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
         scenario: args.scenario,
         rate: None,
         executions: None,
+        concurrency: None,
         batch: 1,
     };
     runtime.spawn(serve::serve(listener, options));

@@ -22,6 +22,8 @@
 //! A window advances in whole slots: the "1 min" window holds the current
 //! 10-second slot and the five before it, i.e. between 50 and 60 seconds.
 
+use std::cell::Cell;
+
 use hdrhistogram::{Counter, Histogram};
 use serde::{Deserialize, Serialize};
 
@@ -292,6 +294,10 @@ struct Rolling {
     slots: Box<[Slot]>,
     /// The newest epoch the window has advanced to.
     head: i64,
+    /// The last query's answer, until a value or the window moves: a live
+    /// screen asks for the same windows many times a second, and merging
+    /// the slots is most of a query's work.
+    memo: Cell<Option<Snapshot>>,
 }
 
 impl Rolling {
@@ -307,6 +313,7 @@ impl Rolling {
             ]
             .into_boxed_slice(),
             head: i64::MIN,
+            memo: Cell::new(None),
         }
     }
 
@@ -326,6 +333,7 @@ impl Rolling {
             return;
         }
         self.head = epoch;
+        self.memo.set(None);
         let oldest_kept = self.oldest_kept();
         for slot in self.slots.iter_mut() {
             if slot.epoch < oldest_kept
@@ -344,6 +352,7 @@ impl Rolling {
         if epoch < self.oldest_kept() {
             return; // older than the window: all-time figures only
         }
+        self.memo.set(None);
         let slot = &mut self.slots[epoch.rem_euclid(self.len()) as usize];
         slot.epoch = epoch;
         slot.tally
@@ -352,6 +361,9 @@ impl Rolling {
     }
 
     fn snapshot(&self) -> Snapshot {
+        if let Some(memo) = self.memo.get() {
+            return memo;
+        }
         let oldest_kept = self.oldest_kept();
         let live = || {
             self.slots
@@ -364,7 +376,9 @@ impl Rolling {
         for tally in live() {
             tally.merge_into(&mut merged);
         }
-        merged.snapshot()
+        let snapshot = merged.snapshot();
+        self.memo.set(Some(snapshot));
+        snapshot
     }
 }
 
@@ -450,6 +464,22 @@ mod tests {
         assert_eq!(s.p99, 400.0);
         assert_eq!(s.success_rate(), Some(0.75));
         assert_eq!(s.error_rate(), Some(0.25));
+    }
+
+    #[test]
+    fn a_repeated_query_sees_every_new_value_and_every_move_of_the_window() {
+        let mut d = Distribution::new();
+        d.record(0, 100.0, None);
+        assert_eq!(d.snapshot(Window::OneMinute).count, 1);
+        d.record(1, 300.0, None);
+        assert_eq!(d.snapshot(Window::OneMinute).count, 2);
+        assert_eq!(d.snapshot(Window::OneMinute).max, 300.0);
+        d.advance(30_000);
+        assert_eq!(d.snapshot(Window::OneMinute).count, 2, "still inside");
+        d.advance(70_000);
+        assert_eq!(d.snapshot(Window::OneMinute).count, 0, "aged out");
+        d.record(70_001, 5.0, None);
+        assert_eq!(d.snapshot(Window::OneMinute).max, 5.0);
     }
 
     #[test]

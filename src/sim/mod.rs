@@ -111,7 +111,12 @@ const GRAPH: [(&str, &str, &[&str]); 4] = [
 impl Simulator {
     /// A runner behaving as `scenario` says, from simulated time `start`.
     pub fn scenario(scenario: Scenario, seed: u64, start: Millis) -> Self {
-        let mut sim = Self::new(scenario.model(), seed, start);
+        Self::with_model(scenario, scenario.model(), seed, start)
+    }
+
+    /// `scenario`'s behaviour over time, on a runner described by `model`.
+    pub fn with_model(scenario: Scenario, model: RunnerModel, seed: u64, start: Millis) -> Self {
+        let mut sim = Self::new(model, seed, start);
         sim.scenario = scenario;
         sim
     }
@@ -607,6 +612,23 @@ mod tests {
             assert!(sim.running <= 5);
             assert!(sim.running_per_project.iter().all(|&n| n <= 1));
         }
+    }
+
+    #[test]
+    fn a_set_concurrency_keeps_that_many_executions_running() {
+        let model = Scenario::Flood.model().with_concurrency(50);
+        let mut sim = Simulator::with_model(Scenario::Flood, model, 3, DEFAULT_START);
+        let (mut most, mut sum, mut n) = (0, 0, 0);
+        for i in 0..60_000 {
+            sim.next().expect("an endless stream");
+            most = most.max(sim.running);
+            if i >= 10_000 {
+                sum += sim.running;
+                n += 1;
+            }
+        }
+        assert_eq!(most, 50);
+        assert!(sum / n >= 45, "on average {} running", sum / n);
     }
 
     #[test]

@@ -98,6 +98,23 @@ impl RunnerModel {
         }
     }
 
+    /// Runs `n` executions at once and submits enough work to keep them
+    /// busy: for load tests that need many active executions.
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        let n = n.max(1);
+        self.max_concurrent = n;
+        self.max_per_project = n.div_ceil(self.projects.len().max(1));
+        // An execution takes about the sum of its stages' medians (more with
+        // retries and the long tail); offer half as much work again as the
+        // slots hold, so that they stay full.
+        let busy_ms: f64 = [&self.prep, &self.implement, &self.verify]
+            .iter()
+            .map(|s| s[0].duration.median_ms)
+            .sum();
+        self.mean_interarrival_ms = busy_ms * self.projects.len() as f64 / (1.5 * n as f64);
+        self
+    }
+
     pub fn stage(&self, name: &str, variant: usize) -> StageModel {
         match name {
             "prep" => self.prep[variant],

@@ -34,6 +34,8 @@ pub struct ServeOptions {
     /// Events per second, instead of simulated-time pacing.
     pub rate: Option<f64>,
     pub executions: Option<u64>,
+    /// Executions the runner runs at once, instead of the scenario's limit.
+    pub concurrency: Option<usize>,
     /// Events per frame: 1 sends single objects, more sends JSON arrays.
     pub batch: usize,
 }
@@ -68,7 +70,11 @@ fn is_departure(e: &tokio_tungstenite::tungstenite::Error) -> bool {
 
 /// The simulation a client gets.
 pub fn simulator(options: &ServeOptions) -> Simulator {
-    let sim = Simulator::scenario(options.scenario, options.seed, DEFAULT_START);
+    let mut model = options.scenario.model();
+    if let Some(n) = options.concurrency {
+        model = model.with_concurrency(n);
+    }
+    let sim = Simulator::with_model(options.scenario, model, options.seed, DEFAULT_START);
     match options.executions {
         Some(n) => sim.limit_executions(n),
         None => sim,

@@ -214,7 +214,7 @@ impl App {
                 .get(self.selected)
                 .map(|a| (a.rule, a.subject.clone()))
         {
-            model.alerts.book.acknowledge(rule, &subject);
+            model.acknowledge(rule, &subject);
         }
     }
 

@@ -4,21 +4,23 @@
 //!   analyses); fed by a [`feed`], ticked by the loop.
 //! - [`app`]: the UI's own state and what each key does.
 //! - [`panels`]: drawing, one module per panel; reads, never writes.
-//! - [`run`]: the loop, generic over the ratatui backend.
+//! - [`run`]: the loop, generic over the ratatui backend; [`pacing`] says
+//!   when it draws.
+//! - [`terminal`]: the real terminal, taken over and handed back.
 
 pub mod app;
 pub mod feed;
 pub mod keys;
 pub mod model;
+pub mod pacing;
 pub mod panels;
 pub mod run;
 pub mod scene;
+pub mod terminal;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-
-use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::config::{ColorMode, Config};
 
@@ -30,31 +32,6 @@ pub fn theme(config: &Config) -> panels::Theme {
         ColorMode::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     panels::Theme { color }
-}
-
-/// Keys from the terminal; a signal (SIGTERM, SIGHUP) reads as Ctrl-C so
-/// the loop ends and the terminal is restored.
-pub struct TerminalKeys {
-    pub stop: Arc<AtomicBool>,
-}
-
-impl run::Keys for TerminalKeys {
-    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<KeyEvent>> {
-        if self.stop.load(Ordering::Relaxed) {
-            return Ok(Some(KeyEvent::new(
-                KeyCode::Char('c'),
-                KeyModifiers::CONTROL,
-            )));
-        }
-        if !event::poll(timeout)? {
-            return Ok(None);
-        }
-        match event::read()? {
-            Event::Key(k) if k.kind != KeyEventKind::Release => Ok(Some(k)),
-            // A resize redraws on the next frame: report it as "nothing".
-            _ => Ok(None),
-        }
-    }
 }
 
 /// How long the UI has to wind down after SIGTERM or SIGHUP before it is
@@ -83,7 +60,7 @@ pub fn stop_on_signals(runtime: &tokio::runtime::Runtime, stop: Arc<AtomicBool>)
         }
         stop.store(true, Ordering::Relaxed);
         tokio::time::sleep(SIGNAL_GRACE).await;
-        ratatui::restore();
+        terminal::restore();
         std::process::exit(0);
     });
 }

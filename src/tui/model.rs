@@ -65,6 +65,8 @@ pub struct Model {
     pub now: Millis,
     /// Events per second, over the last second.
     pub event_rate: f64,
+    /// Delivery lag p95 over the last minute, as of the last tick.
+    pub lag_p95: Option<f64>,
     /// What is being watched, for the header.
     pub title: String,
     /// A replay that has read its whole file.
@@ -76,6 +78,10 @@ pub struct Model {
     pub transitions: Vec<crate::alerts::Transition>,
     /// When the analyses were last computed.
     analyses_at: Option<Millis>,
+    /// Counts the changes to what only ticks and acknowledgements change
+    /// (host load, alerts, analyses), so that panels showing only those
+    /// can be kept from frame to frame (`panels::retained`).
+    pub generation: u64,
 }
 
 impl Model {
@@ -97,6 +103,7 @@ impl Model {
             min_samples: config.baseline.min_samples,
             now: 0,
             event_rate: 0.0,
+            lag_p95: None,
             title,
             finished: false,
             concurrency_limit: config.alerts.concurrency.max_running,
@@ -104,19 +111,21 @@ impl Model {
             last_rate_at: 0,
             transitions: Vec::new(),
             analyses_at: None,
+            generation: 0,
         }
     }
 
-    /// Moves the model to `now`: rates, histories, alert rules and (every
-    /// few seconds) the analyses. Returns whether anything visible changed.
     /// The present for elapsed times: the last tick, or the latest event if
     /// it arrived since.
     pub fn clock(&self) -> Millis {
         self.now.max(self.engine.now().unwrap_or(Millis::MIN))
     }
 
+    /// Moves the model to `now`: rates, histories, alert rules and (every
+    /// few seconds) the analyses. Returns whether anything visible changed.
     pub fn tick(&mut self, now: Millis, system: Option<SystemView>) -> bool {
         self.now = now;
+        self.generation += 1;
         let elapsed = now - self.last_rate_at;
         if elapsed >= 1_000 || self.last_rate_at == 0 {
             let received = self.engine.input().received;
@@ -135,6 +144,8 @@ impl Model {
                 .map(|(_, s)| s.durations.snapshot(Window::OneMinute).p95)
                 .fold(0.0, f64::max);
             push(&mut self.p95_history, p95.round() as u64);
+            let lag = self.engine.delivery_lag().snapshot(Window::OneMinute);
+            self.lag_p95 = (lag.count > 0).then_some(lag.p95);
         }
         if system.is_some() {
             self.system = system;
@@ -167,6 +178,15 @@ impl Model {
             }
         }
         true
+    }
+}
+
+impl Model {
+    /// Acknowledges a firing alert: it stays, marked, until it resolves.
+    pub fn acknowledge(&mut self, rule: crate::alerts::Rule, subject: &str) {
+        if self.alerts.book.acknowledge(rule, subject) {
+            self.generation += 1;
+        }
     }
 }
 

@@ -1,22 +1,36 @@
 //! The run loop, generic over the ratatui backend so tests drive it with
-//! `TestBackend`: keys first, then data, then a redraw, at a capped frame
-//! rate and only when something changed.
+//! `TestBackend`: keys first, then data, then a redraw when [`Pacing`]
+//! says one is due.
 
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::layout::Rect;
 
 use super::app::App;
 use super::model::{Model, SystemView};
-use super::panels::{Theme, draw};
+use super::pacing::Pacing;
+use super::panels::retained::Retained;
+use super::panels::{Theme, draw_keeping};
 use crate::protocol::Millis;
+
+/// What the user does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Key(KeyEvent),
+    /// The terminal is now this size.
+    Resize {
+        width: u16,
+        height: u16,
+    },
+}
 
 /// Where keys come from: the terminal, or a test's script.
 pub trait Keys {
-    /// The next key, waiting at most `timeout`.
-    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<KeyEvent>>;
+    /// The next key or resize, waiting at most `timeout`.
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Input>>;
 }
 
 /// Where events come from: a live connection, a replayed file.
@@ -54,57 +68,75 @@ pub fn run<B: Backend>(
 where
     B::Error: std::fmt::Display,
 {
-    let frame_every = Duration::from_secs_f64(1.0 / f64::from(l.fps.clamp(1, 120)));
+    let mut pacing = Pacing::new(l.fps, Instant::now());
+    let mut retained = Retained::default();
+    let frame_every = pacing.frame_every();
     let mut last_tick = Instant::now() - Duration::from_secs(1);
-    let mut last_draw = Instant::now() - frame_every;
-    let mut dirty = true;
     loop {
         // Input first: every key waiting is handled before any data.
-        // Wake twice a frame: shortly before the frame is due, to apply the
-        // data that came, and when it is due, to draw it at once. With
-        // nothing to draw, wake at half-frame intervals to look for data.
-        let until_frame = frame_every.saturating_sub(last_draw.elapsed());
-        let wait = if until_frame.is_zero() {
-            if dirty {
-                Duration::from_millis(1)
-            } else {
-                frame_every / 2
-            }
-        } else if until_frame > 2 * PUMP_AHEAD {
-            until_frame - PUMP_AHEAD
+        // Wake shortly before a frame is due, to apply the data that came,
+        // and when it is due, to draw it at once. With nothing waiting, look
+        // for data at the next frame slot (so a steady stream keeps to the
+        // grid), and after that once a frame.
+        let now = Instant::now();
+        let at = pacing
+            .due()
+            .unwrap_or_else(|| pacing.next_slot().max(now + frame_every));
+        let until = at.saturating_duration_since(now);
+        let wait = if until > 2 * PUMP_AHEAD {
+            until - PUMP_AHEAD
         } else {
-            until_frame
+            until
         };
-        let mut key = l.keys.next(wait)?;
-        while let Some(k) = key {
-            app.on_key(k, model);
-            app.apply_acknowledge(model);
-            if let Some(text) = app.copy.take() {
-                (l.clipboard)(&text);
+        let mut input = l.keys.next(wait)?;
+        while let Some(i) = input {
+            match i {
+                Input::Key(k) => {
+                    app.on_key(k, model);
+                    app.apply_acknowledge(model);
+                    if let Some(text) = app.copy.take() {
+                        (l.clipboard)(&text);
+                    }
+                    if app.quit {
+                        return Ok(());
+                    }
+                }
+                Input::Resize { width, height } => terminal
+                    .resize(Rect::new(0, 0, width, height))
+                    .map_err(|e| std::io::Error::other(e.to_string()))?,
             }
-            dirty = true;
-            if app.quit {
-                return Ok(());
-            }
-            key = l.keys.next(Duration::ZERO)?;
+            pacing.changed();
+            input = l.keys.next(Duration::ZERO)?;
         }
-        dirty |= l.feed.pump(model, frame_every / 2);
+        // While paused the screens read the frozen model: data and ticks
+        // change nothing on screen until the pause ends.
+        let live = !app.paused();
+        let received = model.engine.input().received;
+        let changed = l.feed.pump(model, frame_every / 2);
+        let events = model.engine.input().received - received;
+        if live && changed {
+            if events == 0 {
+                // A source connected or dropped, a replay ended.
+                pacing.changed();
+            }
+            pacing.events(events, Instant::now());
+        }
         if last_tick.elapsed() >= Duration::from_secs(1) {
             last_tick = Instant::now();
             let now = l.feed.now(model);
-            dirty |= model.tick(now, (l.system)());
+            if model.tick(now, (l.system)()) && live {
+                pacing.changed();
+            }
             if !model.transitions.is_empty() {
                 (l.notify)(&model.transitions);
             }
         }
-        // While paused the screens read the frozen model, so data changes
-        // nothing on screen until the pause ends.
-        if dirty && last_draw.elapsed() >= frame_every {
+        let started = Instant::now();
+        if pacing.due().is_some_and(|due| started >= due) {
             terminal
-                .draw(|f| draw(f, app, model, l.theme))
+                .draw(|f| draw_keeping(f, app, model, l.theme, &mut retained))
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
-            last_draw = Instant::now();
-            dirty = false;
+            pacing.drawn(started);
         }
     }
 }

@@ -26,9 +26,12 @@ pub fn draw(frame: &mut Frame, area: Rect, selected: Option<usize>, model: &Mode
     let b = block(&format!("alerts {} firing", firing.len()), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
+    // Only what fits is built: a storm can fire hundreds.
+    let room = inner.height as usize;
     let mut lines: Vec<Line> = firing
         .iter()
         .enumerate()
+        .take(room)
         .map(|(i, a)| {
             let (mark, style) = match a.severity {
                 Severity::Critical => ("✖", theme.crit()),
@@ -52,7 +55,8 @@ pub fn draw(frame: &mut Frame, area: Rect, selected: Option<usize>, model: &Mode
             }
         })
         .collect();
-    lines.extend(book.resolved().take(3).map(|a| {
+    let resolved_room = room.saturating_sub(lines.len()).min(3);
+    lines.extend(book.resolved().take(resolved_room).map(|a| {
         Line::from(Span::styled(
             format!(
                 "✓ {} {} resolved {}",
@@ -92,10 +96,7 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
         .rev()
         .take(inner.height as usize)
         .map(|t| {
-            let to = serde_json::to_value(t.to)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
+            let to = t.to.as_str();
             Line::from(vec![
                 Span::styled(format!("{} ", clock(t.at)), theme.dim()),
                 Span::raw(format!(

@@ -22,11 +22,9 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
         model
             .bottlenecks
             .iter()
+            .take(inner.height as usize)
             .map(|b| {
-                let kind = serde_json::to_value(b.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default();
+                let kind = b.kind.as_str();
                 Line::from(vec![
                     Span::styled(format!("{:.2} ", b.score), theme.warn()),
                     Span::raw(format!("{kind} {}: {}", b.subject, b.evidence.join("; "))),
@@ -56,10 +54,7 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
     frame.render_widget(b, top);
     let mut lines = Vec::new();
     for (i, bn) in model.bottlenecks.iter().enumerate() {
-        let kind = serde_json::to_value(bn.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
+        let kind = bn.kind.as_str();
         let head = Line::from(vec![
             Span::styled(format!("{:.2} ", bn.score), theme.warn()),
             Span::styled(format!("{kind} {}", bn.subject), theme.title()),

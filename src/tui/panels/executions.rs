@@ -47,13 +47,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
                         .started_at
                         .map_or(0.0, |s| (model.clock() - s).max(0) as f64);
                     (
-                        task.stage.to_string(),
+                        task.stage.as_ref(),
                         elapsed,
                         model.engine.target(&task.stage),
                         a.attempt,
                     )
                 }
-                None => ("waiting".into(), 0.0, None, 1),
+                None => ("waiting", 0.0, None, 1),
             };
             let total = e.started_at.unwrap_or(e.first_event_at);
             let progress = match target {
@@ -68,17 +68,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
                 _ => Line::from(Span::styled(human_ms(elapsed), theme.dim())),
             };
             let mut cells = vec![
-                Cell::from(e.correlation_id.to_string()),
+                Cell::from(e.correlation_id.as_ref()),
                 Cell::from(stage),
                 Cell::from(progress),
                 Cell::from(human_ms((model.clock() - total).max(0) as f64)),
             ];
             if wide {
                 cells.extend([
-                    Cell::from(e.project_id.as_deref().unwrap_or("-").to_string()),
-                    Cell::from(e.node.as_deref().unwrap_or("-").to_string()),
+                    Cell::from(e.project_id.as_deref().unwrap_or("-")),
+                    Cell::from(e.node.as_deref().unwrap_or("-")),
                     Cell::from(attempt.to_string()),
-                    Cell::from(e.variant.as_deref().unwrap_or("-").to_string()),
+                    Cell::from(e.variant.as_deref().unwrap_or("-")),
                 ]);
             }
             let row = Row::new(cells);

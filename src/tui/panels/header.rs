@@ -8,7 +8,6 @@ use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use crate::alerts::Severity;
-use crate::engine::Window;
 use crate::tui::app::App;
 use crate::tui::model::Model;
 
@@ -45,9 +44,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         " │ {} events {:.0}/s",
         input.received, model.event_rate
     )));
-    let lag = model.engine.delivery_lag().snapshot(Window::OneMinute);
-    if lag.count > 0 {
-        spans.push(Span::raw(format!(" │ lag p95 {:.0}ms", lag.p95)));
+    if let Some(p95) = model.lag_p95 {
+        spans.push(Span::raw(format!(" │ lag p95 {p95:.0}ms")));
     }
     spans.push(Span::raw(format!(" │ {}", model.title)));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

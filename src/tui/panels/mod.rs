@@ -8,6 +8,7 @@ mod detail;
 mod exec_list;
 mod executions;
 mod header;
+pub mod retained;
 mod system;
 mod timings;
 mod timings_full;
@@ -21,6 +22,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::app::{App, Screen};
 use super::model::Model;
 use crate::engine::Level;
+use retained::{Panel, Retained};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -108,6 +110,18 @@ pub fn bar(ratio: f64, width: usize) -> String {
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, model: &Model, theme: Theme) {
+    draw_keeping(frame, app, model, theme, &mut Retained::default());
+}
+
+/// Draws the whole screen, copying the panels that have not changed since
+/// the last frame from `retained` (what the run loop does).
+pub fn draw_keeping(
+    frame: &mut Frame,
+    app: &App,
+    model: &Model,
+    theme: Theme,
+    retained: &mut Retained,
+) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -128,7 +142,7 @@ pub fn draw(frame: &mut Frame, app: &App, model: &Model, theme: Theme) {
     header::draw(frame, head, app, model, theme);
     tabs(frame, tabs_area, app, theme);
     match app.screen {
-        Screen::Overview => overview(frame, body, app, model, theme),
+        Screen::Overview => overview(frame, body, app, model, theme, retained),
         Screen::Executions => exec_list::draw(frame, body, app, model, theme),
         Screen::Timings => timings_full::draw(frame, body, model, theme),
         Screen::Alerts => alerts::draw_screen(frame, body, app, model, theme),
@@ -161,7 +175,14 @@ fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn overview(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+fn overview(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    model: &Model,
+    theme: Theme,
+    retained: &mut Retained,
+) {
     let tall = area.height >= 40;
     let [sys, middle, lower] = Layout::vertical([
         Constraint::Length(if tall { 5 } else { 3 }),
@@ -169,15 +190,21 @@ fn overview(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         Constraint::Length(if tall { 10 } else { 5 }),
     ])
     .areas(area);
-    system::draw(frame, sys, model, theme);
+    retained.draw(Panel::System, frame, sys, model, theme.color, |f| {
+        system::draw(f, sys, model, theme);
+    });
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(middle);
     executions::draw(frame, left, app, model, theme);
     timings::draw(frame, right, app, model, theme);
     let [l, r] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
-    alerts::draw(frame, l, None, model, theme);
-    bottlenecks::draw(frame, r, model, theme);
+    retained.draw(Panel::Alerts, frame, l, model, theme.color, |f| {
+        alerts::draw(f, l, None, model, theme);
+    });
+    retained.draw(Panel::Bottlenecks, frame, r, model, theme.color, |f| {
+        bottlenecks::draw(f, r, model, theme);
+    });
 }
 
 fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {

@@ -1,0 +1,83 @@
+//! The real terminal: raw mode and the alternate screen, handed back
+//! however runtop ends (quit, error, panic, signal); keys and resizes from
+//! crossterm, a signal read as a quit.
+//!
+//! Two things differ from `ratatui::init`, both for a UI that draws up to 20
+//! frames a second for hours: a frame leaves in one `write` (the output is
+//! buffered, where stdout alone flushes every kilobyte), and the terminal's
+//! size is read when the terminal reports a resize instead of on every
+//! frame (crossterm opens `/dev/tty` and asks the kernel each time).
+
+use std::io::{BufWriter, Stdout, stdout};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+use super::run::{Input, Keys};
+
+/// Large enough for a full 250×80 frame with colours.
+const OUTPUT_BUFFER: usize = 256 * 1024;
+
+pub type Tty = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// Takes the terminal over: raw mode, the alternate screen, and a panic hook
+/// that hands it back before the panic is reported.
+pub fn open() -> std::io::Result<Tty> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    let opened = (|| {
+        enable_raw_mode()?;
+        crossterm::execute!(stdout(), EnterAlternateScreen)?;
+        let (width, height) = crossterm::terminal::size()?;
+        Terminal::with_options(
+            CrosstermBackend::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout())),
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, width, height)),
+            },
+        )
+    })();
+    if opened.is_err() {
+        restore();
+    }
+    opened
+}
+
+/// Hands the terminal back: cooked mode, the main screen. Safe to call more
+/// than once.
+pub fn restore() {
+    ratatui::restore();
+}
+
+/// Keys and resizes from the terminal; a signal (SIGTERM, SIGHUP) reads as
+/// Ctrl-C so the loop ends and the terminal is restored.
+pub struct TerminalKeys {
+    pub stop: Arc<AtomicBool>,
+}
+
+impl Keys for TerminalKeys {
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Input>> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Ok(Some(Input::Key(KeyEvent::new(
+                KeyCode::Char('c'),
+                KeyModifiers::CONTROL,
+            ))));
+        }
+        if !event::poll(timeout)? {
+            return Ok(None);
+        }
+        Ok(match event::read()? {
+            Event::Key(k) if k.kind != KeyEventKind::Release => Some(Input::Key(k)),
+            Event::Resize(width, height) => Some(Input::Resize { width, height }),
+            _ => None,
+        })
+    }
+}
