@@ -126,6 +126,18 @@ fn overview_drill_down_and_quit_in_a_real_terminal() {
         "1",
         "drawn on the alternate screen"
     );
+    // runtop reads the size when the terminal reports a resize: the wider
+    // layout (with a variant column) appears, and goes when it shrinks.
+    assert!(!pane.contains("variant"), "{pane}");
+    tmux(&["resize-window", "-t", &s.0, "-x", "160", "-y", "48"]);
+    let pane = wait_for(&s.0, "variant", Duration::from_secs(10));
+    assert!(pane.contains("variant"), "{pane}");
+    tmux(&["resize-window", "-t", &s.0, "-x", "80", "-y", "24"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux(&["capture-pane", "-t", &s.0, "-p"]).contains("variant") {
+        assert!(Instant::now() < deadline, "the narrow layout came back");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     tmux(&["send-keys", "-t", &s.0, "Enter"]);
     let pane = wait_for(&s.0, "waterfall", Duration::from_secs(10));
     assert!(pane.contains("waterfall"), "{pane}");
