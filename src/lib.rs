@@ -7,7 +7,8 @@
 //! - [`engine`]: a pure, synchronous state machine. Events go in with the time
 //!   they were received; executions, rolling statistics and input accounting
 //!   come out. It knows nothing of terminals, sockets or the wall clock.
-//! - [`source`]: thin layers that feed the engine (NDJSON files and stdin).
+//! - [`source`]: thin layers that feed the engine (NDJSON files and stdin,
+//!   live WebSocket links, recordings) and sample this host's load.
 //! - [`report`]: the headless report (`runtop report`), JSON and text.
 //! - [`analytics`]: A/B comparison, failure patterns, bottlenecks and
 //!   recommendations, from what the engine holds.
@@ -17,6 +18,7 @@
 //! - [`tui`]: the terminal UI (`demo`, `watch`, `replay`).
 //! - [`sim`]: a deterministic simulated runner, for the sample data, tests
 //!   and benchmarks.
+//! - [`units`]: how durations are written for people.
 
 pub mod alerts;
 pub mod analytics;
@@ -28,3 +30,4 @@ pub mod report;
 pub mod sim;
 pub mod source;
 pub mod tui;
+pub mod units;

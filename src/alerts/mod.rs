@@ -10,27 +10,13 @@ mod rules;
 pub use book::{Alert, AlertBook, HISTORY, State, Transition};
 pub use rules::{Context, LocalLoad, coordination_level, evaluate};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::config::AlertsConfig;
+/// Defined with the configuration, which names it (`fail_on`).
+pub use crate::config::Severity;
 use crate::engine::Engine;
 use crate::protocol::Millis;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Warning,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
-        }
-    }
-}
 
 /// The rules, numbered as in docs/alerts.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

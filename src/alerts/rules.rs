@@ -7,20 +7,14 @@ use super::{Rule, Severity, Signal, Verdict};
 use crate::config::{AlertsConfig, Levels, Timing};
 use crate::engine::{Engine, Window};
 use crate::protocol::Millis;
-use crate::report::human_ms;
 use crate::source::live::SourceStatus;
+pub use crate::source::local::LocalLoad;
+use crate::units::human_ms;
 
 /// Most `stage_running` subjects judged per evaluation: the worst ones.
 const MAX_RUNNING_SUBJECTS: usize = 200;
 /// A node's sample older than this no longer says anything about it.
 const NODE_SAMPLE_FRESH_MS: Millis = 60_000;
-
-/// This host's load, sampled by the caller.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LocalLoad {
-    pub cpu_percent: f64,
-    pub memory_percent: f64,
-}
 
 /// What the rules need besides the engine.
 #[derive(Debug, Clone, Copy)]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::stats::quantile;
 use crate::engine::{Engine, Execution, Task};
 use crate::protocol::Status;
-use crate::report::human_ms;
+use crate::units::human_ms;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::bottlenecks::{Bottleneck, Kind};
 use super::compare::Comparison;
-use crate::report::human_ms;
+use crate::units::human_ms;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recommendation {

@@ -12,7 +12,8 @@ use super::analysis::{Analysis, SettingsArgs, SourceArgs, analyse};
 use super::{CliError, print};
 use crate::alerts::{Severity, coordination_level};
 use crate::engine::{Level, Window};
-use crate::report::{Report, human_ms};
+use crate::report::Report;
+use crate::units::human_ms;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {

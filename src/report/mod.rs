@@ -6,7 +6,7 @@ mod requirements;
 mod text;
 
 pub use requirements::Requirement;
-pub use text::{human_ms, render_text};
+pub use text::render_text;
 
 use std::collections::BTreeMap;
 

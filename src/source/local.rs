@@ -3,7 +3,35 @@
 
 use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
 
-use crate::alerts::LocalLoad;
+/// This host's load, as the resource rules read it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LocalLoad {
+    pub cpu_percent: f64,
+    pub memory_percent: f64,
+}
+
+/// This host, as the System panel shows it: sampled once a second.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SystemView {
+    pub cpu_percent: f64,
+    pub per_core: Vec<f64>,
+    pub memory_used_mb: f64,
+    pub memory_total_mb: f64,
+    pub load_average: Option<(f64, f64, f64)>,
+    /// runtop's own CPU (percent of one core) and resident memory.
+    pub self_cpu_percent: f64,
+    pub self_rss_mb: f64,
+}
+
+impl SystemView {
+    pub fn memory_percent(&self) -> f64 {
+        if self.memory_total_mb > 0.0 {
+            self.memory_used_mb / self.memory_total_mb * 100.0
+        } else {
+            0.0
+        }
+    }
+}
 
 pub struct LocalSampler {
     system: System,
@@ -51,7 +79,7 @@ impl SystemSampler {
         })
     }
 
-    pub fn sample(&mut self) -> crate::tui::model::SystemView {
+    pub fn sample(&mut self) -> SystemView {
         self.system.refresh_cpu_usage();
         self.system.refresh_memory();
         let (mut self_cpu, mut self_rss) = (0.0, 0.0);
@@ -68,7 +96,7 @@ impl SystemSampler {
                 self_rss = p.memory() as f64 / 1_048_576.0;
             }
         }
-        crate::tui::model::SystemView {
+        SystemView {
             cpu_percent: f64::from(self.system.global_cpu_usage()),
             per_core: self
                 .system

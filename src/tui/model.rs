@@ -13,34 +13,12 @@ use crate::config::Config;
 use crate::engine::{Engine, Window};
 use crate::protocol::Millis;
 use crate::source::live::SourceStatus;
+pub use crate::source::local::SystemView;
 
 /// Seconds of history the sparklines keep.
 pub const HISTORY_SECS: usize = 300;
 /// How often the analyses are recomputed (they read thousands of executions).
 const ANALYSES_EVERY_MS: Millis = 5_000;
-
-/// This host, as sampled once a second.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SystemView {
-    pub cpu_percent: f64,
-    pub per_core: Vec<f64>,
-    pub memory_used_mb: f64,
-    pub memory_total_mb: f64,
-    pub load_average: Option<(f64, f64, f64)>,
-    /// runtop's own CPU (percent of one core) and resident memory.
-    pub self_cpu_percent: f64,
-    pub self_rss_mb: f64,
-}
-
-impl SystemView {
-    pub fn memory_percent(&self) -> f64 {
-        if self.memory_total_mb > 0.0 {
-            self.memory_used_mb / self.memory_total_mb * 100.0
-        } else {
-            0.0
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -150,10 +128,13 @@ impl Model {
         if system.is_some() {
             self.system = system;
         }
-        let local = self.system.as_ref().map(|s| crate::alerts::LocalLoad {
-            cpu_percent: s.cpu_percent,
-            memory_percent: s.memory_percent(),
-        });
+        let local = self
+            .system
+            .as_ref()
+            .map(|s| crate::source::local::LocalLoad {
+                cpu_percent: s.cpu_percent,
+                memory_percent: s.memory_percent(),
+            });
         self.transitions = self.alerts.maybe_evaluate(
             &self.engine,
             &Context {

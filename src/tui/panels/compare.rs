@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, block};
-use crate::report::human_ms;
 use crate::tui::model::Model;
+use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     let mut lines = Vec::new();

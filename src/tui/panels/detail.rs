@@ -13,9 +13,9 @@ use crate::analytics::bottlenecks::critical_path;
 use crate::engine::Execution;
 use crate::protocol::Status;
 use crate::protocol::time::format_rfc3339;
-use crate::report::human_ms;
 use crate::tui::app::App;
 use crate::tui::model::Model;
+use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     let cid = app.detail.as_deref().unwrap_or_default();

@@ -7,9 +7,9 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Theme, block};
 use crate::protocol::Status;
-use crate::report::human_ms;
 use crate::tui::app::{App, Filter, Sort, executions};
 use crate::tui::model::Model;
+use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     let list = executions(app, model);

@@ -8,9 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Theme, bar, block};
-use crate::report::human_ms;
 use crate::tui::app::{App, Screen};
 use crate::tui::model::Model;
+use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     let store = model.engine.executions();

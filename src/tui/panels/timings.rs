@@ -8,9 +8,9 @@ use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
 
 use super::{Theme, block};
 use crate::engine::Level;
-use crate::report::human_ms;
 use crate::tui::app::App;
 use crate::tui::model::Model;
+use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     let b = block(&format!("timings {}", app.window.label()), theme);

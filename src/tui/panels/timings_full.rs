@@ -8,8 +8,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Theme, block};
 use crate::engine::{Level, Window};
-use crate::report::human_ms;
 use crate::tui::model::Model;
+use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     let b = block("timings: p50 / p95 / p99 per window", theme);
