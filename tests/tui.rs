@@ -151,12 +151,19 @@ fn help_and_too_small() {
     }
 }
 
-/// Keys in order; `None` is a turn with no key.
+/// Keys in order; `None` is a turn with no key, which waits out the
+/// loop's timeout as a terminal would (so frames fall due).
 struct ScriptedKeys(VecDeque<Option<KeyEvent>>);
 
 impl Keys for ScriptedKeys {
-    fn next(&mut self, _: Duration) -> std::io::Result<Option<Input>> {
-        Ok(self.0.pop_front().flatten().map(Input::Key))
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Input>> {
+        match self.0.pop_front().flatten() {
+            Some(k) => Ok(Some(Input::Key(k))),
+            None => {
+                std::thread::sleep(timeout);
+                Ok(None)
+            }
+        }
     }
 }
 
