@@ -76,8 +76,8 @@ where
         // Input first: every key waiting is handled before any data.
         // Wake shortly before a frame is due, to apply the data that came,
         // and when it is due, to draw it at once. With nothing waiting, look
-        // for data at the next frame slot (so a steady stream keeps to the
-        // grid), and after that once a frame.
+        // for data just before the next frame slot (so a steady stream keeps
+        // to the grid), and after that once a frame.
         let now = Instant::now();
         let at = pacing
             .due()
@@ -113,7 +113,7 @@ where
         let live = !app.paused();
         let received = model.engine.input().received;
         let changed = l.feed.pump(model, frame_every / 2);
-        let events = model.engine.input().received - received;
+        let events = model.engine.input().received.saturating_sub(received);
         if live && changed {
             if events == 0 {
                 // A source connected or dropped, a replay ended.

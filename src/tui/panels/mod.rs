@@ -190,7 +190,7 @@ fn overview(
         Constraint::Length(if tall { 10 } else { 5 }),
     ])
     .areas(area);
-    retained.draw(Panel::System, frame, sys, model, theme.color, |f| {
+    retained.draw(Panel::System, frame, sys, model, theme, |f| {
         system::draw(f, sys, model, theme);
     });
     let [left, right] =
@@ -199,10 +199,10 @@ fn overview(
     timings::draw(frame, right, app, model, theme);
     let [l, r] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
-    retained.draw(Panel::Alerts, frame, l, model, theme.color, |f| {
+    retained.draw(Panel::Alerts, frame, l, model, theme, |f| {
         alerts::draw(f, l, None, model, theme);
     });
-    retained.draw(Panel::Bottlenecks, frame, r, model, theme.color, |f| {
+    retained.draw(Panel::Bottlenecks, frame, r, model, theme, |f| {
         bottlenecks::draw(f, r, model, theme);
     });
 }

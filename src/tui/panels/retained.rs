@@ -14,6 +14,7 @@ use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use super::Theme;
 use crate::tui::model::Model;
 
 /// The panels that can be kept.
@@ -36,7 +37,7 @@ impl Panel {
 struct Kept {
     /// The generation of the model it was drawn from.
     generation: u64,
-    color: bool,
+    theme: Theme,
     cells: Buffer,
 }
 
@@ -48,21 +49,21 @@ pub struct Retained {
 
 impl Retained {
     /// Draws `panel` in `area` with `draw`, or copies it from the last frame
-    /// if neither `model`'s generation, nor the area, nor the colours changed.
+    /// if neither `model`'s generation, nor the area, nor the theme changed.
     pub fn draw(
         &mut self,
         panel: Panel,
         frame: &mut Frame,
         area: Rect,
         model: &Model,
-        color: bool,
+        theme: Theme,
         draw: impl FnOnce(&mut Frame),
     ) {
         let slot = &mut self.kept[panel.index()];
         let target = frame.buffer_mut();
         if let Some(kept) = slot.as_ref()
             && kept.generation == model.generation
-            && kept.color == color
+            && kept.theme == theme
             && kept.cells.area == area
             && target.area.intersection(area) == area
         {
@@ -90,7 +91,7 @@ impl Retained {
         }
         *slot = Some(Kept {
             generation: model.generation,
-            color,
+            theme,
             cells,
         });
     }
