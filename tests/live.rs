@@ -42,6 +42,15 @@ async fn runtop(args: Vec<String>, limit: Duration) -> Output {
     .unwrap()
 }
 
+/// The first source failed at least once in the way `kind` names.
+fn assert_failed(r: &Value, kind: &str) {
+    assert!(
+        r["sources"][0]["failures"][kind].as_u64().unwrap() >= 1,
+        "no {kind} failure: {}",
+        r["sources"]
+    );
+}
+
 fn report_of(out: &Output) -> Value {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -290,14 +299,7 @@ async fn unauthorized_without_the_header_and_through_with_it_never_showing_it() 
     .await;
     let r = report_of(&out);
     assert_eq!(r["events"]["received"], 0);
-    assert!(
-        r["sources"][0]["failures"]["unauthorized"]
-            .as_u64()
-            .unwrap()
-            >= 1,
-        "{}",
-        r["sources"]
-    );
+    assert_failed(&r, "unauthorized");
     assert!(
         r["sources"][0]["last_failure"]
             .as_str()
@@ -397,11 +399,7 @@ async fn a_stalled_runner_is_dropped_and_redialled() {
     }));
     let r = collect(&format!("ws://{addr}/"), 10, &["--idle-timeout", "0.8"]).await;
     assert_eq!(r["events"]["accepted"], 10);
-    assert!(
-        r["sources"][0]["failures"]["stalled"].as_u64().unwrap() >= 1,
-        "{}",
-        r["sources"]
-    );
+    assert_failed(&r, "stalled");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -414,11 +412,7 @@ async fn a_runner_that_is_down_is_a_state_not_an_exit() {
     )
     .await;
     let r = report_of(&out);
-    assert!(
-        r["sources"][0]["failures"]["refused"].as_u64().unwrap() >= 1,
-        "{}",
-        r["sources"]
-    );
+    assert_failed(&r, "refused");
     assert_eq!(r["sources"][0]["connected"], false);
 }
 
@@ -542,11 +536,7 @@ async fn a_name_that_does_not_resolve_is_a_dns_state() {
     )
     .await;
     let r = report_of(&out);
-    assert!(
-        r["sources"][0]["failures"]["dns"].as_u64().unwrap() >= 1,
-        "{}",
-        r["sources"]
-    );
+    assert_failed(&r, "dns");
     assert!(
         r["sources"][0]["state"]
             .as_str()
