@@ -22,8 +22,10 @@ use crate::tui::feed::{LiveFeed, ReplayFeed};
 use crate::tui::keys::KeyMap;
 use crate::tui::model::Model;
 use crate::tui::run::{Feed, Loop, run};
-use crate::tui::terminal::{TerminalKeys, open as open_terminal, restore as restore_terminal};
-use crate::tui::{stop_on_signals, theme};
+use crate::tui::terminal::{
+    TerminalKeys, open as open_terminal, restore as restore_terminal, stop_on_signals,
+};
+use crate::tui::theme;
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {

@@ -1,6 +1,6 @@
 //! The real terminal: raw mode and the alternate screen, handed back
-//! however runtop ends (quit, error, panic, signal); keys and resizes from
-//! crossterm, a signal read as a quit.
+//! however runtop ends (quit, error, panic, SIGTERM, SIGHUP); keys and
+//! resizes from crossterm, a signal read as a quit.
 //!
 //! Two things differ from `ratatui::init`, both for a UI that draws up to 20
 //! frames a second for hours: a frame leaves in one `write` (the output is
@@ -80,4 +80,35 @@ impl Keys for TerminalKeys {
             _ => None,
         })
     }
+}
+
+/// How long the UI has to wind down after SIGTERM or SIGHUP before it is
+/// ended for it.
+const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+
+/// On SIGTERM or SIGHUP (an SSH session dropping), sets `stop` so the loop
+/// ends and the terminal is restored. If the loop has not ended within a
+/// second, the terminal is restored and the process exits from here: after
+/// a hang-up, crossterm's event reading can spin on the dead tty without
+/// ever returning to the loop (its Unix source retries reads that return
+/// end-of-file), and runtop must not be left running at full CPU.
+pub fn stop_on_signals(runtime: &tokio::runtime::Runtime, stop: Arc<AtomicBool>) {
+    #[cfg(unix)]
+    runtime.spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        stop.store(true, Ordering::Relaxed);
+        tokio::time::sleep(SIGNAL_GRACE).await;
+        restore();
+        std::process::exit(0);
+    });
 }
