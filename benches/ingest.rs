@@ -60,14 +60,27 @@ fn ingest(c: &mut Criterion) {
     }
     group.finish();
 
-    // What a screen pays per frame: one window's snapshot of every stage.
+    // What a screen pays per frame: one window's snapshot of every stage,
+    // first after a change (the slots are merged) and then again (a window
+    // remembers its answer until a value arrives or it moves).
     let mut engine = Engine::new(EngineConfig::replay());
     for line in &lines {
         engine.feed(line.as_bytes(), RECEIVED_AT, Origin::default());
     }
     let mut group = c.benchmark_group("query");
+    let durations: Vec<_> = engine.stages().map(|(_, s)| s.durations.clone()).collect();
     for window in [Window::OneMinute, Window::OneHour, Window::AllTime] {
-        group.bench_function(format!("stage snapshots/{}", window.label()), |b| {
+        group.bench_function(
+            format!("stage snapshots after a change/{}", window.label()),
+            |b| {
+                b.iter_batched_ref(
+                    || durations.clone(),
+                    |fresh| fresh.iter().map(|d| d.snapshot(window).p95).sum::<f64>(),
+                    BatchSize::SmallInput,
+                )
+            },
+        );
+        group.bench_function(format!("stage snapshots again/{}", window.label()), |b| {
             b.iter(|| {
                 engine
                     .stages()
