@@ -192,34 +192,24 @@ fn live_runs_keep_a_baseline_per_source() {
     )
     .unwrap();
     let url = line.split_whitespace().nth(1).unwrap().to_string();
-    let first = runtop(
-        &[
-            "report",
-            &url,
-            "--for",
-            "1.5",
-            "--set",
-            "baseline.min_samples=20",
-        ],
-        &dir,
-    );
+    // The same live report twice: the first keeps a baseline, the second
+    // compares with it.
+    let report = [
+        "report",
+        url.as_str(),
+        "--for",
+        "1.5",
+        "--set",
+        "baseline.min_samples=20",
+    ];
+    let first = runtop(&report, &dir);
     let r: Value = serde_json::from_slice(&first.stdout).unwrap();
     assert!(r["baseline"].is_null(), "nothing kept yet");
     let kept: Vec<_> = std::fs::read_dir(dir.join("runtop/baselines"))
         .unwrap()
         .collect();
     assert_eq!(kept.len(), 1, "one baseline for this source");
-    let second = runtop(
-        &[
-            "report",
-            &url,
-            "--for",
-            "1.5",
-            "--set",
-            "baseline.min_samples=20",
-        ],
-        &dir,
-    );
+    let second = runtop(&report, &dir);
     let r: Value = serde_json::from_slice(&second.stdout).unwrap();
     assert_eq!(r["baseline"]["established"], true, "{}", r["baseline"]);
     assert!(
