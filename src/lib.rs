@@ -19,12 +19,15 @@
 //! - [`sim`]: a deterministic simulated runner, for the sample data, tests
 //!   and benchmarks.
 //! - [`units`]: how durations are written for people.
+//! - [`files`]: the files runtop writes (0600, never through a link) and
+//!   reads (capped).
 
 pub mod alerts;
 pub mod analytics;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod files;
 pub mod protocol;
 pub mod report;
 pub mod sim;

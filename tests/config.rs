@@ -263,8 +263,13 @@ fn config_init_writes_the_template_once_and_show_and_path_work() {
         text.contains("ui.fps = 5") && text.contains("# flag --set"),
         "{text}"
     );
+    // The file was read, and (all commented out) sets nothing.
     assert!(
-        text.contains(&format!("# file {}", expected.display())),
+        text.contains(&format!("# file: {}", expected.display())),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&format!("# file {}", expected.display())),
         "{text}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

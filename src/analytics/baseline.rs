@@ -130,7 +130,7 @@ impl Baseline {
     }
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::files::read_capped_string(path)
             .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
         let b: Baseline = serde_json::from_str(&text)
             .map_err(|e| format!("baseline {} is not valid: {e}", path.display()))?;
@@ -144,7 +144,8 @@ impl Baseline {
         Ok(b)
     }
 
-    /// Writes the baseline whole or not at all (a temporary file renamed).
+    /// Writes the baseline whole or not at all (a private temporary file
+    /// renamed over the path: a link planted there is replaced, not followed).
     pub fn save(&self, path: &Path) -> Result<(), String> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
@@ -152,7 +153,7 @@ impl Baseline {
         }
         let tmp = path.with_extension("json.tmp");
         let text = serde_json::to_string_pretty(self).expect("baselines serialize") + "\n";
-        std::fs::write(&tmp, text)
+        crate::files::write_private(&tmp, text.as_bytes())
             .and_then(|()| std::fs::rename(&tmp, path))
             .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
     }

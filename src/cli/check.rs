@@ -19,9 +19,13 @@ use crate::units::human_ms;
 pub struct CheckArgs {
     #[command(flatten)]
     source: SourceArgs,
-    /// Write the verdict as JSON to this file.
+    /// Write the verdict as JSON to this file (created mode 0600).
     #[arg(long, value_name = "FILE")]
     export: Option<PathBuf>,
+    /// Pass when no event was accepted (no data is otherwise a failed
+    /// validation: a gate must not pass on nothing).
+    #[arg(long)]
+    allow_empty: bool,
     #[command(flatten)]
     settings: SettingsArgs,
 }
@@ -33,10 +37,14 @@ pub struct Verdict {
     pub source: String,
     pub profile: String,
     pub coordination_overhead_ms: Option<Coordination>,
-    pub overall_health: Level,
+    /// `None` when there was nothing to judge.
+    pub overall_health: Option<Level>,
     pub meets_requirements: bool,
     pub baseline_established: bool,
+    /// Whether there was data to judge: at least one event accepted.
     pub validation_passed: bool,
+    /// Why the gate failed when it is not the requirements: no data.
+    pub failure: Option<String>,
     pub stages: Vec<StageVerdict>,
     pub alerts_firing: usize,
     pub report: Report,
@@ -66,10 +74,10 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, CliError> {
         .profile
         .unwrap_or_else(|| "default".into());
     let analysis = analyse(&args.source, &args.settings)?;
-    let verdict = judge(&analysis, profile);
+    let verdict = judge(&analysis, profile, args.allow_empty);
     if let Some(path) = &args.export {
         let json = serde_json::to_string_pretty(&verdict).expect("verdicts serialize");
-        std::fs::write(path, json + "\n").map_err(|e| {
+        crate::files::write_private(path, (json + "\n").as_bytes()).map_err(|e| {
             CliError::Usage(format!("cannot write --export {}: {e}", path.display()))
         })?;
     }
@@ -91,8 +99,11 @@ fn level_of_band(band: &str) -> Level {
     }
 }
 
-pub fn judge(analysis: &Analysis, profile: String) -> Verdict {
+pub fn judge(analysis: &Analysis, profile: String, allow_empty: bool) -> Verdict {
     let report = &analysis.report;
+    // No accepted event is no evidence: a failed validation, never a pass.
+    let validation_passed = report.events.accepted > 0;
+    let failure = (!validation_passed && !allow_empty).then(|| no_data_reason(report));
     let coordination = analysis
         .engine
         .metric("coordination_overhead_ms")
@@ -149,19 +160,39 @@ pub fn judge(analysis: &Analysis, profile: String) -> Verdict {
         source: report.source.clone(),
         profile,
         coordination_overhead_ms: coordination,
-        overall_health: health,
-        meets_requirements: report.meets_requirements,
+        overall_health: validation_passed.then_some(health),
+        meets_requirements: report.meets_requirements && failure.is_none(),
         // Against a baseline file, whether it is established; otherwise
         // whether this run holds enough samples to establish one.
         baseline_established: match &report.baseline {
             Some(b) => b.established,
             None => !judged.is_empty() && judged.iter().all(|s| s.count >= min_samples),
         },
-        validation_passed: report.events.invalid == 0 && report.events.accepted > 0,
+        validation_passed,
+        failure,
         stages,
         alerts_firing: firing().count(),
         report: report.clone(),
     }
+}
+
+/// One line saying why there was nothing to judge: what was read, and for
+/// live sources why each delivered nothing.
+fn no_data_reason(report: &Report) -> String {
+    let mut reason = format!("no events accepted from {}", report.source);
+    let events = &report.events;
+    if events.received > 0 {
+        let _ = write!(
+            reason,
+            " ({} received, {} invalid)",
+            events.received, events.invalid
+        );
+    }
+    let silent = report.source_states();
+    if !silent.is_empty() {
+        let _ = write!(reason, " ({})", silent.join("; "));
+    }
+    reason
 }
 
 fn render(v: &Verdict) -> String {
@@ -232,15 +263,13 @@ fn render(v: &Verdict) -> String {
             "FAILED"
         }
     );
-    let _ = writeln!(
-        out,
-        "overall health: {} · {}",
-        v.overall_health.as_str(),
-        if v.meets_requirements {
-            "PASS: requirements met"
-        } else {
-            "FAIL: requirements not met"
-        }
-    );
+    let health = v.overall_health.map_or("unknown", Level::as_str);
+    let outcome = match (&v.failure, v.meets_requirements) {
+        (Some(reason), _) => format!("FAIL: {reason}"),
+        (None, true) if !v.validation_passed => "PASS: no events, allowed by --allow-empty".into(),
+        (None, true) => "PASS: requirements met".into(),
+        (None, false) => "FAIL: requirements not met".into(),
+    };
+    let _ = writeln!(out, "overall health: {health} · {outcome}");
     out
 }

@@ -28,5 +28,14 @@ pub(super) fn run(args: &ReportArgs) -> Result<ExitCode, CliError> {
         text.push('\n');
     }
     print(&text)?;
+    // Live runners that never delivered an event: the report is printed
+    // (nothing is lost), but this is no success.
+    if !report.sources.is_empty() && report.events.accepted == 0 {
+        eprintln!("runtop: no events accepted from any source");
+        for state in report.source_states() {
+            eprintln!("runtop:   {state}");
+        }
+        return Ok(ExitCode::from(2));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -196,7 +196,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 fn read_file(path: &Path, required: bool) -> Result<Option<(String, toml::Table)>, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::files::read_capped_string(path) {
         Ok(text) => text,
         Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
@@ -290,6 +290,9 @@ pub fn load(request: &LoadRequest, default_path: Option<&Path>) -> Result<Loaded
         table.remove("profiles");
         let mut layer = Flat::new();
         flatten("", &table, &mut layer);
+        // A section with every line commented out (as `config init` writes
+        // them) sets nothing.
+        layer.retain(|_, v| v.as_table().is_none_or(|t| !t.is_empty()));
         apply(layer, Origin::File(p.clone()), &mut flat);
         if let (Some(section), Some(name)) = (file_profile, &profile) {
             let mut layer = Flat::new();

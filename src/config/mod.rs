@@ -46,10 +46,12 @@ impl Config {
     }
 }
 
-/// The commented file `runtop config init` writes: every setting at its
-/// default, explained.
-pub const TEMPLATE: &str = r#"# runtop configuration. Every value below is the default; uncomment and
-# change what you need. Precedence: this file < RUNTOP_* environment
+/// The commented file `runtop config init` writes: every setting commented
+/// out at its default, explained. An untouched file must change nothing (a
+/// live value here would outrank every profile), so none is live.
+pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written commented out with its
+# default (`#key = value`), so this file changes nothing until you remove the
+# `#` of the lines you want to change. Precedence: this file < RUNTOP_* environment
 # variables (RUNTOP_SECTION__KEY, e.g. RUNTOP_ALERTS__ERROR_RATE__THRESHOLD=0.1)
 # < --set key=value flags. `runtop config show` prints the effective values.
 # Profiles: --profile dev (more permissive) or prod (stricter), or your own
@@ -64,9 +66,9 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every value below is the d
 
 [targets.stages]
 # Stage duration targets, in milliseconds; any stage name.
-prep = 2000.0
-implement = 30000.0
-verify = 60000.0
+#prep = 2000.0
+#implement = 30000.0
+#verify = 60000.0
 
 [targets.metrics]
 # Metric targets (p95 at most), any metric name.
@@ -78,107 +80,107 @@ verify = 60000.0
 
 [alerts.stage_p95]
 # A stage's p95 over the window, as a share of its target.
-enabled = true
-for_secs = 0.0
-keep_firing_for_secs = 0.0
-warning = 0.75
-critical = 1.0
-clear = 0.7
-window = "5m"
-min_samples = 5
+#enabled = true
+#for_secs = 0.0
+#keep_firing_for_secs = 0.0
+#warning = 0.75
+#critical = 1.0
+#clear = 0.7
+#window = "5m"
+#min_samples = 5
 
 [alerts.stage_running]
 # An active execution's current stage, elapsed as a share of its target.
-enabled = true
-for_secs = 0.0
-keep_firing_for_secs = 0.0
-warning = 0.75
-critical = 1.0
-clear = 0.7
+#enabled = true
+#for_secs = 0.0
+#keep_firing_for_secs = 0.0
+#warning = 0.75
+#critical = 1.0
+#clear = 0.7
 
 [alerts.error_rate]
 # Failed + timed out over finished, per stage and overall: critical above.
-enabled = true
-for_secs = 0.0
-keep_firing_for_secs = 0.0
-threshold = 0.05
-clear = 0.04
-min_samples = 20
-window = "5m"
+#enabled = true
+#for_secs = 0.0
+#keep_firing_for_secs = 0.0
+#threshold = 0.05
+#clear = 0.04
+#min_samples = 20
+#window = "5m"
 
 [alerts.autonomy]
 # Share of executions completed without a human: warning below.
-enabled = true
-for_secs = 0.0
-keep_firing_for_secs = 0.0
-threshold = 0.8
-clear = 0.82
-min_samples = 20
+#enabled = true
+#for_secs = 0.0
+#keep_firing_for_secs = 0.0
+#threshold = 0.8
+#clear = 0.82
+#min_samples = 20
 
 [alerts.resources]
 # Local and runner-node CPU and memory, in percent.
-enabled = true
-for_secs = 15.0
-keep_firing_for_secs = 0.0
-warning = 80.0
-critical = 95.0
-clear = 75.0
+#enabled = true
+#for_secs = 15.0
+#keep_firing_for_secs = 0.0
+#warning = 80.0
+#critical = 95.0
+#clear = 75.0
 
 [alerts.delivery_lag]
 # Delivery lag p95 (receive time - ts) in milliseconds.
-enabled = true
-for_secs = 0.0
-keep_firing_for_secs = 0.0
-warning = 500.0
-critical = inf
-clear = 400.0
+#enabled = true
+#for_secs = 0.0
+#keep_firing_for_secs = 0.0
+#warning = 500.0
+#critical = inf
+#clear = 400.0
 
 [alerts.silence]
 # No event while executions are active, or a source disconnected: warning.
-enabled = true
-for_secs = 0.0
-keep_firing_for_secs = 0.0
-no_events_secs = 60.0
-disconnected_secs = 30.0
+#enabled = true
+#for_secs = 0.0
+#keep_firing_for_secs = 0.0
+#no_events_secs = 60.0
+#disconnected_secs = 30.0
 
 [alerts.coordination]
 # coordination_overhead_ms, mean and p95, in milliseconds. Levels: EXCELLENT
 # < 100, GOOD 100-150, ACCEPTABLE 150-200, POOR 200-300, CRITICAL > 300.
-enabled = true
-for_secs = 0.0
-keep_firing_for_secs = 0.0
-warning = 200.0
-critical = 250.0
-clear = 180.0
+#enabled = true
+#for_secs = 0.0
+#keep_firing_for_secs = 0.0
+#warning = 200.0
+#critical = 250.0
+#clear = 180.0
 
 [alerts.concurrency]
 # The runner held at its limits (at once, per project) for for_secs: warning.
-enabled = true
-for_secs = 60.0
-keep_firing_for_secs = 0.0
-max_running = 5
-max_per_project = 1
+#enabled = true
+#for_secs = 60.0
+#keep_firing_for_secs = 0.0
+#max_running = 5
+#max_per_project = 1
 
 [retention]
-max_active_executions = 100000
-max_finished_executions = 10000
-max_stage_names = 256
-max_metric_names = 256
-recent_event_ids = 100000
-max_retained_log_bytes = 16777216
+#max_active_executions = 100000
+#max_finished_executions = 10000
+#max_stage_names = 256
+#max_metric_names = 256
+#recent_event_ids = 100000
+#max_retained_log_bytes = 16777216
 
 [baseline]
 # Samples a stage needs before its baseline counts as established.
-min_samples = 100
+#min_samples = 100
 
 [ci]
 # `runtop check` fails on firing alerts this severe or worse: warning or critical.
-fail_on = "critical"
+#fail_on = "critical"
 
 [ui]
 # Most frames per second, and colour: auto (off when NO_COLOR is set), always, never.
-fps = 20
-color = "auto"
+#fps = 20
+#color = "auto"
 
 [keys]
 # Extra keys for the terminal UI's actions, beside the defaults; e.g.
@@ -195,8 +197,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_template_is_the_defaults() {
-        let parsed: Config = toml::from_str(TEMPLATE).unwrap();
+    fn the_template_sets_nothing_and_its_commented_values_are_the_defaults() {
+        fn values(table: &toml::Table) -> usize {
+            table.values().map(|v| v.as_table().map_or(1, values)).sum()
+        }
+        let parsed: toml::Table = toml::from_str(TEMPLATE).unwrap();
+        assert_eq!(values(&parsed), 0, "live settings in the template");
+        let setting = regex_free_setting;
+        let uncommented: String = TEMPLATE
+            .lines()
+            .map(|l| if setting(l) { &l[1..] } else { l })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            uncommented.len() < TEMPLATE.len(),
+            "no commented default found"
+        );
+        let parsed: Config = toml::from_str(&uncommented).unwrap();
         assert_eq!(parsed, Config::default());
+    }
+
+    /// `#key = value`: a default, commented out.
+    fn regex_free_setting(line: &str) -> bool {
+        line.strip_prefix('#').is_some_and(|rest| {
+            rest.split_once(" = ").is_some_and(|(key, _)| {
+                !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            })
+        })
     }
 }

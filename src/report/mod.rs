@@ -406,6 +406,18 @@ impl Report {
         self
     }
 
+    /// For each live source, what it is doing and, when it is not connected,
+    /// why: `ws://host:port/path: connection refused`.
+    pub fn source_states(&self) -> Vec<String> {
+        self.sources
+            .iter()
+            .map(|s| match &s.last_failure {
+                Some(failure) if !s.connected => format!("{}: {failure}", s.url),
+                _ => format!("{}: {}", s.url, s.state),
+            })
+            .collect()
+    }
+
     /// Adds the live sources' statuses.
     pub fn with_sources(mut self, sources: Vec<SourceStatus>) -> Report {
         self.events.reconnects = sources.iter().map(|s| s.reconnects).sum();

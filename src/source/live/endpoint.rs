@@ -177,8 +177,9 @@ pub fn tls_config(ca_cert: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
     }
     if let Some(path) = ca_cert {
         let shown = path.display();
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|e| format!("cannot read --ca-cert {shown}: {e}"))?
+        let pem = crate::files::read_capped(path)
+            .map_err(|e| format!("cannot read --ca-cert {shown}: {e}"))?;
+        let certs = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("cannot read --ca-cert {shown}: {e}"))?;
         if certs.is_empty() {
