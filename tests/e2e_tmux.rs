@@ -10,11 +10,22 @@ fn tmux(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn has_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
+/// Whether `tool` runs; in CI (`CI` set) it must: `.ci/run` installs it,
+/// and a terminal test that skips itself there would test nothing.
+fn has(tool: &str, arg: &str) -> bool {
+    let there = Command::new(tool)
+        .arg(arg)
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        there || std::env::var_os("CI").is_none(),
+        "{tool} is missing in CI: .ci/run installs it"
+    );
+    there
+}
+
+fn has_tmux() -> bool {
+    has("tmux", "-V")
 }
 
 /// Polls the pane until it shows `text`, for up to `limit`.
@@ -54,10 +65,7 @@ fn wait_for_file(path: &std::path::Path) {
 }
 
 fn has_pgrep() -> bool {
-    Command::new("pgrep")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    has("pgrep", "-V")
 }
 
 /// runtop wrote exit code 0 and the terminal has left the alternate screen.
@@ -146,25 +154,35 @@ fn overview_drill_down_and_quit_in_a_real_terminal() {
     let _ = std::fs::remove_file(&exit_file);
 }
 
-#[test]
-fn sigterm_restores_the_terminal_under_term_screen() {
+/// A signal sent to runtop ends it with the terminal handed back.
+fn signal_restores_the_terminal(signal: &str, term: &str) {
     if !has_tmux() || !has_pgrep() {
         eprintln!("tmux or pgrep is not installed: skipped");
         return;
     }
     let exit_file =
-        std::env::temp_dir().join(format!("runtop-e2e-term-{}.exit", std::process::id()));
+        std::env::temp_dir().join(format!("runtop-e2e-{signal}-{}.exit", std::process::id()));
     let _ = std::fs::remove_file(&exit_file);
-    let s = start("term", "screen", &exit_file);
+    let s = start(signal, term, &exit_file);
     let pane = wait_for(&s.0, "active executions", Duration::from_secs(20));
     assert!(pane.contains("active executions"), "{pane}");
     let runtop = runtop_pid(&s.0);
     Command::new("kill")
-        .args(["-TERM", &runtop])
+        .args([&format!("-{signal}"), &runtop])
         .status()
         .unwrap();
     assert_exited_cleanly(&s.0, &exit_file);
     let _ = std::fs::remove_file(&exit_file);
+}
+
+#[test]
+fn sigterm_restores_the_terminal_under_term_screen() {
+    signal_restores_the_terminal("TERM", "screen");
+}
+
+#[test]
+fn sigint_restores_the_terminal() {
+    signal_restores_the_terminal("INT", "xterm-256color");
 }
 
 #[test]

@@ -3,9 +3,8 @@
 //! misbehave on purpose. Every run is bounded by `--for`/`--events` and a
 //! hard timeout, so no test can hang.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::SinkExt;
@@ -15,7 +14,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
-const BIN: &str = env!("CARGO_BIN_EXE_runtop");
+mod common;
+
+use common::{BIN, Simulator};
 
 /// Runs `runtop` with `args`, killing it if it outlives `limit`.
 async fn runtop(args: Vec<String>, limit: Duration) -> Output {
@@ -79,40 +80,6 @@ async fn collect(url: &str, events: u64, extra: &[&str]) -> Value {
 
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
-}
-
-/// `runtop simulate` on a free port; killed when dropped.
-struct Simulator {
-    child: Child,
-    url: String,
-}
-
-impl Simulator {
-    fn start(extra: &[&str]) -> Simulator {
-        let mut child = Command::new(BIN)
-            .args(["simulate", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .nth(1)
-            .expect("serving URL")
-            .to_string();
-        Simulator { child, url }
-    }
-}
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn event(i: u64) -> String {

@@ -6,7 +6,7 @@
 //! timeout and retries, so a slow or dead endpoint never blocks the UI or
 //! ingest: when the queue is full, the transition is dropped and counted.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::{State, Transition};
+use crate::files::{WriteMode, create_private};
 use crate::protocol::time::format_rfc3339;
 
 /// Transitions waiting for the webhook.
@@ -193,14 +194,8 @@ impl Notifier {
         policy: WebhookPolicy,
     ) -> Result<Notifier, String> {
         let log = match alert_log {
-            Some(path) if path.is_dir() => {
-                return Err(format!("--alert-log {}: it is a directory", path.display()));
-            }
             Some(path) => Some(BufWriter::new(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
+                create_private(path, WriteMode::Append)
                     .map_err(|e| format!("--alert-log {}: {e}", path.display()))?,
             )),
             None => None,

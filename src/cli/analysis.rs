@@ -3,6 +3,7 @@
 //! as time passes, and building the report.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use super::CliError;
@@ -163,6 +164,39 @@ pub struct Analysis {
     pub report: Report,
     pub config: Config,
     pub engine: Engine,
+    /// What went wrong on the way without costing the report: each is said
+    /// on stderr after the report is printed, and the exit code is 2.
+    pub failures: Vec<String>,
+    /// The signal that cut a file's reading short: the report is partial.
+    pub interrupted: Option<&'static str>,
+    /// Live runners that never delivered an event, and why: a failure of
+    /// `report`; `check` says it in its verdict instead.
+    pub no_data: Option<String>,
+}
+
+impl Analysis {
+    /// Says on stderr what went wrong besides the report, and picks the exit
+    /// code: `code` when all went well, 2 when something failed, 128 + the
+    /// signal's number when reading a file was interrupted.
+    pub fn exit_code(&self, code: ExitCode) -> ExitCode {
+        let failures: Vec<&String> = self.no_data.iter().chain(&self.failures).collect();
+        for failure in &failures {
+            eprintln!("runtop: {failure}");
+        }
+        if let Some(signal) = self.interrupted {
+            eprintln!("runtop: reading stopped by {signal}: the report covers only what was read");
+            return ExitCode::from(match signal {
+                "SIGHUP" => 129,
+                "SIGINT" => 130,
+                _ => 143,
+            });
+        }
+        if failures.is_empty() {
+            code
+        } else {
+            ExitCode::from(2)
+        }
+    }
 }
 
 pub fn analyse(args: &SourceArgs, settings: &SettingsArgs) -> Result<Analysis, CliError> {
@@ -210,7 +244,18 @@ pub fn analyse_sources(
     };
     // Failing to tell the world about alerts is worth a warning, but it
     // changes nothing of the analysis (nor `check`'s verdict).
-    let analysis = with_baseline(analysis, settings, &sources)?;
+    let mut analysis = with_baseline(analysis, settings, &sources)?;
+    // Live runners that never delivered an event: the report is still
+    // printed (nothing is lost), but this is no success.
+    let live = !analysis.report.sources.is_empty();
+    if live && analysis.report.events.accepted == 0 {
+        let mut said = String::from("no events accepted from any source");
+        for state in analysis.report.source_states() {
+            said.push_str("\n  ");
+            said.push_str(&state);
+        }
+        analysis.no_data = Some(said);
+    }
     if let Err(e) = notifier.finish(Duration::from_secs(10)) {
         eprintln!("runtop: warning: {e}");
     }
@@ -251,7 +296,7 @@ fn file_analysis(
             notifier.notify(&transitions);
         }
     };
-    ndjson::feed_all(
+    let read_all = ndjson::feed_all(
         reader,
         &mut engine,
         received_at,
@@ -276,6 +321,9 @@ fn file_analysis(
         report,
         config: config.clone(),
         engine,
+        failures: Vec::new(),
+        interrupted: (!read_all).then(|| crate::signals::received().unwrap_or("a signal")),
+        no_data: None,
     })
 }
 
@@ -326,10 +374,14 @@ fn live_analysis(
         .with_analytics(&engine)
         .with_sources(sink.statuses.clone())
         .with_alerts(&alerts.book, config.ci.fail_on);
-    sink.finish().map_err(CliError::Usage)?;
+    // A recording that failed costs the recording, never the report.
+    let failures = sink.finish().err().into_iter().collect();
     Ok(Analysis {
         report,
         config: config.clone(),
         engine,
+        failures,
+        interrupted: None,
+        no_data: None,
     })
 }

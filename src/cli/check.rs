@@ -82,11 +82,17 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, CliError> {
         })?;
     }
     print(&render(&verdict))?;
-    Ok(if verdict.meets_requirements {
+    // Runners that delivered nothing are the verdict's failure here (exit 1,
+    // said in its last line), not a failure of the command.
+    let analysis = Analysis {
+        no_data: None,
+        ..analysis
+    };
+    Ok(analysis.exit_code(if verdict.meets_requirements {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }))
 }
 
 fn level_of_band(band: &str) -> Level {

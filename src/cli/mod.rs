@@ -80,6 +80,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    if let Err(e) = crate::signals::install() {
+        eprintln!("runtop: warning: cannot handle signals: {e}");
+    }
     let result = match cli.command {
         Command::Demo(args) => tui_cmd::demo(&args),
         Command::Watch(args) => tui_cmd::watch(&args),

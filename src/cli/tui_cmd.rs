@@ -23,7 +23,7 @@ use crate::tui::keys::KeyMap;
 use crate::tui::model::Model;
 use crate::tui::run::{Feed, Loop, run};
 use crate::tui::terminal::{
-    TerminalKeys, open as open_terminal, restore as restore_terminal, stop_on_signals,
+    TerminalKeys, Watchdog, open as open_terminal, restore as restore_terminal,
 };
 use crate::tui::theme;
 
@@ -61,6 +61,11 @@ pub struct ReplayArgs {
     settings: SettingsArgs,
 }
 
+/// The flag a stopping signal sets ([`crate::signals`]).
+fn stop_flag() -> Arc<AtomicBool> {
+    crate::signals::stop_flag().unwrap_or_default()
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -85,6 +90,7 @@ fn ui(
         open_terminal().map_err(|e| CliError::Usage(format!("cannot use this terminal: {e}")))?;
     let mut sampler = SystemSampler::new();
     let mut system = || sampler.as_mut().map(SystemSampler::sample);
+    let watchdog = Watchdog::start(stop.clone());
     let mut keys = TerminalKeys { stop };
     let mut app = App::default();
     app.keymap = keymap;
@@ -104,6 +110,7 @@ fn ui(
         },
     );
     restore_terminal();
+    drop(watchdog);
     if let Err(e) = notifier.finish(std::time::Duration::from_secs(5)) {
         eprintln!("runtop: warning: {e}");
     }
@@ -244,8 +251,7 @@ fn watch_endpoints(
         let _entered = runtime.enter();
         live::spawn(&endpoints, link)
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    stop_on_signals(runtime, stop.clone());
+    let stop = stop_flag();
     let sink = LiveSink::new(&endpoints, recorder);
     let mut feed = LiveFeed { deliveries, sink };
     let mut model = Model::new(
@@ -272,9 +278,7 @@ pub(super) fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         source_name: format!("'{}'", args.file),
         error,
     })?;
-    let runtime = runtime()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    stop_on_signals(&runtime, stop.clone());
+    let stop = stop_flag();
     let mut feed = ReplayFeed::new(reader, args.speed, DEFAULT_MAX_LINE_BYTES);
     let title = format!("replay {} ×{}", args.file, args.speed);
     let mut model = Model::new(

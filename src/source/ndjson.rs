@@ -11,7 +11,8 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::time::Duration;
 
 use crate::engine::{Engine, Origin};
 use crate::protocol::{Decoded, Invalid, InvalidKind, Millis, decode_frame};
@@ -142,14 +143,15 @@ self_cell::self_cell!(
 /// Feeds every line of `reader` to `engine`, as received at `received_at`.
 /// Blank lines are skipped; malformed ones are counted by the engine.
 /// `observe` is called after every event, for what follows the engine's
-/// time (alert rules).
+/// time (alert rules). Reading stops early, with `Ok(false)`, when a signal
+/// asks runtop to stop ([`crate::signals`]); `Ok(true)` means all was read.
 pub fn feed_all(
     reader: impl BufRead + Send,
     engine: &mut Engine,
     received_at: Millis,
     max_line_bytes: usize,
     observe: &mut dyn FnMut(&Engine),
-) -> io::Result<()> {
+) -> io::Result<bool> {
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel(CHUNKS_IN_FLIGHT);
         // Spent chunks go back to the decoder to be refilled: the large
@@ -161,17 +163,28 @@ pub fn feed_all(
             .spawn_scoped(scope, move || {
                 decode_chunks(reader, max_line_bytes, &tx, &recycled)
             })?;
-        for chunk in rx {
-            let chunk: DecodedChunk = chunk;
+        // Waits are short so that a signal is seen while a pipe is quiet.
+        let read_all = loop {
+            if crate::signals::stop_requested() {
+                break false;
+            }
+            let chunk: DecodedChunk = match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(chunk) => chunk,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break true,
+            };
             for (line, decoded) in chunk.borrow_dependent() {
                 engine.apply_decoded(decoded, received_at, Origin::line(*line));
                 observe(engine);
             }
             let _ = give_back.try_send(chunk.into_owner());
-        }
+        };
+        // Dropping the receiver stops the decoder at its next chunk.
+        drop(rx);
         decoder
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        Ok(read_all)
     })
 }
 

@@ -2,17 +2,23 @@
 //! becomes one protocol-v1 line, batches split, so that a recording can be
 //! read back by `runtop report` (and replayed) exactly as it arrived.
 //!
-//! The file is opened for appending, never truncated, and created with mode
-//! 0600 (runner events can name projects and hosts); lines are flushed at
-//! least once a second. Only event payloads are written: never the
-//! handshake's headers.
+//! The file is opened for appending, never truncated, created with mode 0600
+//! (runner events can name projects and hosts) and never through a symbolic
+//! link; lines are flushed at least once a second. Only event payloads are
+//! written: never the handshake's headers.
+//!
+//! When a write fails (a full disk), recording stops there, the file is cut
+//! back to its last whole line, and `finish` says where it stopped: a
+//! recording is never left with half a line at its end.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
+
+use crate::files::{WriteMode, create_private};
 
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
@@ -27,33 +33,36 @@ impl std::fmt::Debug for Recorder {
 
 pub struct Recorder {
     path: PathBuf,
-    out: BufWriter<File>,
+    /// `None` once a write failed.
+    out: Option<BufWriter<File>>,
     last_flush: Instant,
     /// The first write error: recording stops there and the end says so.
     error: Option<io::Error>,
+    /// Lines handed to the buffer.
     pub lines: u64,
+    /// The file's length and line count as of the last flush that wrote
+    /// everything: the end of the last whole line known to be on disk.
+    flushed_len: u64,
+    flushed_lines: u64,
+    /// Bytes handed to the buffer since that flush.
+    pending_len: u64,
 }
 
 impl Recorder {
     /// Opens `path` for recording, or says in one line why it cannot be.
     pub fn create(path: &Path) -> Result<Recorder, String> {
-        let shown = path.display();
-        if path.is_dir() {
-            return Err(format!("cannot record to {shown}: it is a directory"));
-        }
-        let mut options = OpenOptions::new();
-        options.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options
-            .open(path)
-            .map_err(|e| format!("cannot record to {shown}: {e}"))?;
+        let file = create_private(path, WriteMode::Append)
+            .map_err(|e| format!("cannot record to {}: {e}", path.display()))?;
+        let flushed_len = file.metadata().map_or(0, |m| m.len());
         Ok(Recorder {
             path: path.to_path_buf(),
-            out: BufWriter::with_capacity(256 << 10, file),
+            out: Some(BufWriter::with_capacity(256 << 10, file)),
             last_flush: Instant::now(),
             error: None,
             lines: 0,
+            flushed_len,
+            flushed_lines: 0,
+            pending_len: 0,
         })
     }
 
@@ -73,39 +82,67 @@ impl Recorder {
     }
 
     fn write_line(&mut self, line: &str) {
-        if self.error.is_some() {
-            return;
-        }
+        let Some(out) = self.out.as_mut() else { return };
         // In valid JSON a raw line break can only be whitespace between
         // tokens, so a space keeps the meaning and the one-line framing.
         let result = if line.contains(['\n', '\r']) {
-            self.out
-                .write_all(line.replace(['\n', '\r'], " ").as_bytes())
+            out.write_all(line.replace(['\n', '\r'], " ").as_bytes())
         } else {
-            self.out.write_all(line.as_bytes())
+            out.write_all(line.as_bytes())
         };
-        match result.and_then(|()| self.out.write_all(b"\n")) {
-            Ok(()) => self.lines += 1,
-            Err(e) => self.error = Some(e),
+        match result.and_then(|()| out.write_all(b"\n")) {
+            Ok(()) => {
+                self.lines += 1;
+                self.pending_len += line.len() as u64 + 1;
+            }
+            Err(e) => self.fail(e),
         }
     }
 
     pub fn flush_if_due(&mut self) {
         if self.last_flush.elapsed() >= FLUSH_EVERY {
             self.last_flush = Instant::now();
-            if let Err(e) = self.out.flush()
-                && self.error.is_none()
-            {
-                self.error = Some(e);
-            }
+            self.flush();
         }
     }
 
+    fn flush(&mut self) {
+        let Some(out) = self.out.as_mut() else { return };
+        match out.flush() {
+            Ok(()) => {
+                self.flushed_len += self.pending_len;
+                self.flushed_lines = self.lines;
+                self.pending_len = 0;
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Stops recording at the first error, cutting the file back to its last
+    /// whole line (some of the buffer may have reached the disk).
+    fn fail(&mut self, e: io::Error) {
+        // What is still buffered is dropped, not flushed (a flush on drop
+        // would write part of it again).
+        if let Some(out) = self.out.take() {
+            let (file, _unwritten) = out.into_parts();
+            if file.metadata().is_ok_and(|m| m.is_file()) {
+                let _ = file.set_len(self.flushed_len);
+            }
+            self.error = Some(e);
+        }
+    }
+
+    /// Flushes, and says what went wrong and where, if anything did.
     pub fn finish(mut self) -> Result<(), String> {
-        let flushed = self.out.flush();
-        match self.error.take().map_or(flushed, Err) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(format!("recording to {} failed: {e}", self.path.display())),
+        self.flush();
+        match self.error.take() {
+            None => Ok(()),
+            Some(e) => Err(format!(
+                "recording to {} failed: {e}; it holds the first {} events of this run, \
+                 ending with a whole line",
+                self.path.display(),
+                self.flushed_lines,
+            )),
         }
     }
 }

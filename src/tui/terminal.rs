@@ -1,6 +1,7 @@
 //! The real terminal: raw mode and the alternate screen, handed back
 //! however runtop ends (quit, error, panic, SIGTERM, SIGHUP); keys and
-//! resizes from crossterm, a signal read as a quit.
+//! resizes from crossterm, a signal read as a quit, and a watchdog for when
+//! the loop cannot see it.
 //!
 //! Two things differ from `ratatui::init`, both for a UI that draws up to 20
 //! frames a second for hours: a frame leaves in one `write` (the output is
@@ -57,8 +58,8 @@ pub fn restore() {
     ratatui::restore();
 }
 
-/// Keys and resizes from the terminal; a signal (SIGTERM, SIGHUP) reads as
-/// Ctrl-C so the loop ends and the terminal is restored.
+/// Keys and resizes from the terminal; a signal (SIGINT, SIGTERM, SIGHUP)
+/// reads as Ctrl-C so the loop ends and the terminal is restored.
 pub struct TerminalKeys {
     pub stop: Arc<AtomicBool>,
 }
@@ -82,33 +83,47 @@ impl Keys for TerminalKeys {
     }
 }
 
-/// How long the UI has to wind down after SIGTERM or SIGHUP before it is
-/// ended for it.
+/// How long the loop has to end after a signal before it is ended for it.
 const SIGNAL_GRACE: Duration = Duration::from_secs(1);
 
-/// On SIGTERM or SIGHUP (an SSH session dropping), sets `stop` so the loop
-/// ends and the terminal is restored. If the loop has not ended within a
-/// second, the terminal is restored and the process exits from here: after
-/// a hang-up, crossterm's event reading can spin on the dead tty without
-/// ever returning to the loop (its Unix source retries reads that return
-/// end-of-file), and runtop must not be left running at full CPU.
-pub fn stop_on_signals(runtime: &tokio::runtime::Runtime, stop: Arc<AtomicBool>) {
-    #[cfg(unix)]
-    runtime.spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-        }
-        stop.store(true, Ordering::Relaxed);
-        tokio::time::sleep(SIGNAL_GRACE).await;
-        restore();
-        std::process::exit(0);
-    });
+/// Watches for a stopping signal ([`crate::signals`]) while the UI runs:
+/// the loop sees the same flag through [`TerminalKeys`] and ends, restoring
+/// the terminal. If it has not ended within a second, the terminal is
+/// restored and the process exits from here: after a hang-up, crossterm's
+/// event reading can spin on the dead tty without ever returning to the
+/// loop (its Unix source retries reads that return end-of-file), and runtop
+/// must not be left running at full CPU. Dropping the watchdog (the loop
+/// ended) disarms it, so what follows the loop (flushing the recording, the
+/// webhook's last deliveries) is not cut short.
+pub struct Watchdog {
+    ended: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    pub fn start(stop: Arc<AtomicBool>) -> Watchdog {
+        let ended = Arc::new(AtomicBool::new(false));
+        let loop_ended = ended.clone();
+        let _ = std::thread::Builder::new()
+            .name("runtop-watchdog".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if loop_ended.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                std::thread::sleep(SIGNAL_GRACE);
+                if !loop_ended.load(Ordering::Relaxed) {
+                    restore();
+                    std::process::exit(0);
+                }
+            });
+        Watchdog { ended }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.ended.store(true, Ordering::Relaxed);
+    }
 }

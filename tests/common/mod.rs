@@ -83,3 +83,61 @@ pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// `runtop simulate` on a free loopback port; killed when dropped.
+pub struct Simulator {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Simulator {
+    pub fn start(extra: &[&str]) -> Simulator {
+        use std::io::BufRead;
+        let mut child = Command::new(BIN)
+            .args(["simulate", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .nth(1)
+            .expect("serving URL")
+            .to_string();
+        Simulator { child, url }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends `signal` (e.g. "TERM") to `pid`.
+pub fn kill(pid: u32, signal: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{signal} {pid}");
+}
+
+/// `sh -c SCRIPT` with the same private environment as [`command`].
+pub fn shell(home: &Path, script: &str) -> Command {
+    let mut c = Command::new("sh");
+    c.args(["-c", script])
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("RUNTOP_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}

@@ -172,8 +172,8 @@ pub struct StopWhen {
     pub events: Option<u64>,
 }
 
-/// Collects from `endpoints` into `engine` until a limit is reached or the
-/// user interrupts, then returns the sources' statuses.
+/// Collects from `endpoints` into `engine` until a limit is reached or a
+/// signal asks runtop to stop ([`crate::signals`]), then returns the sink.
 /// `on_tick` runs every 250 ms with the engine and the sources' statuses.
 pub fn collect(
     endpoints: &[Endpoint],
@@ -192,12 +192,11 @@ pub fn collect(
         let mut deliveries = spawn(endpoints, options);
         let deadline = stop.after.map(|d| tokio::time::Instant::now() + d);
         let mut tick = tokio::time::interval(Duration::from_millis(250));
-        let interrupted = tokio::signal::ctrl_c();
-        tokio::pin!(interrupted);
+        let mut stop_poll = tokio::time::interval(Duration::from_millis(50));
         loop {
             tokio::select! {
                 biased;
-                _ = &mut interrupted => break,
+                _ = stop_poll.tick() => if crate::signals::stop_requested() { break },
                 _ = sleep_until(deadline) => break,
                 _ = tick.tick() => {
                     sink.tick();
