@@ -19,6 +19,8 @@
 //! - [`sim`]: a deterministic simulated runner, for the sample data, tests
 //!   and benchmarks.
 //! - [`units`]: how durations are written for people.
+//! - [`secrets`]: URLs as they may be shown (no user-info, query or
+//!   webhook path).
 //! - [`signals`]: SIGINT, SIGTERM and SIGHUP ask every command to stop
 //!   cleanly; a second one ends it at once.
 //! - [`files`]: the files runtop writes (0600, never through a link) and
@@ -32,6 +34,7 @@ pub mod engine;
 pub mod files;
 pub mod protocol;
 pub mod report;
+pub mod secrets;
 pub mod signals;
 pub mod sim;
 pub mod source;

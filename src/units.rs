@@ -1,5 +1,57 @@
-//! How quantities are written for people: the report's text, alert
-//! summaries, the screens.
+//! How quantities are written for people (the report's text, alert
+//! summaries, the screens) and read from them (durations on the command
+//! line).
+
+use std::time::Duration;
+
+/// Reads a duration as people write it: `90` (seconds), `1.5`, `30s`,
+/// `250ms`, `5m`, `1h`, `2d`, within `min..=max`. Everything else
+/// (negative, NaN, `1e300`, a unit it does not know) is refused with the
+/// reason. Written here rather than taken from `humantime`, which wants a
+/// unit on every value (`90` is how these flags were always given).
+pub fn parse_duration(text: &str, min: Duration, max: Duration) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale = match unit.trim() {
+        "" | "s" | "sec" | "secs" => 1.0,
+        "ms" => 0.001,
+        "m" | "min" | "mins" => 60.0,
+        "h" => 3_600.0,
+        "d" => 86_400.0,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?}: use ms, s, m, h or d (e.g. 30s, 5m)"
+            ));
+        }
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 90, 30s, 5m, 1h)"))?;
+    let secs = value * scale;
+    if !secs.is_finite() || secs < min.as_secs_f64() || secs > max.as_secs_f64() {
+        return Err(format!(
+            "{text:?} is out of range: from {} to {}",
+            human_secs(min),
+            human_secs(max)
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// `0.5s`, `30s`, `5m`, `24h`, `30d`: a bound, for error messages.
+fn human_secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    match s {
+        s if s >= 86_400.0 && s % 86_400.0 == 0.0 => format!("{}d", s / 86_400.0),
+        s if s >= 3_600.0 && s % 3_600.0 == 0.0 => format!("{}h", s / 3_600.0),
+        s if s >= 60.0 && s % 60.0 == 0.0 => format!("{}m", s / 60.0),
+        s => format!("{s}s"),
+    }
+}
 
 /// Formats milliseconds the way an operator reads them: `850ms`, `1.20s`,
 /// `2m05s`.
@@ -18,7 +70,37 @@ pub fn human_ms(ms: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::human_ms;
+    use super::*;
+
+    #[test]
+    fn durations_are_read_humanely_and_bounded() {
+        let (min, max) = (Duration::from_millis(500), Duration::from_secs(30 * 86_400));
+        let ok = |t: &str| parse_duration(t, min, max).unwrap();
+        assert_eq!(ok("90"), Duration::from_secs(90));
+        assert_eq!(ok("1.5"), Duration::from_millis(1_500));
+        assert_eq!(ok("30s"), Duration::from_secs(30));
+        assert_eq!(ok("750ms"), Duration::from_millis(750));
+        assert_eq!(ok("5m"), Duration::from_secs(300));
+        assert_eq!(ok("1h"), Duration::from_secs(3_600));
+        assert_eq!(ok("2d"), Duration::from_secs(172_800));
+        for bad in [
+            "1e19",
+            "18446744073709551615",
+            "1e300",
+            "1e-9",
+            "-5",
+            "NaN",
+            "inf",
+            "",
+            "5 parsecs",
+            "31d",
+        ] {
+            let err = parse_duration(bad, min, max).unwrap_err();
+            assert!(!err.is_empty(), "{bad}");
+        }
+        let err = parse_duration("1e-9", min, max).unwrap_err();
+        assert!(err.contains("from 0.5s to 30d"), "{err}");
+    }
 
     #[test]
     fn durations_read_naturally() {

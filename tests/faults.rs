@@ -113,3 +113,161 @@ fn a_recording_cut_short_by_a_full_disk_ends_with_a_whole_line() {
         stderr(&out)
     );
 }
+
+#[test]
+fn hostile_arguments_are_refused_with_exit_2_never_a_panic() {
+    let d = TempDir::new("args");
+    let url = format!("ws://127.0.0.1:{}/events", common::closed_port());
+    let cases: &[&[&str]] = &[
+        &["report", &url, "--for", "1e19"],
+        &["report", &url, "--for", "18446744073709551615"],
+        &["report", &url, "--idle-timeout", "1e300"],
+        &["report", &url, "--idle-timeout", "1e-9"],
+        &["report", &url, "--for=-3"],
+        &["report", "ws://127.0.0.1:99999/events", "--for", "1"],
+        &["report", "ws://127.0.0.1:abc/events", "--for", "1"],
+        &["report", &url, "--ca-cert", "/dev/zero"],
+        &["check", "assets/sample.ndjson", "--config", "/dev/zero"],
+        &["check", "assets/sample.ndjson", "--baseline", "/dev/zero"],
+    ];
+    for args in cases {
+        let started = Instant::now();
+        let out = run(&d.0, args, Duration::from_secs(20));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.lines().count() <= 4, "{args:?}: {err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{args:?} took long"
+        );
+    }
+    let out = run(&d.0, &["report", "ws://127.0.0.1:99999/events"], LIMIT);
+    assert!(stderr(&out).contains("port \"99999\""), "{}", stderr(&out));
+    let out = run(&d.0, &["report", &url, "--ca-cert", "/dev/zero"], LIMIT);
+    assert!(
+        stderr(&out).contains("larger than 4 MiB"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn secrets_in_urls_never_reach_output() {
+    let d = TempDir::new("secrets");
+    let port = common::closed_port();
+    // A bad port, so the URL is refused with an error that shows it.
+    let out = run(
+        &d.0,
+        &[
+            "report",
+            "ws://admin:hunter2@127.0.0.1:70000/events?token=hunter2",
+        ],
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out) + &stdout(&out);
+    assert!(said.contains("127.0.0.1:70000/events?…"), "{said}");
+    assert!(
+        !said.contains("hunter2") && !said.contains("admin"),
+        "{said}"
+    );
+    // A live report of a runner that is down, with a secret query.
+    let url = format!("ws://admin:hunter2@127.0.0.1:{port}/events?token=hunter2");
+    let out = run(
+        &d.0,
+        &["report", &url, "--for", "1", "--format", "text"],
+        LIMIT,
+    );
+    let said = stderr(&out) + &stdout(&out);
+    assert!(
+        !said.contains("hunter2") && !said.contains("admin"),
+        "{said}"
+    );
+    // A webhook that fails: its path is the secret.
+    let log = d.str("regression.ndjson");
+    let sim = run(
+        &d.0,
+        &[
+            "simulate",
+            "--scenario",
+            "regression",
+            "--executions",
+            "150",
+            "--out",
+            &log,
+        ],
+        LIMIT,
+    );
+    assert!(sim.status.success());
+    let hook = format!("http://127.0.0.1:{port}/services/T0/B0/hunter2");
+    let out = run(&d.0, &["check", &log, "--alert-webhook", &hook], LIMIT);
+    let said = stderr(&out) + &stdout(&out);
+    assert!(said.contains("webhook"), "the failure is said: {said}");
+    assert!(
+        !said.contains("hunter2") && !said.contains("/services/"),
+        "{said}"
+    );
+    let out = run(
+        &d.0,
+        &["check", &log, "--alert-webhook", "ftp://x/hunter2"],
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("hunter2"), "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn runner_data_files_are_0600_and_planted_links_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = TempDir::new("files");
+    let log = d.str("regression.ndjson");
+    let sim = run(
+        &d.0,
+        &[
+            "simulate",
+            "--scenario",
+            "regression",
+            "--executions",
+            "150",
+            "--out",
+            &log,
+        ],
+        LIMIT,
+    );
+    assert!(sim.status.success());
+    // Under umask 000, every file runtop writes is still 0600.
+    let alerts = d.str("alerts.ndjson");
+    let export = d.str("verdict.json");
+    let baseline = d.str("baseline.json");
+    let script = format!(
+        "umask 000; '{bin}' check '{log}' --alert-log '{alerts}' --export '{export}'; \
+         '{bin}' baseline save '{log}' '{baseline}'",
+        bin = common::BIN
+    );
+    let out = wait_bounded(common::shell(&d.0, &script).spawn().unwrap(), LIMIT);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for file in [&alerts, &export, &baseline] {
+        let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file}");
+    }
+    // A link planted where the alert log or the recording goes is refused,
+    // and its target is left alone.
+    let target = d.path("target");
+    std::fs::write(&target, "").unwrap();
+    let link = d.str("planted");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = run(&d.0, &["check", &log, "--alert-log", &link], LIMIT);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    let sim = Simulator::start(&["--speed", "50"]);
+    let out = run(
+        &d.0,
+        &["report", &sim.url, "--events", "20", "--record", &link],
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
+}

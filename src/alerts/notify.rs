@@ -95,7 +95,8 @@ impl Webhook {
     pub fn start(url: &str, policy: WebhookPolicy) -> Result<Webhook, String> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(format!(
-                "--alert-webhook {url:?}: expected an http:// or https:// URL"
+                "--alert-webhook {:?}: expected an http:// or https:// URL",
+                crate::secrets::webhook(url)
             ));
         }
         let (tx, rx) = sync_channel(QUEUE);
@@ -165,6 +166,9 @@ fn deliver_all(url: &str, policy: WebhookPolicy, rx: Receiver<String>, stats: &W
                     break;
                 }
                 Err(e) => {
+                    // An HTTP client's error may quote the URL, whose path
+                    // is the secret of a Slack webhook.
+                    let e = crate::secrets::scrub(&e, url, &crate::secrets::webhook(url));
                     *stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                     match waits.next() {
                         Some(wait) => std::thread::sleep(*wait),

@@ -42,14 +42,22 @@ pub struct SourceOptions {
     /// as oversized and skipped.
     #[arg(long, default_value_t = DEFAULT_MAX_LINE_BYTES as u64, value_parser = clap::value_parser!(u64).range(64..=(1 << 30)))]
     max_line_bytes: u64,
-    /// Live: stop collecting after this many seconds.
-    #[arg(long = "for", value_name = "SECS")]
-    for_secs: Option<f64>,
+    /// Live: stop collecting after this long (90, 30s, 5m, 1h; at most 30d).
+    #[arg(long = "for", value_name = "DURATION", value_parser = collect_for)]
+    collect_for: Option<Duration>,
     /// Live: stop collecting after this many events.
     #[arg(long, value_name = "N")]
     events: Option<u64>,
     #[command(flatten)]
     live: LiveArgs,
+}
+
+fn collect_for(text: &str) -> Result<Duration, String> {
+    crate::units::parse_duration(
+        text,
+        Duration::from_millis(100),
+        Duration::from_secs(30 * 86_400),
+    )
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -333,15 +341,7 @@ fn live_analysis(
     config: &Config,
     notifier: &mut Notifier,
 ) -> Result<Analysis, CliError> {
-    let after = match src.for_secs {
-        Some(s) if !(s > 0.0 && s.is_finite()) => {
-            return Err(CliError::Usage(
-                "--for must be a positive number of seconds".into(),
-            ));
-        }
-        Some(s) => Some(Duration::from_secs_f64(s)),
-        None => None,
-    };
+    let after = src.collect_for;
     let (endpoints, options, recorder) = src.live.resolve(urls, &config.sources)?;
     let mut engine = Engine::new(config.engine(EngineConfig::live()));
     let mut alerts = Alerts::new(config.alerts, LIVE_EVALUATE_EVERY_MS);

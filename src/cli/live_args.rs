@@ -7,8 +7,7 @@ use std::time::Duration;
 use super::CliError;
 use crate::config::SourcesConfig;
 use crate::source::live::{
-    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Endpoint, Header,
-    LinkOptions, tls_config,
+    DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Endpoint, Header, LinkOptions, tls_config,
 };
 use crate::source::record::Recorder;
 
@@ -35,13 +34,17 @@ pub struct LiveArgs {
     /// Largest WebSocket frame accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_FRAME_BYTES, value_name = "BYTES")]
     max_frame: usize,
-    /// Seconds of silence (not even a pong) before a connection is dropped
-    /// and redialled.
-    #[arg(long, default_value_t = DEFAULT_IDLE_TIMEOUT.as_secs_f64(), value_name = "SECS")]
-    idle_timeout: f64,
+    /// Silence (not even a pong) before a connection is dropped and
+    /// redialled: 30, 30s, 2m (from 1s to 1h).
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = idle_timeout)]
+    idle_timeout: Duration,
     /// Append every received event to this NDJSON file (created mode 0600).
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+}
+
+fn idle_timeout(text: &str) -> Result<Duration, String> {
+    crate::units::parse_duration(text, Duration::from_secs(1), Duration::from_secs(3_600))
 }
 
 impl LiveArgs {
@@ -76,12 +79,8 @@ impl LiveArgs {
         if let Some(s) = &subscribe
             && serde_json::from_str::<serde_json::Value>(s).is_err()
         {
-            return Err(CliError::Usage(format!("--subscribe is not JSON: {s}")));
-        }
-        if !(self.idle_timeout > 0.0 && self.idle_timeout.is_finite()) {
-            return Err(CliError::Usage(
-                "--idle-timeout must be a positive number of seconds".into(),
-            ));
+            // Not echoed: a subscribe message can carry a token.
+            return Err(CliError::Usage("--subscribe is not valid JSON".into()));
         }
         if self.max_message == 0 || self.max_frame == 0 {
             return Err(CliError::Usage(
@@ -89,7 +88,7 @@ impl LiveArgs {
             ));
         }
         let tls = tls_config(self.ca_cert.as_deref()).map_err(CliError::Usage)?;
-        let idle_timeout = Duration::from_secs_f64(self.idle_timeout);
+        let idle_timeout = self.idle_timeout;
         let options = LinkOptions {
             headers,
             subscribe,

@@ -24,33 +24,53 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses a `ws://` or `wss://` URL.
+    /// Parses a `ws://` or `wss://` URL. Errors show it without secrets.
     pub fn parse(url: &str) -> Result<Endpoint, String> {
+        let shown = crate::secrets::url(url);
         let uri: Uri = url
             .parse()
-            .map_err(|e| format!("invalid URL {url:?}: {e}"))?;
+            .map_err(|e| format!("invalid URL {shown:?}: {e}"))?;
         let tls = match uri.scheme_str() {
             Some("ws") => false,
             Some("wss") => true,
             Some(other) => {
                 return Err(format!(
-                    "invalid URL {url:?}: scheme {other:?} is not ws or wss"
+                    "invalid URL {shown:?}: scheme {other:?} is not ws or wss"
                 ));
             }
             None => {
                 return Err(format!(
-                    "invalid URL {url:?}: expected ws://HOST[:PORT]/PATH or wss://…"
+                    "invalid URL {shown:?}: expected ws://HOST[:PORT]/PATH or wss://…"
                 ));
             }
         };
         let host = uri
             .host()
             .filter(|h| !h.is_empty())
-            .ok_or_else(|| format!("invalid URL {url:?}: no host"))?
+            .ok_or_else(|| format!("invalid URL {shown:?}: no host"))?
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
-        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        // `Uri` keeps a port it cannot read as a number (`:99999`, `:abc`)
+        // and then answers None for it: that must not become port 80.
+        let authority = uri.authority().map_or("", |a| a.as_str());
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+        let after_host = match host_port.rfind(']') {
+            Some(i) => &host_port[i + 1..],
+            None => host_port.rfind(':').map_or("", |i| &host_port[i..]),
+        };
+        let port = match after_host.strip_prefix(':') {
+            None => {
+                if tls {
+                    443
+                } else {
+                    80
+                }
+            }
+            Some(port) => port.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                format!("invalid URL {shown:?}: port {port:?} is not a number from 1 to 65535")
+            })?,
+        };
         Ok(Endpoint {
             uri,
             host,
@@ -217,9 +237,22 @@ mod tests {
             Endpoint::parse("ws://[::1]:7878/").unwrap().display(),
             "ws://[::1]:7878/"
         );
-        for bad in ["http://x/", "runner:7878", "ws://", "not a url", ""] {
+        for bad in [
+            "http://x/",
+            "runner:7878",
+            "ws://",
+            "not a url",
+            "",
+            "ws://127.0.0.1:99999/events",
+            "ws://127.0.0.1:abc/events",
+            "ws://127.0.0.1:0/events",
+        ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
+        let err = Endpoint::parse("ws://127.0.0.1:99999/events").unwrap_err();
+        assert!(err.contains("port \"99999\""), "{err}");
+        let err = Endpoint::parse("wss://u:s3cret@host:x/p?token=s3cret").unwrap_err();
+        assert!(!err.contains("s3cret"), "{err}");
     }
 
     #[test]
