@@ -4,7 +4,7 @@
 use std::io::BufRead;
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 
 use super::model::Model;
 use super::run::Feed;
@@ -15,7 +15,7 @@ use crate::source::live::{Delivery, LiveSink};
 use crate::source::ndjson::{Line, LineReader};
 
 pub struct LiveFeed {
-    pub deliveries: UnboundedReceiver<Delivery>,
+    pub deliveries: Receiver<Delivery>,
     pub sink: LiveSink,
 }
 

@@ -141,3 +141,50 @@ pub fn shell(home: &Path, script: &str) -> Command {
         .stderr(Stdio::piped());
     c
 }
+
+/// Whether `tool` runs (`tool ARG` succeeds); in CI (`CI` set) it must:
+/// `.ci/run` installs it, and a test that skipped itself there would test
+/// nothing.
+pub fn require(tool: &str, arg: &str) -> bool {
+    let there = Command::new(tool)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        there || std::env::var_os("CI").is_none(),
+        "{tool} is missing in CI: .ci/run installs it"
+    );
+    there
+}
+
+/// `tmux ARGS`, its standard output.
+pub fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The pid of the program a tmux session's pane runs (its shell's child).
+pub fn pane_child_pid(session: &str) -> Option<u32> {
+    let shell = tmux(&["display", "-p", "-t", session, "#{pane_pid}"]);
+    let children = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&children.stdout)
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// A tmux session, killed when dropped.
+pub struct TmuxSession(pub String);
+
+impl Drop for TmuxSession {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .output();
+    }
+}

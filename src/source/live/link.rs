@@ -12,7 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use rand::{RngExt, SeedableRng};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::Sender;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
@@ -20,8 +20,11 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::endpoint::{Endpoint, LinkOptions};
 use super::status::{Failure, LinkState};
-use super::{Delivery, FRAME_BUDGET_BYTES};
+use super::{DELIVERY_OVERHEAD_BYTES, Delivery, FRAME_BUDGET_BYTES};
 use crate::protocol::time::wall_clock_now;
+
+/// Bytes waiting to be written to one runner (pongs, pings) at most.
+const MAX_WRITE_BUFFER_BYTES: usize = 1 << 20;
 
 /// A connection that lasted this long was healthy: the backoff starts over.
 const HEALTHY_AFTER: Duration = Duration::from_secs(10);
@@ -71,7 +74,7 @@ pub async fn run(
     index: usize,
     endpoint: Endpoint,
     options: LinkOptions,
-    tx: UnboundedSender<Delivery>,
+    tx: Sender<Delivery>,
     budget: Arc<Semaphore>,
 ) {
     let mut backoff = Backoff::new(
@@ -84,16 +87,15 @@ pub async fn run(
             source: index,
             state,
         })
-        .is_ok()
     };
     loop {
-        if !state(LinkState::Connecting) {
+        if state(LinkState::Connecting).await.is_err() {
             return;
         }
         let failure = match dial(&endpoint, &options).await {
             Err(failure) => failure,
             Ok(ws) => {
-                if !state(LinkState::Connected) {
+                if state(LinkState::Connected).await.is_err() {
                     return;
                 }
                 let since = Instant::now();
@@ -105,7 +107,10 @@ pub async fn run(
             }
         };
         let retry_in = backoff.next_delay();
-        if !state(LinkState::Waiting { failure, retry_in }) {
+        if state(LinkState::Waiting { failure, retry_in })
+            .await
+            .is_err()
+        {
             return;
         }
         tokio::time::sleep(retry_in).await;
@@ -142,9 +147,14 @@ async fn dial(endpoint: &Endpoint, options: &LinkOptions) -> Result<Ws, Failure>
             .headers_mut()
             .insert(header.name.clone(), header.value.clone());
     }
+    // Pongs to a ping flood from a runner that never reads would pile up in
+    // the write buffer, which tungstenite leaves unbounded: cap it, and a
+    // connection past the cap is dropped (and redialled) instead.
     let config = WebSocketConfig::default()
         .max_message_size(Some(options.max_message_bytes))
-        .max_frame_size(Some(options.max_frame_bytes));
+        .max_frame_size(Some(options.max_frame_bytes))
+        .write_buffer_size(64 << 10)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES);
     let connector = if endpoint.tls {
         Connector::Rustls(options.tls.clone())
     } else {
@@ -191,7 +201,7 @@ async fn pump(
     index: usize,
     ws: Ws,
     options: &LinkOptions,
-    tx: &UnboundedSender<Delivery>,
+    tx: &Sender<Delivery>,
     budget: &Arc<Semaphore>,
 ) -> Failure {
     let (mut sink, mut stream) = ws.split();
@@ -205,27 +215,31 @@ async fn pump(
                 let message = match next {
                     Err(_) => return Failure::Stalled(options.idle_timeout),
                     Ok(None) => return Failure::Closed,
-                    Ok(Some(Err(e))) => return read_failure(index, e, tx),
+                    Ok(Some(Err(e))) => return read_failure(index, e, tx).await,
                     Ok(Some(Ok(message))) => message,
                 };
                 let received_at = wall_clock_now();
                 last_heard = tokio::time::Instant::now();
-                let delivery = match message {
-                    Message::Text(text) => {
-                        // Wait for room before reading on: this is where a slow
-                        // engine pushes back on the runner, through TCP.
-                        let bytes = text.len().clamp(1, FRAME_BUDGET_BYTES) as u32;
-                        let Ok(permit) = budget.clone().acquire_many_owned(bytes).await else {
-                            return Failure::Closed;
-                        };
-                        last_heard = tokio::time::Instant::now();
-                        Delivery::Frame { source: index, text, received_at, permit }
-                    }
-                    Message::Binary(_) => Delivery::Binary { source: index },
+                let payload = match &message {
+                    Message::Text(text) => text.len(),
+                    Message::Binary(bytes) => bytes.len(),
                     Message::Close(_) => return Failure::Closed,
                     Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
                 };
-                if tx.send(delivery).is_err() {
+                // Wait for room before reading on: this is where a slow
+                // engine pushes back on the runner, through TCP. A binary
+                // frame's bytes are dropped here, but its delivery still
+                // weighs something until it is counted.
+                let bytes = (payload + DELIVERY_OVERHEAD_BYTES).min(FRAME_BUDGET_BYTES) as u32;
+                let Ok(permit) = budget.clone().acquire_many_owned(bytes).await else {
+                    return Failure::Closed;
+                };
+                last_heard = tokio::time::Instant::now();
+                let delivery = match message {
+                    Message::Text(text) => Delivery::Frame { source: index, text, received_at, permit },
+                    _ => Delivery::Binary { source: index, permit },
+                };
+                if tx.send(delivery).await.is_err() {
                     return Failure::Closed;
                 }
             }
@@ -238,20 +252,22 @@ async fn pump(
     }
 }
 
-fn read_failure(index: usize, e: tungstenite::Error, tx: &UnboundedSender<Delivery>) -> Failure {
+async fn read_failure(index: usize, e: tungstenite::Error, tx: &Sender<Delivery>) -> Failure {
     match e {
         tungstenite::Error::Capacity(tungstenite::error::CapacityError::MessageTooLong {
             max_size,
             ..
         }) => {
-            let _ = tx.send(Delivery::Oversized {
-                source: index,
-                limit: max_size,
-            });
+            let _ = tx
+                .send(Delivery::Oversized {
+                    source: index,
+                    limit: max_size,
+                })
+                .await;
             Failure::Oversized(max_size)
         }
         tungstenite::Error::Utf8(_) => {
-            let _ = tx.send(Delivery::InvalidUtf8 { source: index });
+            let _ = tx.send(Delivery::InvalidUtf8 { source: index }).await;
             Failure::InvalidUtf8
         }
         tungstenite::Error::Protocol(p) => Failure::Dropped(p.to_string()),

@@ -3,10 +3,12 @@
 //! Each URL gets a link task ([`link`]) on a tokio runtime that connects,
 //! reads and reconnects forever, and hands what it reads to the engine's
 //! side as [`Delivery`]s, tagged with the source's index. Between the two
-//! sits a byte budget: a link must reserve a text frame's size before
-//! handing it over, and the reservation is released once the engine has
-//! applied it. When the engine falls behind, the budget runs out, the links
-//! stop reading, and TCP pushes back on the runners: nothing is dropped.
+//! sits a byte budget: a link must reserve a frame's size (text or binary,
+//! plus what a delivery itself weighs) before handing it over, and the
+//! reservation is released once the engine has applied it; the channel is
+//! bounded too. When the engine falls behind, the budget runs out, the
+//! links stop reading, and TCP pushes back on the runners: nothing is
+//! dropped, and no kind of flood can grow memory past the budget.
 
 mod endpoint;
 mod link;
@@ -21,7 +23,7 @@ pub use status::{Failure, LinkState, SourceStatus};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::mpsc::{Receiver, channel};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
@@ -30,8 +32,15 @@ use crate::engine::{Engine, Origin};
 use crate::protocol::time::wall_clock_now;
 use crate::protocol::{Invalid, InvalidKind, Millis};
 
-/// Bytes of text frames read but not yet applied, across all sources.
+/// Bytes of frames read but not yet applied, across all sources.
 pub const FRAME_BUDGET_BYTES: usize = 2 << 20;
+
+/// Deliveries waiting for the engine, at most.
+const CHANNEL_DELIVERIES: usize = 4096;
+
+/// What a delivery weighs in the budget besides its payload, so that a
+/// flood of empty frames is bounded too.
+pub(crate) const DELIVERY_OVERHEAD_BYTES: usize = 64;
 
 /// What a link hands to the engine's side.
 #[derive(Debug)]
@@ -45,6 +54,8 @@ pub enum Delivery {
     },
     Binary {
         source: usize,
+        /// Held until the frame is counted: binary floods push back too.
+        permit: OwnedSemaphorePermit,
     },
     Oversized {
         source: usize,
@@ -60,8 +71,8 @@ pub enum Delivery {
 }
 
 /// Starts one link per endpoint on the current tokio runtime.
-pub fn spawn(endpoints: &[Endpoint], options: &LinkOptions) -> UnboundedReceiver<Delivery> {
-    let (tx, rx) = unbounded_channel();
+pub fn spawn(endpoints: &[Endpoint], options: &LinkOptions) -> Receiver<Delivery> {
+    let (tx, rx) = channel(CHANNEL_DELIVERIES);
     let budget = Arc::new(Semaphore::new(FRAME_BUDGET_BYTES));
     for (index, endpoint) in endpoints.iter().enumerate() {
         tokio::spawn(link::run(
@@ -115,9 +126,10 @@ impl LiveSink {
                 }
                 drop(permit);
             }
-            Delivery::Binary { source } => {
+            Delivery::Binary { source, permit } => {
                 self.statuses[source].binary_frames += 1;
                 engine.binary_frame();
+                drop(permit);
             }
             Delivery::Oversized { source, limit } => {
                 let invalid = Invalid::new(

@@ -1,0 +1,204 @@
+//! Floods of every frame kind (small and large binary, text, pings) keep a
+//! live `runtop report`, and `runtop watch` in a real terminal (tmux), under
+//! 64 MB: every queue from a socket to the engine and the screen is bounded
+//! in bytes. Real WebSocket servers on 127.0.0.1, each run bounded by
+//! `--for` (or a signal) and a hard timeout.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use futures_util::SinkExt;
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+
+use common::{TempDir, TmuxSession, command, kill, pane_child_pid, require, stderr, tmux};
+
+/// Peak resident memory the issue allows any long-running command.
+const MAX_RSS_BYTES: u64 = 64 << 20;
+
+/// A server that sends `frame()` as fast as the connection takes it.
+async fn flood(frame: fn(u64) -> Message) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                    return;
+                };
+                let deadline = Instant::now() + Duration::from_secs(20);
+                let mut i = 0;
+                while Instant::now() < deadline {
+                    i += 1;
+                    // `feed` queues without flushing: the fastest a peer can send.
+                    if ws.feed(frame(i)).await.is_err() {
+                        return;
+                    }
+                    if i % 64 == 0 && ws.flush().await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("ws://{addr}/events")
+}
+
+/// The highest VmHWM (peak resident set) of `pid` seen while it runs.
+fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+async fn report_under(url: String, what: &str) {
+    let d = TempDir::new(&format!("flood-{what}"));
+    let child = command(&d.0, &["report", &url, "--for", "4"])
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut peak = 0;
+        let mut child = child;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "report ran past 30 s");
+            peak = peak.max(peak_rss(pid).unwrap_or(0));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        (peak, child.wait_with_output().unwrap())
+    })
+    .await
+    .unwrap();
+    let (peak, out) = out;
+    eprintln!("report, {what}: peak RSS {} MB", peak >> 20);
+    assert!(
+        peak > 0 || !std::path::Path::new("/proc/self/status").exists(),
+        "no reading of memory"
+    );
+    assert!(
+        peak < MAX_RSS_BYTES,
+        "{what}: peak RSS {} MB; stderr: {}",
+        peak >> 20,
+        stderr(&out)
+    );
+    assert!(out.status.code().is_some(), "{what}: killed by a signal");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn small_binary_frames() {
+    report_under(
+        flood(|_| Message::binary(vec![0u8; 1])).await,
+        "binary-small",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn large_binary_frames() {
+    report_under(
+        flood(|_| Message::binary(vec![7u8; 200_000])).await,
+        "binary-large",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_events() {
+    report_under(
+        flood(|i| {
+            Message::text(format!(
+                r#"{{"type":"log","ts":"2026-11-23T10:00:00Z","level":"info","message":"m{i}","correlation_id":"c{}"}}"#,
+                i % 5000
+            ))
+        })
+        .await,
+        "text",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pings() {
+    report_under(
+        flood(|_| Message::Ping(vec![1u8; 100].into())).await,
+        "ping",
+    )
+    .await;
+}
+
+/// `runtop watch` under a flood, in a real terminal: the screen's side
+/// drains a budget per frame, so it is the slowest reader there is.
+async fn watch_under(url: String, what: &str) {
+    if !require("tmux", "-V") || !require("pgrep", "-V") {
+        eprintln!("tmux or pgrep is not installed: skipped");
+        return;
+    }
+    let d = TempDir::new(&format!("watch-{what}"));
+    let session = TmuxSession(format!("runtop-flood-{what}-{}", std::process::id()));
+    let shell = format!(
+        "XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data {bin} watch {url}; sleep 30",
+        home = d.0.display(),
+        bin = common::BIN
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session.0,
+        "-x",
+        "160",
+        "-y",
+        "48",
+        &shell,
+    ]);
+    let peak = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let pid = loop {
+            if let Some(pid) = pane_child_pid(&session.0) {
+                break pid;
+            }
+            assert!(Instant::now() < deadline, "watch did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let until = Instant::now() + Duration::from_secs(6);
+        let mut peak = 0;
+        while Instant::now() < until {
+            peak = peak.max(peak_rss(pid).unwrap_or(0));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        kill(pid, "TERM");
+        peak
+    })
+    .await
+    .unwrap();
+    eprintln!("watch, {what}: peak RSS {} MB", peak >> 20);
+    assert!(peak > 0, "no reading of memory");
+    assert!(
+        peak < MAX_RSS_BYTES,
+        "watch, {what}: peak RSS {} MB",
+        peak >> 20
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_under_small_binary_frames() {
+    watch_under(flood(|_| Message::binary(vec![0u8; 1])).await, "binary").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_under_text_events() {
+    watch_under(
+        flood(|i| {
+            Message::text(format!(
+                r#"{{"type":"log","ts":"2026-11-23T10:00:00Z","level":"info","message":"m{i}","correlation_id":"c{}"}}"#,
+                i % 5000
+            ))
+        })
+        .await,
+        "text",
+    )
+    .await;
+}
