@@ -54,9 +54,15 @@ fn human_secs(d: Duration) -> String {
 }
 
 /// Formats milliseconds the way an operator reads them: `850ms`, `1.20s`,
-/// `2m05s`.
+/// `2m05s`, `3h07m`, `2d04h`.
 pub fn human_ms(ms: f64) -> String {
-    if ms < 1.0 {
+    if ms >= 86_400_000.0 {
+        let h = (ms / 3_600_000.0).round() as u64;
+        format!("{}d{:02}h", h / 24, h % 24)
+    } else if ms >= 3_600_000.0 {
+        let m = (ms / 60_000.0).round() as u64;
+        format!("{}h{:02}m", m / 60, m % 60)
+    } else if ms < 1.0 {
         format!("{ms:.2}ms")
     } else if ms < 1_000.0 {
         format!("{ms:.0}ms")
@@ -108,5 +114,7 @@ mod tests {
         assert_eq!(human_ms(850.0), "850ms");
         assert_eq!(human_ms(1_200.0), "1.20s");
         assert_eq!(human_ms(125_000.0), "2m05s");
+        assert_eq!(human_ms(3_600_000.0 * 3.12), "3h07m");
+        assert_eq!(human_ms(86_400_000.0 * 2.0 + 3_600_000.0 * 4.0), "2d04h");
     }
 }

@@ -31,6 +31,7 @@ pub enum Rule {
     Silence,
     Coordination,
     Concurrency,
+    ClockSkew,
 }
 
 impl Rule {
@@ -45,6 +46,7 @@ impl Rule {
             Rule::Silence => "silence",
             Rule::Coordination => "coordination",
             Rule::Concurrency => "concurrency",
+            Rule::ClockSkew => "clock_skew",
         }
     }
 }

@@ -109,6 +109,9 @@ pub fn evaluate(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>) -> Vec<S
     if cfg.delivery_lag.enabled {
         delivery_lag(engine, cfg, &mut out);
     }
+    if cfg.clock_skew.enabled {
+        clock_skew(cfg, ctx, &mut out);
+    }
     if cfg.silence.enabled {
         silence(engine, cfg, ctx, &mut out);
     }
@@ -397,6 +400,37 @@ fn silence(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out
             verdict,
             down,
             rule.disconnected_secs,
+            summary,
+            None,
+        );
+    }
+}
+
+fn clock_skew(cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out<'_>) {
+    let rule = &cfg.clock_skew;
+    for source in ctx.sources {
+        let Some(offset) = source.clock_offset_ms else {
+            continue;
+        };
+        let off_secs = offset.unsigned_abs() as f64 / 1000.0;
+        let verdict = if off_secs > rule.warning_secs {
+            Verdict::Fire(Severity::Warning)
+        } else {
+            Verdict::Clear
+        };
+        let direction = if offset >= 0 { "behind" } else { "ahead of" };
+        let summary = format!(
+            "{}: its clock runs {} {direction} runtop's; its events are kept, its delivery lag is not measured",
+            source.url,
+            human_ms(offset.unsigned_abs() as f64)
+        );
+        out.push(
+            Rule::ClockSkew,
+            rule.timing(),
+            source.url.clone(),
+            verdict,
+            off_secs,
+            rule.warning_secs,
             summary,
             None,
         );

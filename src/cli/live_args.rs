@@ -35,7 +35,7 @@ pub struct LiveArgs {
     #[arg(long, default_value_t = DEFAULT_MAX_FRAME_BYTES, value_name = "BYTES")]
     max_frame: usize,
     /// Silence (not even a pong) before a connection is dropped and
-    /// redialled: 30, 30s, 2m (from 1s to 1h).
+    /// redialled: 30, 30s, 2m (from 0.5s to 1h).
     #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = idle_timeout)]
     idle_timeout: Duration,
     /// Append every received event to this NDJSON file (created mode 0600).
@@ -44,7 +44,7 @@ pub struct LiveArgs {
 }
 
 fn idle_timeout(text: &str) -> Result<Duration, String> {
-    crate::units::parse_duration(text, Duration::from_secs(1), Duration::from_secs(3_600))
+    crate::units::parse_duration(text, Duration::from_millis(500), Duration::from_secs(3_600))
 }
 
 impl LiveArgs {

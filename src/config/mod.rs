@@ -161,6 +161,14 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 #max_running = 5
 #max_per_project = 1
 
+[alerts.clock_skew]
+# A live runner's clock further than warning_secs from runtop's: warning.
+# Its events are kept (windows run on arrival time).
+#enabled = true
+#for_secs = 0.0
+#keep_firing_for_secs = 0.0
+#warning_secs = 60.0
+
 [retention]
 #max_active_executions = 100000
 #max_finished_executions = 10000

@@ -193,6 +193,16 @@ rule! {
 }
 
 rule! {
+    /// 9. A live runner's clock off runtop's (its events are kept: windows
+    /// run on arrival time; only its delivery lag means nothing).
+    ClockSkewRule {
+        /// Offset beyond which the source's clock is called skewed: warning.
+        warning_secs: f64 = 60.0,
+    }
+    timing = (0.0, 0.0)
+}
+
+rule! {
     /// 8. The runner held at its concurrency limits.
     ConcurrencyRule {
         /// Executions the runner runs at once.
@@ -219,6 +229,7 @@ pub struct AlertsConfig {
     /// 7. `coordination_overhead_ms`, mean and p95, in ms.
     pub coordination: Levels,
     pub concurrency: ConcurrencyRule,
+    pub clock_skew: ClockSkewRule,
 }
 
 impl Default for AlertsConfig {
@@ -235,6 +246,7 @@ impl Default for AlertsConfig {
             // profile (300 ms, the protocol's CRITICAL band) and prod (150 ms).
             coordination: Levels::with(200.0, 250.0, 180.0, 0.0),
             concurrency: ConcurrencyRule::default(),
+            clock_skew: ClockSkewRule::default(),
         }
     }
 }

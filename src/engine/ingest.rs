@@ -1,15 +1,26 @@
 //! Applying decoded events to the engine's state.
 
+use super::clock::{AHEAD_TOLERANCE_MS, Verdict};
 use super::execution::{Execution, LogLine, MetricSample, StageOutcome};
 use super::input::{Anomaly, Origin};
 use super::{Engine, NodeLoad, RecentLog, StageStats, WindowClock};
 use crate::protocol::time::format_rfc3339;
-use crate::protocol::{Body, Decoded, Event, Invalid, InvalidKind, Millis, decode_frame};
+use crate::protocol::{
+    Body, Decoded, Event, Invalid, InvalidKind, Millis, decode_frame, to_json_line,
+};
+
+/// Most live sources whose clocks are tracked.
+const MAX_SOURCE_CLOCKS: usize = 256;
+/// A source clock further off than this makes delivery lag meaningless.
+const LAG_CLOCK_TOLERANCE_MS: Millis = 60_000;
 
 /// What became of one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ingested {
     Accepted,
+    /// Held until later events tell whether its far-ahead time is real;
+    /// counted when decided (at the latest by [`Engine::decide_held`]).
+    Held,
     Duplicate,
     UnknownType,
     Invalid(InvalidKind),
@@ -56,11 +67,78 @@ impl Engine {
 
     /// Applies one decoded event received at `received_at`.
     ///
-    /// A timestamp more than `max_clock_skew_ms` after `received_at` is in
-    /// the future; one more than that before the reference (the receive time
-    /// on arrival time, the newest accepted `ts` on event time) is in the past.
+    /// On event time, an event far ahead of the stream's present is held
+    /// until later events confirm or refute its time ([`super::clock`]). A
+    /// timestamp more than `max_clock_skew_ms` after `received_at` is in the
+    /// future; one more than that before the reference (the source's own
+    /// clock on arrival time, the stream's present on event time) is in the
+    /// past.
     pub fn ingest(&mut self, event: &Event<'_>, received_at: Millis, origin: Origin) -> Ingested {
-        if let Err(invalid) = self.check_time(event.ts, received_at) {
+        if self.config.window_clock == WindowClock::ArrivalTime {
+            return self.ingest_checked(event, received_at, origin);
+        }
+        self.suspects.observe(event.ts);
+        let in_line = self
+            .newest_ts
+            .is_some_and(|present| event.ts <= present + AHEAD_TOLERANCE_MS);
+        let outcome =
+            if in_line || event.ts > received_at.saturating_add(self.config.max_clock_skew_ms) {
+                self.ingest_checked(event, received_at, origin)
+            } else {
+                self.suspects
+                    .hold(event.ts, to_json_line(event), received_at, origin);
+                Ingested::Held
+            };
+        if !self.suspects.is_empty() {
+            self.settle(false);
+        }
+        outcome
+    }
+
+    /// Decides every held event now, by the majority of the events that came
+    /// after it: at the end of an event-time stream (so that every input is
+    /// counted), or where a caller needs the engine complete so far.
+    pub fn decide_held(&mut self) {
+        self.settle(true);
+    }
+
+    /// Applies or rejects the held events that are decided, oldest first.
+    fn settle(&mut self, forced: bool) {
+        while let Some((suspect, verdict)) =
+            self.suspects
+                .take_decided(self.newest_ts, self.span.first_ts, forced)
+        {
+            match verdict {
+                Verdict::Apply => decode_frame(suspect.line.as_bytes(), |decoded| {
+                    if let Decoded::Event(event) = decoded {
+                        self.ingest_checked(&event, suspect.received_at, suspect.origin);
+                    }
+                }),
+                _ => {
+                    let present = self.newest_ts.unwrap_or(suspect.ts);
+                    let invalid = Invalid::new(
+                        InvalidKind::TimestampOutOfRange,
+                        format!(
+                            "`ts` {} is {} ahead of the stream ({}) and the events after it did not follow",
+                            format_rfc3339(suspect.ts),
+                            crate::units::human_ms((suspect.ts - present) as f64),
+                            format_rfc3339(present)
+                        ),
+                    );
+                    self.input.invalid(&invalid, suspect.origin);
+                }
+            }
+        }
+    }
+
+    /// Applies one event whose time is judged by its clock alone.
+    fn ingest_checked(
+        &mut self,
+        event: &Event<'_>,
+        received_at: Millis,
+        origin: Origin,
+    ) -> Ingested {
+        if let Err(invalid) = self.check_time(event.ts, received_at, origin) {
             let kind = invalid.kind;
             self.input.invalid(&invalid, origin);
             return Ingested::Invalid(kind);
@@ -84,7 +162,13 @@ impl Engine {
                 self.span.note(event.ts);
                 self.last_accepted_at = Some(at);
                 self.newest_ts = Some(self.newest_ts.map_or(event.ts, |n| n.max(event.ts)));
-                if self.config.window_clock == WindowClock::ArrivalTime {
+                // Delivery lag means something only where the runner's clock
+                // roughly agrees with ours.
+                let clock_agrees = origin
+                    .source
+                    .and_then(|s| self.source_clock_offset(s))
+                    .is_none_or(|o| o.abs() <= LAG_CLOCK_TOLERANCE_MS);
+                if self.config.window_clock == WindowClock::ArrivalTime && clock_agrees {
                     self.lag
                         .record(at, (received_at - event.ts).max(0) as f64, None);
                 }
@@ -102,8 +186,35 @@ impl Engine {
         }
     }
 
-    fn check_time(&self, ts: Millis, received_at: Millis) -> Result<(), Invalid> {
+    fn check_time(
+        &mut self,
+        ts: Millis,
+        received_at: Millis,
+        origin: Origin,
+    ) -> Result<(), Invalid> {
         let skew = self.config.max_clock_skew_ms;
+        // A live source is judged by its own recent clock: a runner whose
+        // clock is off by days loses nothing.
+        if self.config.window_clock == WindowClock::ArrivalTime
+            && let Some(source) = origin.source.filter(|s| *s < MAX_SOURCE_CLOCKS)
+        {
+            if self.source_clocks.len() <= source {
+                self.source_clocks.resize_with(source + 1, Default::default);
+            }
+            let offset = received_at.saturating_sub(ts);
+            return match self.source_clocks[source].observe(offset) {
+                Some(usual) if offset.abs_diff(usual) > skew as u64 => Err(Invalid::new(
+                    InvalidKind::TimestampOutOfRange,
+                    format!(
+                        "`ts` {} is {} off its source's clock (which runs {} behind ours)",
+                        format_rfc3339(ts),
+                        crate::units::human_ms(offset.abs_diff(usual) as f64),
+                        crate::units::human_ms(usual as f64)
+                    ),
+                )),
+                _ => Ok(()),
+            };
+        }
         if ts > received_at.saturating_add(skew) {
             return Err(Invalid::new(
                 InvalidKind::TimestampOutOfRange,

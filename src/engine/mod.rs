@@ -14,6 +14,7 @@
 //! nothing arrives, which is how windows drain and silent executions are
 //! abandoned.
 
+mod clock;
 mod config;
 mod dedup;
 mod execution;
@@ -143,8 +144,14 @@ pub struct Engine {
     span: Span,
     /// The engine's present: the latest window time it has seen.
     now: Option<Millis>,
-    /// Newest accepted `ts`, the reference for "far in the past" on event time.
+    /// Newest accepted `ts`: the stream's present on event time, which only
+    /// vetted events move ([`clock`]).
     newest_ts: Option<Millis>,
+    /// Events held because their time is far ahead of the stream's (event
+    /// time only).
+    suspects: clock::Suspects,
+    /// Each live source's clock offset, by source index (arrival time).
+    source_clocks: Vec<clock::SourceClock>,
     /// Window time of the latest accepted event.
     last_accepted_at: Option<Millis>,
     last_sweep: Millis,
@@ -170,6 +177,8 @@ impl Engine {
             span: Span::default(),
             now: None,
             newest_ts: None,
+            suspects: clock::Suspects::default(),
+            source_clocks: Vec::new(),
             last_accepted_at: None,
             last_sweep: Millis::MIN,
             next_boundary: Millis::MIN,
@@ -222,6 +231,19 @@ impl Engine {
     /// Window time of the latest accepted event.
     pub fn last_accepted_at(&self) -> Option<Millis> {
         self.last_accepted_at
+    }
+
+    /// Live source `source`'s estimated clock offset, in ms: receive time
+    /// minus the runner's `ts` (positive when the runner's clock is behind),
+    /// as the median of its recent events.
+    pub fn source_clock_offset(&self, source: usize) -> Option<Millis> {
+        self.source_clocks.get(source).and_then(|c| c.offset())
+    }
+
+    /// Events held because their timestamp is far ahead of the stream's
+    /// present, until later events tell whether it is real (event time).
+    pub fn held(&self) -> usize {
+        self.suspects.len()
     }
 
     pub fn input(&self) -> &InputStats {

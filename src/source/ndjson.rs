@@ -184,6 +184,10 @@ pub fn feed_all(
         decoder
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        // Held events are decided now, so that every line is counted (an
+        // interrupted read decides them too: what was read is reported).
+        engine.decide_held();
+        observe(engine);
         Ok(read_all)
     })
 }

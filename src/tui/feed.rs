@@ -101,6 +101,7 @@ impl Feed for ReplayFeed {
                     changed = true;
                 }
                 Ok(None) | Err(_) => {
+                    model.engine.decide_held();
                     model.finished = true;
                     return true;
                 }

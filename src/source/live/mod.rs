@@ -121,6 +121,7 @@ impl LiveSink {
                         source: Some(source),
                     },
                 );
+                self.statuses[source].clock_offset_ms = engine.source_clock_offset(source);
                 if let Some(recorder) = self.recorder.as_mut() {
                     recorder.record_frame(&text);
                 }

@@ -111,6 +111,9 @@ pub struct SourceStatus {
     pub last_failure: Option<String>,
     pub frames: u64,
     pub binary_frames: u64,
+    /// The runner's clock against runtop's: receive time − `ts`, the median
+    /// of its recent events, in ms (positive: its clock is behind).
+    pub clock_offset_ms: Option<i64>,
     /// When it last stopped being connected (wall clock, ms); `None` while
     /// connected.
     #[serde(skip)]
@@ -130,6 +133,7 @@ impl SourceStatus {
             last_failure: None,
             frames: 0,
             binary_frames: 0,
+            clock_offset_ms: None,
             down_since: Some(now),
         }
     }

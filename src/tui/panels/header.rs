@@ -1,5 +1,6 @@
-//! The top line: what is watched, connection states, events and their
-//! rate, delivery lag, alert counts, PAUSED.
+//! The top line: what is watched, connection states (and a runner's clock
+//! when it is off ours), events and their rate, delivery lag, alert
+//! counts, PAUSED.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,6 +11,7 @@ use super::Theme;
 use crate::alerts::Severity;
 use crate::tui::app::App;
 use crate::tui::model::Model;
+use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     let mut spans = vec![Span::styled("runtop", theme.title())];
@@ -35,6 +37,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
             ("○", theme.crit())
         };
         spans.push(Span::styled(format!(" {mark}"), style));
+        // A runner whose clock is off: its events are kept, but the operator
+        // should know its timestamps (and lag) are not runtop's.
+        if let Some(offset) = s.clock_offset_ms.filter(|o| o.unsigned_abs() > 60_000) {
+            let sign = if offset > 0 { "-" } else { "+" };
+            spans.push(Span::styled(
+                format!(" clock {sign}{}", human_ms(offset.unsigned_abs() as f64)),
+                theme.warn(),
+            ));
+        }
     }
     if model.finished {
         spans.push(Span::styled(" (replay finished)", theme.warn()));
