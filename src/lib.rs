@@ -23,6 +23,7 @@
 //!   webhook path).
 //! - [`signals`]: SIGINT, SIGTERM and SIGHUP ask every command to stop
 //!   cleanly; a second one ends it at once.
+//! - [`diagnostics`]: the `tracing` trail (`--log-file`, `RUNTOP_LOG`).
 //! - [`files`]: the files runtop writes (0600, never through a link) and
 //!   reads (capped).
 
@@ -30,6 +31,7 @@ pub mod alerts;
 pub mod analytics;
 pub mod cli;
 pub mod config;
+pub mod diagnostics;
 pub mod engine;
 pub mod files;
 pub mod protocol;

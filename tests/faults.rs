@@ -271,3 +271,36 @@ fn runner_data_files_are_0600_and_planted_links_are_refused() {
     assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_diagnostic_trail_goes_to_a_private_log_file_without_secrets() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = TempDir::new("trail");
+    let port = common::closed_port();
+    let url = format!("ws://admin:hunter2@127.0.0.1:{port}/events?token=hunter2");
+    let log = d.str("runtop.log");
+    // Off by default: no file, nothing on stderr but the report's outcome.
+    let out = run(&d.0, &["report", &url, "--for", "1"], LIMIT);
+    let err = stderr(&out);
+    assert!(!err.contains(" WARN ") && !err.contains(" INFO "), "{err}");
+    let mut c = command(&d.0, &["report", &url, "--for", "1", "--log-file", &log]);
+    c.env("RUNTOP_LOG", "info");
+    let out = wait_bounded(c.spawn().unwrap(), LIMIT);
+    assert_eq!(out.status.code(), Some(2));
+    let trail = std::fs::read_to_string(&log).unwrap();
+    assert!(trail.contains("connection refused"), "{trail}");
+    assert!(trail.contains("runtop starting"), "{trail}");
+    assert!(
+        !trail.contains("hunter2") && !trail.contains("admin"),
+        "{trail}"
+    );
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // A bad level is a usage error, said clearly.
+    let mut c = command(&d.0, &["report", &url, "--log-file", &log]);
+    c.env("RUNTOP_LOG", "loud[[");
+    let out = wait_bounded(c.spawn().unwrap(), LIMIT);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("RUNTOP_LOG"), "{}", stderr(&out));
+}

@@ -119,7 +119,8 @@ impl Webhook {
         let Some(tx) = &self.tx else { return };
         if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = tx.try_send(payload(t))
         {
-            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            let dropped = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::warn!(dropped, "alert webhook queue full: transition dropped");
         }
     }
 
@@ -169,6 +170,7 @@ fn deliver_all(url: &str, policy: WebhookPolicy, rx: Receiver<String>, stats: &W
                     // An HTTP client's error may quote the URL, whose path
                     // is the secret of a Slack webhook.
                     let e = crate::secrets::scrub(&e, url, &crate::secrets::webhook(url));
+                    tracing::warn!(error = %e, "alert webhook delivery failed");
                     *stats.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                     match waits.next() {
                         Some(wait) => std::thread::sleep(*wait),
@@ -216,6 +218,13 @@ impl Notifier {
     /// not news).
     pub fn notify(&mut self, transitions: &[Transition]) {
         for t in transitions.iter().filter(|t| t.to != State::Pending) {
+            tracing::info!(
+                rule = t.rule.as_str(),
+                subject = %t.subject,
+                severity = t.severity.as_str(),
+                to = ?t.to,
+                "alert"
+            );
             if let Some(log) = self.log.as_mut()
                 && self.log_error.is_none()
                 && let Err(e) = writeln!(log, "{}", payload(t)).and_then(|()| log.flush())

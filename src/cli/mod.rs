@@ -27,6 +27,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Write a diagnostic trail (reconnects, dropped frames, webhook
+    /// failures, clock skew, alert transitions) to this file, created 0600;
+    /// its level is RUNTOP_LOG (info by default).
+    #[arg(long, global = true, value_name = "FILE")]
+    log_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,9 +85,18 @@ pub fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    let owns_terminal = matches!(
+        cli.command,
+        Command::Demo(_) | Command::Watch(_) | Command::Replay(_)
+    );
+    if let Err(e) = crate::diagnostics::init(cli.log_file.as_deref(), owns_terminal) {
+        eprintln!("runtop: {e}");
+        return ExitCode::from(2);
+    }
     if let Err(e) = crate::signals::install() {
         eprintln!("runtop: warning: cannot handle signals: {e}");
     }
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "runtop starting");
     let result = match cli.command {
         Command::Demo(args) => tui_cmd::demo(&args),
         Command::Watch(args) => tui_cmd::watch(&args),
@@ -93,9 +107,13 @@ pub fn main() -> ExitCode {
         Command::Config(command) => config_cmd::run(&command),
         Command::Baseline(command) => baseline_cmd::run(&command),
     };
+    if let Some(signal) = crate::signals::received() {
+        tracing::info!(signal, "stopped by a signal");
+    }
     match result {
         Ok(code) => code,
         Err(e) => {
+            tracing::error!(error = %e, "runtop failed");
             eprintln!("runtop: {e}");
             ExitCode::from(2)
         }

@@ -128,6 +128,7 @@ impl Recorder {
             if file.metadata().is_ok_and(|m| m.is_file()) {
                 let _ = file.set_len(self.flushed_len);
             }
+            tracing::error!(path = %self.path.display(), error = %e, "recording failed");
             self.error = Some(e);
         }
     }

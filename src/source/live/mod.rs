@@ -121,7 +121,18 @@ impl LiveSink {
                         source: Some(source),
                     },
                 );
-                self.statuses[source].clock_offset_ms = engine.source_clock_offset(source);
+                let status = &mut self.statuses[source];
+                let offset = engine.source_clock_offset(source);
+                let skewed = |o: Option<i64>| o.is_some_and(|o| o.unsigned_abs() > 60_000);
+                if skewed(offset) != skewed(status.clock_offset_ms) {
+                    tracing::warn!(
+                        source = %status.url,
+                        offset_ms = offset,
+                        "source clock offset {}",
+                        if skewed(offset) { "over a minute" } else { "back within a minute" }
+                    );
+                }
+                status.clock_offset_ms = offset;
                 if let Some(recorder) = self.recorder.as_mut() {
                     recorder.record_frame(&text);
                 }
@@ -129,10 +140,17 @@ impl LiveSink {
             }
             Delivery::Binary { source, permit } => {
                 self.statuses[source].binary_frames += 1;
+                if self.statuses[source].binary_frames == 1 {
+                    tracing::warn!(
+                        source = %self.statuses[source].url,
+                        "source sends binary frames: counted and skipped"
+                    );
+                }
                 engine.binary_frame();
                 drop(permit);
             }
             Delivery::Oversized { source, limit } => {
+                tracing::warn!(source = %self.statuses[source].url, limit, "message over the size limit");
                 let invalid = Invalid::new(
                     InvalidKind::Oversized,
                     format!("message over the {limit}-byte limit"),
@@ -146,6 +164,7 @@ impl LiveSink {
                 );
             }
             Delivery::InvalidUtf8 { source } => {
+                tracing::warn!(source = %self.statuses[source].url, "text message that is not UTF-8");
                 let invalid =
                     Invalid::new(InvalidKind::InvalidUtf8, "text message that is not UTF-8");
                 engine.reject(
@@ -157,6 +176,12 @@ impl LiveSink {
                 );
             }
             Delivery::State { source, state } => {
+                let url = &self.statuses[source].url;
+                match &state {
+                    LinkState::Connected => tracing::info!(source = %url, "connected"),
+                    LinkState::Connecting => tracing::debug!(source = %url, "connecting"),
+                    LinkState::Waiting { .. } => tracing::warn!(source = %url, "{state}"),
+                }
                 self.statuses[source].update(&state, wall_clock_now())
             }
         }
