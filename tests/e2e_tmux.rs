@@ -2,30 +2,15 @@
 //! overview shows, Enter drills into an execution, `q` quits with exit 0 and
 //! the terminal has left the alternate screen; SIGTERM restores it too.
 
+mod common;
+
 use std::process::Command;
+
+use common::{TmuxSession, tmux};
 use std::time::{Duration, Instant};
 
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().expect("tmux runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Whether `tool` runs; in CI (`CI` set) it must: `.ci/run` installs it,
-/// and a terminal test that skips itself there would test nothing.
-fn has(tool: &str, arg: &str) -> bool {
-    let there = Command::new(tool)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        there || std::env::var_os("CI").is_none(),
-        "{tool} is missing in CI: .ci/run installs it"
-    );
-    there
-}
-
 fn has_tmux() -> bool {
-    has("tmux", "-V")
+    common::require("tmux", "-V")
 }
 
 /// Polls the pane until it shows `text`, for up to `limit`.
@@ -42,18 +27,9 @@ fn wait_for(session: &str, text: &str, limit: Duration) -> String {
 
 /// runtop's pid in a session's pane: the pane's shell's child.
 fn runtop_pid(session: &str) -> String {
-    let shell = tmux(&["display", "-p", "-t", session, "#{pane_pid}"]);
-    let children = Command::new("pgrep")
-        .args(["-P", shell.trim()])
-        .output()
-        .unwrap();
-    let pid = String::from_utf8_lossy(&children.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    assert!(!pid.is_empty(), "runtop's pid");
-    pid
+    common::pane_child_pid(session)
+        .expect("runtop's pid")
+        .to_string()
 }
 
 /// Waits up to 10 s for `path` to exist.
@@ -65,7 +41,7 @@ fn wait_for_file(path: &std::path::Path) {
 }
 
 fn has_pgrep() -> bool {
-    has("pgrep", "-V")
+    common::require("pgrep", "-V")
 }
 
 /// runtop wrote exit code 0 and the terminal has left the alternate screen.
@@ -84,17 +60,7 @@ fn assert_exited_cleanly(session: &str, exit_file: &std::path::Path) {
     );
 }
 
-struct Session(String);
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .output();
-    }
-}
-
-fn start(name: &str, term: &str, exit_file: &std::path::Path) -> Session {
+fn start(name: &str, term: &str, exit_file: &std::path::Path) -> TmuxSession {
     let session = format!("runtop-e2e-{name}-{}", std::process::id());
     let command = format!(
         "TERM={term} XDG_CONFIG_HOME=/nonexistent {} demo --speed 20; echo EXIT=$? > {}; sleep 30",
@@ -112,7 +78,7 @@ fn start(name: &str, term: &str, exit_file: &std::path::Path) -> Session {
         "24",
         &command,
     ]);
-    Session(session)
+    TmuxSession(session)
 }
 
 #[test]
