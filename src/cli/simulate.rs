@@ -84,7 +84,8 @@ fn write_file(path: &PathBuf, options: ServeOptions) -> Result<ExitCode, CliErro
     let out: Box<dyn Write> = if path.as_os_str() == "-" {
         Box::new(std::io::stdout().lock())
     } else {
-        let file = std::fs::File::create(path)
+        // Event logs are runner data, simulated or not: 0600, no link.
+        let file = crate::files::create_private(path, crate::files::WriteMode::Truncate)
             .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
         Box::new(file)
     };
