@@ -45,6 +45,42 @@ async fn flood(frame: fn(u64) -> Message) -> String {
     format!("ws://{addr}/events")
 }
 
+/// A server that, after the handshake, writes `frame` (already encoded as
+/// WebSocket frame bytes) over and over straight to the socket: far faster
+/// than a WebSocket library can send them one by one.
+async fn raw_flood(frame: &'static [u8]) -> String {
+    use tokio::io::AsyncWriteExt;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+                    return;
+                };
+                let mut socket = ws.into_inner();
+                let chunk: Vec<u8> = frame
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(frame.len() * 20_000)
+                    .collect();
+                let deadline = Instant::now() + Duration::from_secs(20);
+                while Instant::now() < deadline {
+                    if socket.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("ws://{addr}/events")
+}
+
+/// Unmasked server frames: FIN + opcode, length, payload.
+const TINY_BINARY: &[u8] = &[0x82, 0x01, 0x00];
+const EMPTY_PING: &[u8] = &[0x89, 0x00];
+
 /// The highest VmHWM (peak resident set) of `pid` seen while it runs.
 fn peak_rss(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -129,6 +165,11 @@ async fn pings() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_empty_pings() {
+    report_under(raw_flood(EMPTY_PING).await, "raw-ping").await;
+}
+
 /// `runtop watch` under a flood, in a real terminal: the screen's side
 /// drains a budget per frame, so it is the slowest reader there is.
 async fn watch_under(url: String, what: &str) {
@@ -185,7 +226,7 @@ async fn watch_under(url: String, what: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn watch_under_small_binary_frames() {
-    watch_under(flood(|_| Message::binary(vec![0u8; 1])).await, "binary").await;
+    watch_under(raw_flood(TINY_BINARY).await, "binary").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -201,4 +242,30 @@ async fn watch_under_text_events() {
         "text",
     )
     .await;
+}
+
+/// The engine's side stops reading for two seconds (a slow frame, a paused
+/// screen) while a runner floods empty binary frames: what waits for it
+/// stays within the byte budget, whatever the frame kind.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_waits_for_a_stalled_engine_is_bounded_whatever_the_frame_kind() {
+    use runtop::source::live::{
+        DELIVERY_OVERHEAD_BYTES, Endpoint, FRAME_BUDGET_BYTES, LinkOptions, spawn, tls_config,
+    };
+    for frame in [TINY_BINARY, EMPTY_PING] {
+        let url = raw_flood(frame).await;
+        let endpoint = Endpoint::parse(&url).unwrap();
+        let options = LinkOptions::defaults(tls_config(None).unwrap());
+        let mut deliveries = spawn(&[endpoint], &options);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let mut waiting = 0;
+        while deliveries.try_recv().is_ok() {
+            waiting += 1;
+        }
+        let most = FRAME_BUDGET_BYTES / DELIVERY_OVERHEAD_BYTES + 16;
+        assert!(
+            waiting <= most,
+            "{waiting} deliveries waited (at most {most})"
+        );
+    }
 }

@@ -20,6 +20,9 @@ pub use endpoint::{
 };
 pub use status::{Failure, LinkState, SourceStatus};
 
+// `DELIVERY_OVERHEAD_BYTES` and `FRAME_BUDGET_BYTES` are public for the
+// flood tests, which check the bound they set.
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,7 +43,7 @@ const CHANNEL_DELIVERIES: usize = 4096;
 
 /// What a delivery weighs in the budget besides its payload, so that a
 /// flood of empty frames is bounded too.
-pub(crate) const DELIVERY_OVERHEAD_BYTES: usize = 64;
+pub const DELIVERY_OVERHEAD_BYTES: usize = 64;
 
 /// What a link hands to the engine's side.
 #[derive(Debug)]
