@@ -80,7 +80,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, CliError> {
     }
 }
 
-fn write_file(path: &PathBuf, options: ServeOptions) -> Result<ExitCode, CliError> {
+fn write_file(path: &std::path::Path, options: ServeOptions) -> Result<ExitCode, CliError> {
     let out: Box<dyn Write> = if path.as_os_str() == "-" {
         Box::new(std::io::stdout().lock())
     } else {
