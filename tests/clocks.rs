@@ -10,7 +10,6 @@ use std::time::Duration;
 use common::{TempDir, run, stderr, stdout};
 use futures_util::SinkExt;
 use serde_json::Value;
-use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -84,34 +83,25 @@ fn a_real_gap_in_a_recording_loses_nothing() {
 
 /// A runner whose clock is `skew_ms` behind: it stamps `now - skew`.
 async fn skewed_runner(skew_ms: i64) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-                    return;
-                };
-                for i in 0..40 {
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap()
-                        .as_millis() as i64;
-                    let line = format!(
-                        r#"{{"type":"metric","ts":{},"name":"m","value":{i},"event_id":"e{i}"}}"#,
-                        now - skew_ms
-                    );
-                    if ws.send(Message::text(line)).await.is_err() {
-                        return;
-                    }
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-                // Stay connected, quietly, until runtop leaves.
-                tokio::time::sleep(Duration::from_secs(30)).await;
-            });
+    common::ws_server(move |mut ws| async move {
+        for i in 0..40 {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64;
+            let line = format!(
+                r#"{{"type":"metric","ts":{},"name":"m","value":{i},"event_id":"e{i}"}}"#,
+                now - skew_ms
+            );
+            if ws.send(Message::text(line)).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-    });
-    format!("ws://{addr}/events")
+        // Stay connected, quietly, until runtop leaves.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,40 +9,32 @@ mod common;
 use std::time::{Duration, Instant};
 
 use futures_util::SinkExt;
-use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
-use common::{TempDir, TmuxSession, command, kill, pane_child_pid, require, stderr, tmux};
+use common::{
+    TempDir, TmuxSession, command, kill, pane_child_pid, peak_rss, require, stderr, tmux, ws_server,
+};
 
 /// Peak resident memory the issue allows any long-running command.
 const MAX_RSS_BYTES: u64 = 64 << 20;
 
 /// A server that sends `frame()` as fast as the connection takes it.
 async fn flood(frame: fn(u64) -> Message) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-                    return;
-                };
-                let deadline = Instant::now() + Duration::from_secs(20);
-                let mut i = 0;
-                while Instant::now() < deadline {
-                    i += 1;
-                    // `feed` queues without flushing: the fastest a peer can send.
-                    if ws.feed(frame(i)).await.is_err() {
-                        return;
-                    }
-                    if i % 64 == 0 && ws.flush().await.is_err() {
-                        return;
-                    }
-                }
-            });
+    ws_server(move |mut ws| async move {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut i = 0;
+        while Instant::now() < deadline {
+            i += 1;
+            // `feed` queues without flushing: the fastest a peer can send.
+            if ws.feed(frame(i)).await.is_err() {
+                return;
+            }
+            if i % 64 == 0 && ws.flush().await.is_err() {
+                return;
+            }
         }
-    });
-    format!("ws://{addr}/events")
+    })
+    .await
 }
 
 /// A server that, after the handshake, writes `frame` (already encoded as
@@ -50,43 +42,36 @@ async fn flood(frame: fn(u64) -> Message) -> String {
 /// than a WebSocket library can send them one by one.
 async fn raw_flood(frame: &'static [u8]) -> String {
     use tokio::io::AsyncWriteExt;
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
-                    return;
-                };
-                let mut socket = ws.into_inner();
-                let chunk: Vec<u8> = frame
-                    .iter()
-                    .copied()
-                    .cycle()
-                    .take(frame.len() * 20_000)
-                    .collect();
-                let deadline = Instant::now() + Duration::from_secs(20);
-                while Instant::now() < deadline {
-                    if socket.write_all(&chunk).await.is_err() {
-                        return;
-                    }
-                }
-            });
+    ws_server(move |ws| async move {
+        let mut socket = ws.into_inner();
+        let chunk: Vec<u8> = frame
+            .iter()
+            .copied()
+            .cycle()
+            .take(frame.len() * 20_000)
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if socket.write_all(&chunk).await.is_err() {
+                return;
+            }
         }
-    });
-    format!("ws://{addr}/events")
+    })
+    .await
 }
 
 /// Unmasked server frames: FIN + opcode, length, payload.
 const TINY_BINARY: &[u8] = &[0x82, 0x01, 0x00];
 const EMPTY_PING: &[u8] = &[0x89, 0x00];
 
-/// The highest VmHWM (peak resident set) of `pid` seen while it runs.
-fn peak_rss(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+/// The highest peak RSS of `pid` seen, polling until `done` says so.
+fn peak_until(pid: u32, mut done: impl FnMut() -> bool) -> u64 {
+    let mut peak = 0;
+    while !done() {
+        peak = peak.max(peak_rss(pid).unwrap_or(0));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    peak
 }
 
 async fn report_under(url: String, what: &str) {
@@ -96,14 +81,12 @@ async fn report_under(url: String, what: &str) {
         .unwrap();
     let pid = child.id();
     let out = tokio::task::spawn_blocking(move || {
-        let mut peak = 0;
         let mut child = child;
         let deadline = Instant::now() + Duration::from_secs(30);
-        while child.try_wait().unwrap().is_none() {
+        let peak = peak_until(pid, || {
             assert!(Instant::now() < deadline, "report ran past 30 s");
-            peak = peak.max(peak_rss(pid).unwrap_or(0));
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            child.try_wait().unwrap().is_some()
+        });
         (peak, child.wait_with_output().unwrap())
     })
     .await
@@ -205,11 +188,7 @@ async fn watch_under(url: String, what: &str) {
             std::thread::sleep(Duration::from_millis(50));
         };
         let until = Instant::now() + Duration::from_secs(6);
-        let mut peak = 0;
-        while Instant::now() < until {
-            peak = peak.max(peak_rss(pid).unwrap_or(0));
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let peak = peak_until(pid, || Instant::now() >= until);
         kill(pid, "TERM");
         peak
     })

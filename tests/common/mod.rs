@@ -38,14 +38,46 @@ impl Drop for TempDir {
 /// (the test's own under `home`), not yet started.
 pub fn command(home: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
-    c.args(args)
-        .env("XDG_CONFIG_HOME", home.join("config"))
+    c.args(args);
+    private(c, home)
+}
+
+/// `c` with the test's own config and data directories, no `RUNTOP_LOG`,
+/// no standard input, and its output captured.
+fn private(mut c: Command, home: &Path) -> Command {
+    c.env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"))
         .env_remove("RUNTOP_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     c
+}
+
+/// A log of the `regression` scenario (implement slows past its target),
+/// written into `d`; its path.
+pub fn regression_log(d: &TempDir) -> String {
+    let log = d.str("regression.ndjson");
+    let args = [
+        "simulate",
+        "--scenario",
+        "regression",
+        "--executions",
+        "150",
+        "--out",
+        &log,
+    ];
+    let out = run(&d.0, &args, Duration::from_secs(60));
+    assert!(out.status.success(), "{}", stderr(&out));
+    log
+}
+
+/// The highest VmHWM (peak resident set) `pid` has reached, in bytes.
+pub fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// Waits for `child`, killing it (and failing) past `limit`.
@@ -132,14 +164,32 @@ pub fn kill(pid: u32, signal: &str) {
 /// `sh -c SCRIPT` with the same private environment as [`command`].
 pub fn shell(home: &Path, script: &str) -> Command {
     let mut c = Command::new("sh");
-    c.args(["-c", script])
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env_remove("RUNTOP_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
+    c.args(["-c", script]);
+    private(c, home)
+}
+
+/// A WebSocket server on a free loopback port that hands every accepted
+/// connection to `serve`; its `ws://` URL. It lives as long as the test's
+/// runtime.
+pub async fn ws_server<F, Fut>(serve: F) -> String
+where
+    F: Fn(tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serve = std::sync::Arc::new(serve);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let serve = serve.clone();
+            tokio::spawn(async move {
+                if let Ok(ws) = tokio_tungstenite::accept_async(stream).await {
+                    serve(ws).await;
+                }
+            });
+        }
+    });
+    format!("ws://{addr}/events")
 }
 
 /// Whether `tool` runs (`tool ARG` succeeds); in CI (`CI` set) it must:
