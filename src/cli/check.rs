@@ -263,10 +263,11 @@ fn render(v: &Verdict) -> String {
         } else {
             "not yet established"
         },
-        if v.validation_passed {
-            "passed"
-        } else {
-            "FAILED"
+        match (v.validation_passed, &v.failure) {
+            (true, _) => "passed",
+            (false, Some(_)) => "FAILED",
+            // `validation FAILED` never stands beside a PASS.
+            (false, None) => "waived (--allow-empty)",
         }
     );
     let health = v.overall_health.map_or("unknown", Level::as_str);
