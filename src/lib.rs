@@ -9,6 +9,8 @@
 //!   come out. It knows nothing of terminals, sockets or the wall clock.
 //! - [`source`]: thin layers that feed the engine (NDJSON files and stdin,
 //!   live WebSocket links, recordings) and sample this host's load.
+//! - [`monitor`]: one session of watching (engine, sources, alerts,
+//!   analyses, baseline) that every front end drives, on one schedule.
 //! - [`report`]: the headless report (`runtop report`), JSON and text.
 //! - [`analytics`]: A/B comparison, failure patterns, bottlenecks and
 //!   recommendations, from what the engine holds.
@@ -34,6 +36,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod engine;
 pub mod files;
+pub mod monitor;
 pub mod protocol;
 pub mod report;
 pub mod secrets;

@@ -303,8 +303,7 @@ fn huge_lines_are_skipped_unread() {
     let huge = format!("{}\n", "x".repeat(300_000));
     let input = [GOOD[0], GOOD[1], &huge, GOOD[2], GOOD[3]].join("\n");
     let mut engine = Engine::new(EngineConfig::replay());
-    runtop::source::ndjson::feed_all(input.as_bytes(), &mut engine, NOW, 64 * 1024, &mut |_| {})
-        .unwrap();
+    runtop::source::ndjson::feed_all(input.as_bytes(), &mut engine, NOW, 64 * 1024).unwrap();
     assert_eq!(engine.input().invalid_of_kind(InvalidKind::Oversized), 1);
     assert_eq!(engine.input().examples()[0].line, Some(3));
     assert_good_intact(&engine);

@@ -24,7 +24,7 @@ fn balanced(input: &InputStats) -> bool {
 
 fn read_file(bytes: &[u8]) -> Engine {
     let mut engine = Engine::new(EngineConfig::replay());
-    feed_all(bytes, &mut engine, NOW, 64 * 1024, &mut |_| {}).unwrap();
+    feed_all(bytes, &mut engine, NOW, 64 * 1024).unwrap();
     engine
 }
 

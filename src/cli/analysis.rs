@@ -2,6 +2,7 @@
 //! the engine under the effective configuration, evaluating the alert rules
 //! as time passes, and building the report.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,21 +10,15 @@ use std::time::Duration;
 use super::CliError;
 use super::live_args::LiveArgs;
 use crate::alerts::notify::{Notifier, WebhookPolicy};
-use crate::alerts::{Alerts, Context};
 use crate::analytics::baseline::{Baseline, samples};
 use crate::config::{self, Config, LoadRequest, Loaded};
 use crate::engine::{Engine, EngineConfig};
+use crate::monitor::Monitor;
 use crate::protocol::time::wall_clock_now;
 use crate::report::Report;
-use crate::source::live::{self, LiveSink, StopWhen};
+use crate::source::live::{self, LiveSink, Step};
 use crate::source::local::LocalSampler;
 use crate::source::ndjson::{self, DEFAULT_MAX_LINE_BYTES};
-
-/// Rules are evaluated once a minute of event time when replaying a file
-/// (often enough for every rule's `for`, cheap over days of recording), and
-/// once a second live.
-const REPLAY_EVALUATE_EVERY_MS: i64 = 60_000;
-const LIVE_EVALUATE_EVERY_MS: i64 = 1_000;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct SourceArgs {
@@ -132,7 +127,7 @@ fn with_baseline(
 ) -> Result<Analysis, CliError> {
     let now = wall_clock_now();
     let current = Baseline::from_samples(
-        &samples(&analysis.engine),
+        &samples(&analysis.monitor.engine),
         &analysis.report.source,
         now,
         analysis.config.baseline.min_samples,
@@ -153,7 +148,7 @@ fn with_baseline(
                     &current,
                 );
                 let mut kept = kept;
-                kept.follow(&current, &samples(&analysis.engine).outcomes, now);
+                kept.follow(&current, &samples(&analysis.monitor.engine).outcomes, now);
                 kept
             }
             Err(_) => current,
@@ -171,7 +166,7 @@ fn with_baseline(
 pub struct Analysis {
     pub report: Report,
     pub config: Config,
-    pub engine: Engine,
+    pub monitor: Monitor,
     /// What went wrong on the way without costing the report: each is said
     /// on stderr after the report is printed, and the exit code is 2.
     pub failures: Vec<String>,
@@ -286,49 +281,27 @@ fn file_analysis(
         error,
     };
     let reader = ndjson::open(source).map_err(read_error)?;
-    let mut engine = Engine::new(config.engine(EngineConfig::replay()));
-    let mut alerts = Alerts::new(config.alerts, REPLAY_EVALUATE_EVERY_MS);
+    let mut monitor = Monitor::new(Engine::new(config.engine(EngineConfig::replay())), config);
     // A file's events were received when they were recorded; the only use of
     // the wall clock here is to reject timestamps far in its future.
     let received_at = wall_clock_now();
-    let mut observe = |engine: &Engine| {
-        if let Some(now) = engine.now() {
-            let transitions = alerts.maybe_evaluate(
-                engine,
-                &Context {
-                    now,
-                    local: None,
-                    sources: &[],
-                },
-            );
-            notifier.notify(&transitions);
-        }
-    };
-    let read_all = ndjson::feed_all(
+    let read_all = ndjson::read_all(
         reader,
-        &mut engine,
-        received_at,
         src.max_line_bytes as usize,
-        &mut observe,
+        &mut |decoded, origin| {
+            monitor.engine.apply_decoded(decoded, received_at, origin);
+            monitor.after_events();
+            notifier.notify(&monitor.take_transitions());
+        },
     )
     .map_err(read_error)?;
-    if let Some(now) = engine.now() {
-        notifier.notify(&alerts.evaluate_now(
-            &engine,
-            &Context {
-                now,
-                local: None,
-                sources: &[],
-            },
-        ));
-    }
-    let report = Report::build(&engine, source)
-        .with_alerts(&alerts.book, config.ci.fail_on)
-        .with_analytics(&engine);
+    monitor.finish();
+    notifier.notify(&monitor.take_transitions());
+    let report = monitor.report(source, config.ci.fail_on);
     Ok(Analysis {
         report,
         config: config.clone(),
-        engine,
+        monitor,
         failures: Vec::new(),
         interrupted: (!read_all).then(|| crate::signals::received().unwrap_or("a signal")),
         no_data: None,
@@ -341,45 +314,47 @@ fn live_analysis(
     config: &Config,
     notifier: &mut Notifier,
 ) -> Result<Analysis, CliError> {
-    let after = src.collect_for;
     let (endpoints, options, recorder) = src.live.resolve(urls, &config.sources)?;
-    let mut engine = Engine::new(config.engine(EngineConfig::live()));
-    let mut alerts = Alerts::new(config.alerts, LIVE_EVALUATE_EVERY_MS);
+    let mut monitor = Monitor::new(Engine::new(config.engine(EngineConfig::live())), config);
     let mut sampler = LocalSampler::new();
-    let sink = LiveSink::new(&endpoints, recorder);
-    let stop = StopWhen {
-        after,
-        events: src.events,
-    };
-    let mut on_tick = |engine: &Engine, sources: &[live::SourceStatus]| {
-        let now = wall_clock_now();
-        let local = sampler.as_mut().map(LocalSampler::sample);
-        notifier.notify(&alerts.maybe_evaluate(
-            engine,
-            &Context {
-                now,
-                local,
-                sources,
-            },
-        ));
-    };
-    let sink = live::collect(&endpoints, &options, stop, &mut engine, sink, &mut on_tick)
-        .map_err(CliError::Usage)?;
+    let mut sink = LiveSink::new(&endpoints, recorder);
+    live::collect(&endpoints, &options, src.collect_for, &mut |step| {
+        match step {
+            Step::Delivery(delivery) => {
+                sink.apply(delivery, &mut monitor.engine);
+                if src
+                    .events
+                    .is_some_and(|n| monitor.engine.input().received >= n)
+                {
+                    return ControlFlow::Break(());
+                }
+            }
+            Step::Tick => {
+                sink.tick();
+                monitor.sources.clone_from(&sink.statuses);
+                monitor.local = sampler.as_mut().map(LocalSampler::sample);
+                monitor.tick(wall_clock_now());
+                notifier.notify(&monitor.take_transitions());
+            }
+        }
+        ControlFlow::Continue(())
+    })
+    .map_err(CliError::Usage)?;
+    monitor.sources.clone_from(&sink.statuses);
+    monitor.finish();
+    notifier.notify(&monitor.take_transitions());
     let source = endpoints
         .iter()
         .map(|e| e.display())
         .collect::<Vec<_>>()
         .join(" ");
-    let report = Report::build(&engine, &source)
-        .with_analytics(&engine)
-        .with_sources(sink.statuses.clone())
-        .with_alerts(&alerts.book, config.ci.fail_on);
+    let report = monitor.report(&source, config.ci.fail_on);
     // A recording that failed costs the recording, never the report.
     let failures = sink.finish().err().into_iter().collect();
     Ok(Analysis {
         report,
         config: config.clone(),
-        engine,
+        monitor,
         failures,
         interrupted: None,
         no_data: None,

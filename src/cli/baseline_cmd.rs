@@ -33,7 +33,7 @@ pub(super) fn run(command: &BaselineCommand) -> Result<ExitCode, CliError> {
     } = command;
     let analysis = analyse_sources(std::slice::from_ref(source), options, settings)?;
     let baseline = Baseline::from_samples(
-        &samples(&analysis.engine),
+        &samples(&analysis.monitor.engine),
         source,
         wall_clock_now(),
         analysis.config.baseline.min_samples,

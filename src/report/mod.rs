@@ -4,6 +4,7 @@
 
 mod requirements;
 mod text;
+pub mod verdict;
 
 pub use requirements::Requirement;
 pub use text::render_text;
@@ -13,11 +14,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::alerts::{Alert, AlertBook, Rule, Severity, State};
-use crate::analytics::baseline::{Baseline, Change, Trend, changes, trends};
-use crate::analytics::bottlenecks::{Bottleneck, bottlenecks};
-use crate::analytics::compare::{Comparison, compare};
-use crate::analytics::failures::{FailurePattern, failures};
-use crate::analytics::recommend::{Recommendation, recommend};
+use crate::analytics::Analyses;
+use crate::analytics::baseline::{Baseline, Change, Trend, changes};
+use crate::analytics::bottlenecks::Bottleneck;
+use crate::analytics::compare::Comparison;
+use crate::analytics::failures::FailurePattern;
+use crate::analytics::recommend::Recommendation;
 use crate::engine::{Engine, InvalidExample, Level, Snapshot, Window};
 use crate::protocol::time::format_rfc3339;
 use crate::protocol::{InvalidKind, Status};
@@ -318,12 +320,17 @@ impl Report {
 
     /// Adds the analyses of what the engine holds: bottlenecks, A/B
     /// comparisons, failure patterns, and the recommendations they lead to.
-    pub fn with_analytics(mut self, engine: &Engine) -> Report {
-        self.bottlenecks = bottlenecks(engine);
-        self.comparisons = compare(engine);
-        self.failures = failures(engine);
-        self.trends = trends(engine);
-        self.recommendations = recommend(&self.bottlenecks, &self.comparisons);
+    pub fn with_analytics(self, engine: &Engine) -> Report {
+        self.with_analyses(&Analyses::of(engine))
+    }
+
+    /// Adds analyses already computed (the monitor's).
+    pub fn with_analyses(mut self, a: &Analyses) -> Report {
+        self.bottlenecks = a.bottlenecks.clone();
+        self.comparisons = a.comparisons.clone();
+        self.failures = a.failures.clone();
+        self.trends = a.trends.clone();
+        self.recommendations = a.recommendations.clone();
         self
     }
 

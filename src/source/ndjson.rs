@@ -140,17 +140,31 @@ self_cell::self_cell!(
     }
 );
 
-/// Feeds every line of `reader` to `engine`, as received at `received_at`.
-/// Blank lines are skipped; malformed ones are counted by the engine.
-/// `observe` is called after every event, for what follows the engine's
-/// time (alert rules). Reading stops early, with `Ok(false)`, when a signal
-/// asks runtop to stop ([`crate::signals`]); `Ok(true)` means all was read.
+/// Feeds every line of `reader` to `engine`, as received at `received_at`,
+/// and decides its held events at the end. Blank lines are skipped;
+/// malformed ones are counted by the engine. Reading stops early, with
+/// `Ok(false)`, when a signal asks runtop to stop ([`crate::signals`]);
+/// `Ok(true)` means all was read.
 pub fn feed_all(
     reader: impl BufRead + Send,
     engine: &mut Engine,
     received_at: Millis,
     max_line_bytes: usize,
-    observe: &mut dyn FnMut(&Engine),
+) -> io::Result<bool> {
+    let read_all = read_all(reader, max_line_bytes, &mut |decoded, origin| {
+        engine.apply_decoded(decoded, received_at, origin);
+    })?;
+    engine.decide_held();
+    Ok(read_all)
+}
+
+/// Reads every line of `reader`, decoded, into `apply` in order (with the
+/// line it came from): the pipeline behind [`feed_all`], for callers that
+/// do more per event (the monitor evaluates its rules as time passes).
+pub fn read_all(
+    reader: impl BufRead + Send,
+    max_line_bytes: usize,
+    apply: &mut dyn FnMut(&Decoded<'_>, Origin),
 ) -> io::Result<bool> {
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel(CHUNKS_IN_FLIGHT);
@@ -174,8 +188,7 @@ pub fn feed_all(
                 Err(RecvTimeoutError::Disconnected) => break true,
             };
             for (line, decoded) in chunk.borrow_dependent() {
-                engine.apply_decoded(decoded, received_at, Origin::line(*line));
-                observe(engine);
+                apply(decoded, Origin::line(*line));
             }
             let _ = give_back.try_send(chunk.into_owner());
         };
@@ -184,10 +197,6 @@ pub fn feed_all(
         decoder
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        // Held events are decided now, so that every line is counted (an
-        // interrupted read decides them too: what was read is reported).
-        engine.decide_held();
-        observe(engine);
         Ok(read_all)
     })
 }

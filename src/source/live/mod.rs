@@ -23,6 +23,7 @@ pub use status::{Failure, LinkState, SourceStatus};
 // `DELIVERY_OVERHEAD_BYTES` and `FRAME_BUDGET_BYTES` are public for the
 // flood tests, which check the bound they set.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -206,24 +207,23 @@ impl LiveSink {
     }
 }
 
-/// When `report URL…` stops collecting.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct StopWhen {
-    pub after: Option<Duration>,
-    pub events: Option<u64>,
+/// What [`collect`] hands its caller: something that arrived, or a tick
+/// (every 250 ms) to move time along.
+#[derive(Debug)]
+pub enum Step {
+    Delivery(Delivery),
+    Tick,
 }
 
-/// Collects from `endpoints` into `engine` until a limit is reached or a
-/// signal asks runtop to stop ([`crate::signals`]), then returns the sink.
-/// `on_tick` runs every 250 ms with the engine and the sources' statuses.
+/// Collects from `endpoints`, handing each delivery and each tick to `on`,
+/// until `on` breaks, `after` has passed, or a signal asks runtop to stop
+/// ([`crate::signals`]).
 pub fn collect(
     endpoints: &[Endpoint],
     options: &LinkOptions,
-    stop: StopWhen,
-    engine: &mut Engine,
-    mut sink: LiveSink,
-    on_tick: &mut dyn FnMut(&Engine, &[SourceStatus]),
-) -> Result<LiveSink, String> {
+    after: Option<Duration>,
+    on: &mut dyn FnMut(Step) -> ControlFlow<()>,
+) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -231,34 +231,28 @@ pub fn collect(
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async {
         let mut deliveries = spawn(endpoints, options);
-        let deadline = stop.after.map(|d| tokio::time::Instant::now() + d);
+        let deadline = after.map(|d| tokio::time::Instant::now() + d);
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         let mut stop_poll = tokio::time::interval(Duration::from_millis(50));
         loop {
-            tokio::select! {
+            let step = tokio::select! {
                 biased;
-                _ = stop_poll.tick() => if crate::signals::stop_requested() { break },
+                _ = stop_poll.tick() => if crate::signals::stop_requested() { break } else { continue },
                 _ = sleep_until(deadline) => break,
-                _ = tick.tick() => {
-                    sink.tick();
-                    engine.advance(wall_clock_now());
-                    on_tick(engine, &sink.statuses);
-                }
+                _ = tick.tick() => Step::Tick,
                 delivery = deliveries.recv() => match delivery {
                     None => break,
-                    Some(delivery) => {
-                        sink.apply(delivery, engine);
-                        if stop.events.is_some_and(|n| engine.input().received >= n) {
-                            break;
-                        }
-                    }
+                    Some(delivery) => Step::Delivery(delivery),
                 },
+            };
+            if on(step).is_break() {
+                break;
             }
         }
     });
     // Dropping the runtime cancels the links and closes their sockets.
     runtime.shutdown_timeout(Duration::from_secs(1));
-    Ok(sink)
+    Ok(())
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {

@@ -1,0 +1,176 @@
+//! The monitor: one session of watching runners, the same behind every
+//! front end (`report`, `check`, `watch`, `demo`, `replay`), so that they
+//! can never disagree.
+//!
+//! It owns the engine, the sources' statuses, this host's latest load, the
+//! alert rules and their book, a baseline to compare with, and the
+//! analyses. Front ends feed it (events into [`Monitor::engine`], then
+//! [`Monitor::after_events`]; time through [`Monitor::tick`]) and read it;
+//! it never reads a clock or touches a terminal or a socket.
+//!
+//! **One evaluation schedule per clock.** The rules run on a fixed grid of
+//! the engine's clock: every [`EVENT_TIME_EVERY_MS`] of event time for a
+//! file, every [`ARRIVAL_TIME_EVERY_MS`] of arrival time live. A file's
+//! events move its clock, so the rules are evaluated as events cross the
+//! grid, however fast they are read: `replay --speed 0` and `report` of the
+//! same file give the same alert transitions.
+//!
+//! **Analyses when data changed.** Bottlenecks, A/B comparisons, failure
+//! patterns, trends, recommendations and baseline changes read thousands of
+//! executions; they are recomputed on a tick only when events arrived since
+//! and [`ANALYSES_EVERY_MS`] of engine time has passed, never per frame.
+
+use crate::alerts::{Alerts, Context, LocalLoad, Transition};
+use crate::analytics::Analyses;
+use crate::analytics::baseline::{Baseline, Change, changes, samples};
+use crate::config::Config;
+use crate::engine::{Engine, WindowClock};
+use crate::protocol::Millis;
+use crate::report::Report;
+use crate::source::live::SourceStatus;
+
+/// Rule evaluations on a file's clock: often enough for every rule's `for`
+/// of 10 s or more, cheap over days of recording.
+pub const EVENT_TIME_EVERY_MS: Millis = 10_000;
+/// Rule evaluations live.
+pub const ARRIVAL_TIME_EVERY_MS: Millis = 1_000;
+/// Analyses are recomputed at most this often (engine time).
+pub const ANALYSES_EVERY_MS: Millis = 5_000;
+
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    pub engine: Engine,
+    pub alerts: Alerts,
+    /// Live sources and their connections; empty for a file.
+    pub sources: Vec<SourceStatus>,
+    /// This host's latest load (live only: a recording's alerts must not
+    /// depend on the machine that reads it).
+    pub local: Option<LocalLoad>,
+    /// A baseline to compare with (its file), and the changes against it.
+    pub baseline: Option<(String, Baseline)>,
+    pub changes: Vec<Change>,
+    pub analyses: Analyses,
+    /// Transitions not yet taken by a front end (for its sinks).
+    transitions: Vec<Transition>,
+    /// Inputs counted when the analyses were last computed, and when.
+    analysed: Option<(u64, Millis)>,
+    min_samples: u64,
+    every_ms: Millis,
+    next_evaluation: Option<Millis>,
+}
+
+impl Monitor {
+    pub fn new(engine: Engine, config: &Config) -> Monitor {
+        let every_ms = match engine.config().window_clock {
+            WindowClock::EventTime => EVENT_TIME_EVERY_MS,
+            WindowClock::ArrivalTime => ARRIVAL_TIME_EVERY_MS,
+        };
+        Monitor {
+            engine,
+            alerts: Alerts::new(config.alerts, every_ms),
+            sources: Vec::new(),
+            local: None,
+            baseline: None,
+            changes: Vec::new(),
+            analyses: Analyses::default(),
+            transitions: Vec::new(),
+            analysed: None,
+            min_samples: config.baseline.min_samples,
+            every_ms,
+            next_evaluation: None,
+        }
+    }
+
+    /// Whether this monitor runs on a file's clock.
+    pub fn event_time(&self) -> bool {
+        self.engine.config().window_clock == WindowClock::EventTime
+    }
+
+    /// Call after events were applied to [`Monitor::engine`]: evaluates the
+    /// rules if the engine's clock crossed the next grid point.
+    pub fn after_events(&mut self) {
+        if let Some(now) = self.engine.now()
+            && self.next_evaluation.is_none_or(|next| now >= next)
+        {
+            self.evaluate(now);
+        }
+    }
+
+    /// Moves the monitor to `now` on the engine's clock (the wall clock
+    /// live; a file's own present otherwise): windows age, rules run if due,
+    /// analyses are recomputed if data changed.
+    pub fn tick(&mut self, now: Millis) {
+        if !self.event_time() {
+            self.engine.advance(now);
+        }
+        let now = self.engine.now().unwrap_or(now).max(now);
+        if self.next_evaluation.is_none_or(|next| now >= next) {
+            self.evaluate(now);
+        }
+        self.analyse_if_changed(now);
+    }
+
+    /// The end of the input: held events decided, a last evaluation at the
+    /// engine's present, analyses brought up to date.
+    pub fn finish(&mut self) {
+        self.engine.decide_held();
+        if let Some(now) = self.engine.now() {
+            self.evaluate(now);
+            self.analyse(now);
+        }
+    }
+
+    /// The transitions since the last call, for the alert log and webhook.
+    pub fn take_transitions(&mut self) -> Vec<Transition> {
+        std::mem::take(&mut self.transitions)
+    }
+
+    /// The report of what the monitor holds, with its alerts, analyses and
+    /// sources; `fail_on` from the configuration's `ci`.
+    pub fn report(&self, source: &str, fail_on: crate::config::Severity) -> Report {
+        Report::build(&self.engine, source)
+            .with_analyses(&self.analyses)
+            .with_sources(self.sources.clone())
+            .with_alerts(&self.alerts.book, fail_on)
+    }
+
+    /// This run's figures, as a baseline would hold them.
+    pub fn current_baseline(&self, source: &str, now: Millis) -> Baseline {
+        Baseline::from_samples(&samples(&self.engine), source, now, self.min_samples)
+    }
+
+    fn evaluate(&mut self, now: Millis) {
+        // On the grid, so that when evaluations happen depends only on the
+        // engine's clock, not on when a front end looked.
+        self.next_evaluation = Some((now.div_euclid(self.every_ms) + 1) * self.every_ms);
+        let local = if self.event_time() { None } else { self.local };
+        let transitions = self.alerts.evaluate_now(
+            &self.engine,
+            &Context {
+                now,
+                local,
+                sources: &self.sources,
+            },
+        );
+        self.transitions.extend(transitions);
+    }
+
+    fn analyse_if_changed(&mut self, now: Millis) {
+        let received = self.engine.input().received;
+        let due = match self.analysed {
+            None => true,
+            Some((seen, at)) => received != seen && now.saturating_sub(at) >= ANALYSES_EVERY_MS,
+        };
+        if due {
+            self.analyse(now);
+        }
+    }
+
+    fn analyse(&mut self, now: Millis) {
+        self.analysed = Some((self.engine.input().received, now));
+        self.analyses = Analyses::of(&self.engine);
+        if let Some((_, base)) = &self.baseline {
+            self.changes = changes(base, &self.current_baseline("", now));
+        }
+    }
+}
