@@ -114,7 +114,10 @@ impl Feed for ChannelFeed {
             };
             let now = wall_clock_now();
             for line in &lines {
-                model.engine.feed(line.as_bytes(), now, Origin::default());
+                model
+                    .monitor
+                    .engine
+                    .feed(line.as_bytes(), now, Origin::default());
             }
             self.clocks
                 .lock()

@@ -48,7 +48,7 @@ fn overview_empty() {
 fn overview_busy_with_alerts_firing() {
     let model = busy(4_000);
     assert!(
-        model.alerts.book.firing().len() >= 2,
+        model.monitor.alerts.book.firing().len() >= 2,
         "the failures burst fires alerts"
     );
     let app = App::default();
@@ -67,7 +67,7 @@ fn disconnected_and_paused() {
         },
         DEFAULT_START,
     );
-    model.sources.push(down);
+    model.monitor.sources.push(down);
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('p')), &model);
     let frozen = screen(&app, &model, 80, 24);
@@ -103,6 +103,7 @@ fn an_alert_opens_its_execution_and_a_can_acknowledge() {
     app.on_key(key(KeyCode::Char('4')), &model);
     assert_eq!(app.screen, Screen::Alerts);
     let before = model
+        .monitor
         .alerts
         .book
         .firing()
@@ -112,6 +113,7 @@ fn an_alert_opens_its_execution_and_a_can_acknowledge() {
     app.on_key(key(KeyCode::Char('a')), &model);
     app.apply_acknowledge(&mut model);
     let after = model
+        .monitor
         .alerts
         .book
         .firing()
@@ -174,7 +176,7 @@ impl Feed for ScriptedFeed {
     fn pump(&mut self, model: &mut Model, _: Duration) -> bool {
         let mut changed = false;
         for e in self.0.by_ref().take(100) {
-            model.engine.feed(
+            model.monitor.engine.feed(
                 to_json_line(&e).as_bytes(),
                 DEFAULT_START + 86_400_000,
                 Origin::default(),
@@ -184,7 +186,7 @@ impl Feed for ScriptedFeed {
         changed
     }
     fn now(&self, model: &Model) -> Millis {
-        model.engine.now().unwrap_or(DEFAULT_START)
+        model.monitor.engine.now().unwrap_or(DEFAULT_START)
     }
 }
 
@@ -303,6 +305,7 @@ fn the_executions_list_filters_sorts_and_opens() {
 fn slash_finds_by_prefix_or_substring_finished_executions_too() {
     let model = busy(4_000);
     let finished = model
+        .monitor
         .engine
         .executions()
         .finished()
@@ -354,7 +357,7 @@ fn a_replay_reads_to_the_end_and_says_so() {
         }
     }
     assert!(model.finished);
-    assert_eq!(model.engine.input().accepted, 3_000);
+    assert_eq!(model.monitor.engine.input().accepted, 3_000);
     let now = feed.now(&model);
     model.tick(now, None);
     let shown = screen(&App::default(), &model, 80, 24);
@@ -399,7 +402,8 @@ fn failures_trends_and_baseline_regressions_show_on_the_bottlenecks_screen() {
     use runtop::analytics::baseline::{Baseline, samples};
     let mut model = busy(4_000);
     // A baseline taken from the same history, with implement twice as fast.
-    let mut baseline = Baseline::from_samples(&samples(&model.engine), "test", DEFAULT_START, 20);
+    let mut baseline =
+        Baseline::from_samples(&samples(&model.monitor.engine), "test", DEFAULT_START, 20);
     let implement = baseline.stages.get_mut("implement").unwrap();
     for v in [
         &mut implement.p50,
@@ -411,17 +415,22 @@ fn failures_trends_and_baseline_regressions_show_on_the_bottlenecks_screen() {
     ] {
         *v /= 2.0;
     }
-    model.baseline = Some(("baseline.json".into(), baseline));
-    let now = model.engine.now().unwrap();
+    model
+        .monitor
+        .set_baseline(Some(("baseline.json".into(), baseline)));
+    let now = model.monitor.engine.now().unwrap();
     model.tick(now + 10_000, None);
-    assert!(!model.failures.is_empty() && !model.trends.is_empty());
+    assert!(
+        !model.monitor.analyses.failures.is_empty() && !model.monitor.analyses.trends.is_empty()
+    );
     assert!(
         model
+            .monitor
             .changes
             .iter()
             .any(|c| c.subject == "stage implement" && c.kind == "regression"),
         "{:?}",
-        model.changes
+        model.monitor.changes
     );
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('5')), &model);
@@ -455,13 +464,13 @@ fn kept_panels_always_equal_a_fresh_draw() {
     for step in 0..12 {
         // Events, as between two ticks.
         for e in events.by_ref().take(150) {
-            model.engine.feed(
+            model.monitor.engine.feed(
                 to_json_line(&e).as_bytes(),
                 DEFAULT_START + 86_400_000,
                 Origin::default(),
             );
         }
-        let now = model.engine.now().unwrap_or(DEFAULT_START);
+        let now = model.monitor.engine.now().unwrap_or(DEFAULT_START);
         match step {
             3 | 7 => {
                 model.tick(now, Some(system()));

@@ -259,7 +259,7 @@ fn watch_endpoints(
         config,
         title,
     );
-    model.baseline = baseline;
+    model.monitor.set_baseline(baseline);
     let code = ui(config, &mut model, &mut feed, stop, notifier)?;
     if let Err(e) = feed.sink.finish() {
         eprintln!("runtop: warning: {e}");
@@ -286,7 +286,9 @@ pub(super) fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         &config,
         title,
     );
-    model.baseline = baseline_for(&args.settings, None)?;
+    model
+        .monitor
+        .set_baseline(baseline_for(&args.settings, None)?);
     ui(
         &config,
         &mut model,

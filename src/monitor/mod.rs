@@ -46,7 +46,8 @@ pub struct Monitor {
     /// This host's latest load (live only: a recording's alerts must not
     /// depend on the machine that reads it).
     pub local: Option<LocalLoad>,
-    /// A baseline to compare with (its file), and the changes against it.
+    /// A baseline to compare with (its file), and the changes against it;
+    /// set with [`Monitor::set_baseline`].
     pub baseline: Option<(String, Baseline)>,
     pub changes: Vec<Change>,
     pub analyses: Analyses,
@@ -79,6 +80,13 @@ impl Monitor {
             every_ms,
             next_evaluation: None,
         }
+    }
+
+    /// Compares with `baseline` from now on (the analyses are brought up to
+    /// date at the next tick).
+    pub fn set_baseline(&mut self, baseline: Option<(String, Baseline)>) {
+        self.baseline = baseline;
+        self.analysed = None;
     }
 
     /// Whether this monitor runs on a file's clock.

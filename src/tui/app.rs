@@ -118,7 +118,7 @@ fn failed(e: &Execution) -> bool {
 
 /// The executions the Executions screen lists, filtered and sorted.
 pub fn executions<'m>(app: &App, model: &'m Model) -> Vec<&'m Execution> {
-    let store = model.engine.executions();
+    let store = model.monitor.engine.executions();
     let mut list: Vec<&Execution> = match app.filter {
         Filter::Active => store.active().collect(),
         Filter::Finished => store.finished().collect(),
@@ -153,6 +153,7 @@ pub fn executions<'m>(app: &App, model: &'m Model) -> Vec<&'m Execution> {
 pub fn listed(app: &App, model: &Model) -> Vec<String> {
     match app.screen {
         Screen::Overview => model
+            .monitor
             .engine
             .executions()
             .active()
@@ -163,6 +164,7 @@ pub fn listed(app: &App, model: &Model) -> Vec<String> {
             .map(|e| e.correlation_id.to_string())
             .collect(),
         Screen::Alerts => model
+            .monitor
             .alerts
             .book
             .firing()
@@ -170,6 +172,8 @@ pub fn listed(app: &App, model: &Model) -> Vec<String> {
             .map(|a| a.correlation_id.clone().unwrap_or_default())
             .collect(),
         Screen::Bottlenecks => model
+            .monitor
+            .analyses
             .bottlenecks
             .iter()
             .map(|b| b.examples.first().cloned().unwrap_or_default())
@@ -181,7 +185,7 @@ pub fn listed(app: &App, model: &Model) -> Vec<String> {
 /// Finds an execution by correlation id: a prefix first, then a substring;
 /// active and finished alike.
 pub fn find(query: &str, model: &Model) -> Option<String> {
-    let store = model.engine.executions();
+    let store = model.monitor.engine.executions();
     let all = || {
         store
             .active()
@@ -208,6 +212,7 @@ impl App {
     pub fn apply_acknowledge(&mut self, model: &mut Model) {
         if std::mem::take(&mut self.acknowledge)
             && let Some((rule, subject)) = model
+                .monitor
                 .alerts
                 .book
                 .firing()

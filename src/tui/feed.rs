@@ -10,7 +10,7 @@ use super::model::Model;
 use super::run::Feed;
 use crate::engine::Origin;
 use crate::protocol::time::wall_clock_now;
-use crate::protocol::{Invalid, InvalidKind, Millis};
+use crate::protocol::{Invalid, InvalidKind, Millis, decode_frame};
 use crate::source::live::{Delivery, LiveSink};
 use crate::source::ndjson::{Line, LineReader};
 
@@ -26,17 +26,17 @@ impl Feed for LiveFeed {
         while started.elapsed() < budget {
             match self.deliveries.try_recv() {
                 Ok(delivery) => {
-                    self.sink.apply(delivery, &mut model.engine);
+                    self.sink.apply(delivery, &mut model.monitor.engine);
                     changed = true;
                 }
                 Err(_) => break,
             }
         }
         if changed {
-            model.sources.clone_from(&self.sink.statuses);
+            model.monitor.sources.clone_from(&self.sink.statuses);
         }
         self.sink.tick();
-        model.engine.advance(wall_clock_now());
+        model.monitor.engine.advance(wall_clock_now());
         changed
     }
 
@@ -78,17 +78,29 @@ impl Feed for ReplayFeed {
         let mut changed = false;
         while started.elapsed() < budget {
             // Ahead of the recording's own pace: wait for the next frame.
-            if let (Some(first), Some(last), true) =
-                (self.first_ts, model.engine.span().last_ts, self.speed > 0.0)
-                && (last - first) as f64
-                    > self.started.elapsed().as_secs_f64() * 1000.0 * self.speed
+            if let (Some(first), Some(last), true) = (
+                self.first_ts,
+                model.monitor.engine.span().last_ts,
+                self.speed > 0.0,
+            ) && (last - first) as f64
+                > self.started.elapsed().as_secs_f64() * 1000.0 * self.speed
             {
                 break;
             }
             match self.lines.next_line() {
                 Ok(Some((n, Line::Text(bytes)))) => {
                     if !bytes.iter().all(u8::is_ascii_whitespace) {
-                        model.engine.feed(bytes, self.received_at, Origin::line(n));
+                        // As `report` does, event by event: the rules run
+                        // when the file's clock crosses their grid.
+                        let monitor = &mut model.monitor;
+                        decode_frame(bytes, |decoded| {
+                            monitor.engine.apply_decoded(
+                                &decoded,
+                                self.received_at,
+                                Origin::line(n),
+                            );
+                            monitor.after_events();
+                        });
                         changed = true;
                     }
                 }
@@ -97,23 +109,24 @@ impl Feed for ReplayFeed {
                         InvalidKind::Oversized,
                         format!("line longer than {} bytes", self.max_line_bytes),
                     );
-                    model.engine.reject(&invalid, Origin::line(n));
+                    model.monitor.engine.reject(&invalid, Origin::line(n));
+                    model.monitor.after_events();
                     changed = true;
                 }
                 Ok(None) | Err(_) => {
-                    model.engine.decide_held();
+                    model.monitor.finish();
                     model.finished = true;
                     return true;
                 }
             }
             if self.first_ts.is_none() {
-                self.first_ts = model.engine.span().first_ts;
+                self.first_ts = model.monitor.engine.span().first_ts;
             }
         }
         changed
     }
 
     fn now(&self, model: &Model) -> Millis {
-        model.engine.now().unwrap_or_else(wall_clock_now)
+        model.monitor.engine.now().unwrap_or_else(wall_clock_now)
     }
 }

@@ -1,43 +1,29 @@
-//! What the screens show: the engine, the alerts, the sources, this host's
-//! load and a cache of the analyses. The screens read it and never change
-//! it; the run loop feeds it and ticks it.
+//! What the screens show: the monitor (engine, alerts, sources, analyses,
+//! baseline) and what only a screen wants (this host's load over time,
+//! rates, sparkline histories). The screens read it and never change it;
+//! the run loop feeds it and ticks it.
 
 use std::collections::VecDeque;
 
-use crate::alerts::{Alerts, Context};
-use crate::analytics::baseline::{Baseline, Change, Trend, changes, samples, trends};
-use crate::analytics::bottlenecks::{Bottleneck, bottlenecks};
-use crate::analytics::compare::{Comparison, compare};
-use crate::analytics::failures::{FailurePattern, failures};
 use crate::config::Config;
 use crate::engine::{Engine, Window};
+use crate::monitor::Monitor;
 use crate::protocol::Millis;
-use crate::source::live::SourceStatus;
 pub use crate::source::local::SystemView;
 
 /// Seconds of history the sparklines keep.
 pub const HISTORY_SECS: usize = 300;
-/// How often the analyses are recomputed (they read thousands of executions).
-const ANALYSES_EVERY_MS: Millis = 5_000;
 
 #[derive(Debug, Clone)]
 pub struct Model {
-    pub engine: Engine,
-    pub alerts: Alerts,
-    pub sources: Vec<SourceStatus>,
+    /// The session every front end shares: engine, sources, alerts,
+    /// analyses, baseline.
+    pub monitor: Monitor,
     pub system: Option<SystemView>,
     pub cpu_history: VecDeque<u64>,
     pub memory_history: VecDeque<u64>,
     /// p95 of each stage over the selected window, sampled each second.
     pub p95_history: VecDeque<u64>,
-    pub bottlenecks: Vec<Bottleneck>,
-    pub comparisons: Vec<Comparison>,
-    pub failures: Vec<FailurePattern>,
-    pub trends: Vec<Trend>,
-    /// A baseline to compare with (its file), and the changes against it.
-    pub baseline: Option<(String, Baseline)>,
-    pub changes: Vec<Change>,
-    min_samples: u64,
     /// The present, on the engine's clock (arrival time live, event time in
     /// a replay).
     pub now: Millis,
@@ -52,10 +38,8 @@ pub struct Model {
     pub concurrency_limit: u64,
     last_received: u64,
     last_rate_at: Millis,
-    /// The alert transitions of the latest tick, for the loop to send on.
+    /// The alert transitions since the last tick, for the loop to send on.
     pub transitions: Vec<crate::alerts::Transition>,
-    /// When the analyses were last computed.
-    analyses_at: Option<Millis>,
     /// Counts the changes to what only ticks and acknowledgements change
     /// (host load, alerts, analyses), so that panels showing only those
     /// can be kept from frame to frame (`panels::retained`).
@@ -65,20 +49,11 @@ pub struct Model {
 impl Model {
     pub fn new(engine: Engine, config: &Config, title: String) -> Self {
         Model {
-            engine,
-            alerts: Alerts::new(config.alerts, 1_000),
-            sources: Vec::new(),
+            monitor: Monitor::new(engine, config),
             system: None,
             cpu_history: VecDeque::new(),
             memory_history: VecDeque::new(),
             p95_history: VecDeque::new(),
-            bottlenecks: Vec::new(),
-            comparisons: Vec::new(),
-            failures: Vec::new(),
-            trends: Vec::new(),
-            baseline: None,
-            changes: Vec::new(),
-            min_samples: config.baseline.min_samples,
             now: 0,
             event_rate: 0.0,
             lag_p95: None,
@@ -88,7 +63,6 @@ impl Model {
             last_received: 0,
             last_rate_at: 0,
             transitions: Vec::new(),
-            analyses_at: None,
             generation: 0,
         }
     }
@@ -96,17 +70,20 @@ impl Model {
     /// The present for elapsed times: the last tick, or the latest event if
     /// it arrived since.
     pub fn clock(&self) -> Millis {
-        self.now.max(self.engine.now().unwrap_or(Millis::MIN))
+        self.now
+            .max(self.monitor.engine.now().unwrap_or(Millis::MIN))
     }
 
-    /// Moves the model to `now`: rates, histories, alert rules and (every
-    /// few seconds) the analyses. Returns whether anything visible changed.
+    /// Moves the model to `now`: rates and histories, then the monitor
+    /// (rules if due, analyses if data changed). Returns whether anything
+    /// visible changed.
     pub fn tick(&mut self, now: Millis, system: Option<SystemView>) -> bool {
         self.now = now;
         self.generation += 1;
+        let engine = &self.monitor.engine;
         let elapsed = now - self.last_rate_at;
         if elapsed >= 1_000 || self.last_rate_at == 0 {
-            let received = self.engine.input().received;
+            let received = engine.input().received;
             if self.last_rate_at != 0 {
                 self.event_rate = (received - self.last_received) as f64 * 1000.0 / elapsed as f64;
             }
@@ -116,48 +93,26 @@ impl Model {
                 push(&mut self.cpu_history, s.cpu_percent.round() as u64);
                 push(&mut self.memory_history, s.memory_percent().round() as u64);
             }
-            let p95 = self
-                .engine
+            let p95 = engine
                 .stages()
                 .map(|(_, s)| s.durations.snapshot(Window::OneMinute).p95)
                 .fold(0.0, f64::max);
             push(&mut self.p95_history, p95.round() as u64);
-            let lag = self.engine.delivery_lag().snapshot(Window::OneMinute);
+            let lag = engine.delivery_lag().snapshot(Window::OneMinute);
             self.lag_p95 = (lag.count > 0).then_some(lag.p95);
         }
         if system.is_some() {
             self.system = system;
         }
-        let local = self
+        self.monitor.local = self
             .system
             .as_ref()
             .map(|s| crate::source::local::LocalLoad {
                 cpu_percent: s.cpu_percent,
                 memory_percent: s.memory_percent(),
             });
-        self.transitions = self.alerts.maybe_evaluate(
-            &self.engine,
-            &Context {
-                now,
-                local,
-                sources: &self.sources,
-            },
-        );
-        if self
-            .analyses_at
-            .is_none_or(|at| now.saturating_sub(at) >= ANALYSES_EVERY_MS)
-        {
-            self.analyses_at = Some(now);
-            self.bottlenecks = bottlenecks(&self.engine);
-            self.comparisons = compare(&self.engine);
-            self.failures = failures(&self.engine);
-            self.trends = trends(&self.engine);
-            if let Some((_, base)) = &self.baseline {
-                let current =
-                    Baseline::from_samples(&samples(&self.engine), "", now, self.min_samples);
-                self.changes = changes(base, &current);
-            }
-        }
+        self.monitor.tick(now);
+        self.transitions = self.monitor.take_transitions();
         true
     }
 }
@@ -165,7 +120,7 @@ impl Model {
 impl Model {
     /// Acknowledges a firing alert: it stays, marked, until it resolves.
     pub fn acknowledge(&mut self, rule: crate::alerts::Rule, subject: &str) {
-        if self.alerts.book.acknowledge(rule, subject) {
+        if self.monitor.alerts.book.acknowledge(rule, subject) {
             self.generation += 1;
         }
     }

@@ -111,9 +111,14 @@ where
         // While paused the screens read the frozen model: data and ticks
         // change nothing on screen until the pause ends.
         let live = !app.paused();
-        let received = model.engine.input().received;
+        let received = model.monitor.engine.input().received;
         let changed = l.feed.pump(model, frame_every / 2);
-        let events = model.engine.input().received.saturating_sub(received);
+        let events = model
+            .monitor
+            .engine
+            .input()
+            .received
+            .saturating_sub(received);
         if live && changed {
             if events == 0 {
                 // A source connected or dropped, a replay ended.

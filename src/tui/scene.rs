@@ -42,7 +42,7 @@ pub fn busy(events: usize) -> Model {
     );
     let mut source = SourceStatus::new("ws://runner-1:7878/events".into(), DEFAULT_START);
     source.update(&LinkState::Connected, DEFAULT_START);
-    model.sources = vec![source];
+    model.monitor.sources = vec![source];
     model.tick(last, Some(system()));
     model
 }

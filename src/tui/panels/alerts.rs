@@ -21,7 +21,7 @@ fn clock(ms: i64) -> String {
 
 /// Alerts: firing, then recently resolved; `selected` highlights one.
 pub fn draw(frame: &mut Frame, area: Rect, selected: Option<usize>, model: &Model, theme: Theme) {
-    let book = &model.alerts.book;
+    let book = &model.monitor.alerts.book;
     let firing = book.firing();
     let b = block(&format!("alerts {} firing", firing.len()), theme);
     let inner = b.inner(area);
@@ -80,7 +80,7 @@ pub fn draw(frame: &mut Frame, area: Rect, selected: Option<usize>, model: &Mode
 /// transitions, newest first.
 pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     use ratatui::layout::{Constraint, Layout};
-    let firing = model.alerts.book.firing().len() as u16;
+    let firing = model.monitor.alerts.book.firing().len() as u16;
     let [top, bottom] = Layout::vertical([
         Constraint::Length((firing + 5).clamp(5, area.height / 2)),
         Constraint::Min(3),
@@ -90,7 +90,7 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
     let b = block("history", theme);
     let inner = b.inner(bottom);
     frame.render_widget(b, bottom);
-    let history: Vec<_> = model.alerts.book.history().collect();
+    let history: Vec<_> = model.monitor.alerts.book.history().collect();
     let mut lines: Vec<Line> = history
         .iter()
         .rev()

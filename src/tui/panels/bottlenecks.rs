@@ -13,13 +13,15 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     let b = block("bottlenecks", theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let lines: Vec<Line> = if model.bottlenecks.is_empty() {
+    let lines: Vec<Line> = if model.monitor.analyses.bottlenecks.is_empty() {
         vec![Line::from(Span::styled(
             "none yet: ranked once ten executions have finished",
             theme.dim(),
         ))]
     } else {
         model
+            .monitor
+            .analyses
             .bottlenecks
             .iter()
             .take(inner.height as usize)
@@ -53,7 +55,7 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
     let inner = b.inner(top);
     frame.render_widget(b, top);
     let mut lines = Vec::new();
-    for (i, bn) in model.bottlenecks.iter().enumerate() {
+    for (i, bn) in model.monitor.analyses.bottlenecks.iter().enumerate() {
         let kind = bn.kind.as_str();
         let head = Line::from(vec![
             Span::styled(format!("{:.2} ", bn.score), theme.warn()),
@@ -79,8 +81,8 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
         )));
     }
     frame.render_widget(Paragraph::new(lines), inner);
-    let recommendations =
-        crate::analytics::recommend::recommend(&model.bottlenecks, &model.comparisons);
+    // Computed by the monitor when data changed, not per frame.
+    let recommendations = &model.monitor.analyses.recommendations;
     let lines: Vec<Line> = if recommendations.is_empty() {
         vec![Line::from(Span::styled(
             "no recommendation yet: each needs a figure behind it",
@@ -108,6 +110,8 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
 /// Error patterns, most frequent first.
 fn failures(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     let mut lines: Vec<Line> = model
+        .monitor
+        .analyses
         .failures
         .iter()
         .map(|f| {
@@ -131,6 +135,8 @@ fn failures(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
 /// baseline, when there is one.
 fn trends_and_baseline(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     let mut lines: Vec<Line> = model
+        .monitor
+        .analyses
         .trends
         .iter()
         .map(|t| {
@@ -155,21 +161,20 @@ fn trends_and_baseline(frame: &mut Frame, area: Rect, model: &Model, theme: Them
             theme.dim(),
         )));
     }
-    match &model.baseline {
+    match &model.monitor.baseline {
         None => lines.push(Line::from(Span::styled(
             "no baseline (--baseline FILE, or one kept for live sources)",
             theme.dim(),
         ))),
-        Some((file, _)) if model.changes.is_empty() => lines.push(Line::from(Span::styled(
-            format!("baseline {file}: no regression"),
-            theme.ok(),
-        ))),
+        Some((file, _)) if model.monitor.changes.is_empty() => lines.push(Line::from(
+            Span::styled(format!("baseline {file}: no regression"), theme.ok()),
+        )),
         Some((file, _)) => {
             lines.push(Line::from(Span::styled(
                 format!("baseline {file}:"),
                 theme.title(),
             )));
-            lines.extend(model.changes.iter().map(|c| {
+            lines.extend(model.monitor.changes.iter().map(|c| {
                 let style = if c.kind == "regression" {
                     theme.crit()
                 } else {

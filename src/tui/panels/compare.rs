@@ -12,7 +12,7 @@ use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     let mut lines = Vec::new();
-    for c in &model.comparisons {
+    for c in &model.monitor.analyses.comparisons {
         let style = if c.significant {
             theme.title()
         } else {

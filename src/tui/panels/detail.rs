@@ -19,7 +19,7 @@ use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     let cid = app.detail.as_deref().unwrap_or_default();
-    let Some(e) = model.engine.executions().get(cid) else {
+    let Some(e) = model.monitor.engine.executions().get(cid) else {
         let text =
             format!("{cid} is no longer held (the history keeps the last finished executions)");
         frame.render_widget(Paragraph::new(text).block(block("execution", theme)), area);
@@ -163,6 +163,7 @@ fn draw_errors_and_alerts(
         })
         .collect();
     let alerts: Vec<Line> = model
+        .monitor
         .alerts
         .book
         .firing()

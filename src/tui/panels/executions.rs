@@ -13,7 +13,7 @@ use crate::tui::model::Model;
 use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
-    let store = model.engine.executions();
+    let store = model.monitor.engine.executions();
     let title = format!(
         "active executions {} / limit {}",
         store.active_len(),
@@ -23,7 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if store.active_len() == 0 {
-        let text = if model.engine.input().received == 0 {
+        let text = if model.monitor.engine.input().received == 0 {
             "no events yet"
         } else {
             "no execution running"
@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
                     (
                         task.stage.as_ref(),
                         elapsed,
-                        model.engine.target(&task.stage),
+                        model.monitor.engine.target(&task.stage),
                         a.attempt,
                     )
                 }

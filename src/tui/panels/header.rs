@@ -16,8 +16,8 @@ use crate::units::human_ms;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     let mut spans = vec![Span::styled("runtop", theme.title())];
     let (crit, warn) = (
-        model.alerts.book.count(Severity::Critical),
-        model.alerts.book.count(Severity::Warning),
+        model.monitor.alerts.book.count(Severity::Critical),
+        model.monitor.alerts.book.count(Severity::Warning),
     );
     spans.push(Span::styled(
         format!(" ✖{crit}"),
@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
     if app.paused() {
         spans.push(Span::styled(" PAUSED", theme.crit()));
     }
-    for s in &model.sources {
+    for s in &model.monitor.sources {
         let (mark, style) = if s.connected {
             ("●", theme.ok())
         } else {
@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
     if model.finished {
         spans.push(Span::styled(" (replay finished)", theme.warn()));
     }
-    let input = model.engine.input();
+    let input = model.monitor.engine.input();
     spans.push(Span::raw(format!(
         " │ {} events {:.0}/s",
         input.received, model.event_rate

@@ -18,12 +18,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
     frame.render_widget(b, area);
     let wide = inner.width >= 50;
     let rows: Vec<Row> = model
+        .monitor
         .engine
         .stages()
         .map(|(stage, stats)| (stage, stats.durations.snapshot(app.window)))
         .filter(|(_, s)| s.count > 0)
         .map(|(stage, s)| {
-            let target = model.engine.target(stage);
+            let target = model.monitor.engine.target(stage);
             let level = target.map(|t| Level::from_ratio(s.p95 / t));
             let style = level.map_or(theme.dim(), |l| theme.level(l));
             let level_text = level.map_or("-", |l| l.as_str());

@@ -18,8 +18,8 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     // Narrow terminals drop max and the queue wait.
     let wide = inner.width >= 100;
     let mut rows = Vec::new();
-    for (stage, stats) in model.engine.stages() {
-        let target = model.engine.target(stage);
+    for (stage, stats) in model.monitor.engine.stages() {
+        let target = model.monitor.engine.target(stage);
         for (i, window) in Window::ALL.into_iter().enumerate() {
             let s = stats.durations.snapshot(window);
             let level = target
