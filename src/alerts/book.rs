@@ -53,6 +53,10 @@ pub struct Alert {
     pub acknowledged: bool,
     #[serde(skip)]
     clear_since: Option<Millis>,
+    /// The rule's `keep_firing_for`, kept from its last signal: a subject
+    /// that stops reporting is held for it too, as Prometheus does.
+    #[serde(skip)]
+    keep_ms: Millis,
 }
 
 /// A change of an alert's state (or of a firing alert's severity).
@@ -128,6 +132,7 @@ impl AlertBook {
                     correlation_id: s.correlation_id,
                     acknowledged: false,
                     clear_since: None,
+                    keep_ms: s.keep_ms,
                 };
                 out.push(transition(&alert, None, State::Pending, now));
                 if s.for_ms <= 0 {
@@ -142,15 +147,23 @@ impl AlertBook {
                 alert.threshold = s.threshold;
                 alert.summary = s.summary;
                 alert.clear_since = None;
+                alert.keep_ms = s.keep_ms;
                 match alert.state {
                     State::Pending if now - alert.since >= s.for_ms => {
                         alert.severity = severity;
                         Self::fire_in_place(alert, now, out, &mut self.fired);
                     }
                     State::Pending => alert.severity = severity,
+                    // Severity is part of an alert's identity (Alertmanager
+                    // fingerprints it): the old one resolves, the new one
+                    // fires (its condition has already held for `for`).
                     State::Firing if alert.severity != severity => {
+                        out.push(transition(alert, Some(State::Firing), State::Resolved, now));
                         alert.severity = severity;
-                        out.push(transition(alert, Some(State::Firing), State::Firing, now));
+                        alert.since = now;
+                        alert.acknowledged = false;
+                        out.push(transition(alert, None, State::Firing, now));
+                        self.fired += 1;
                     }
                     _ => {}
                 }
@@ -168,7 +181,9 @@ impl AlertBook {
                 }
             }
             (Some(alert), Verdict::Clear) => {
-                let keep_ms = signal.as_ref().map_or(0, |s| s.keep_ms);
+                // A subject with no signal (it stopped reporting) is held
+                // for the `keep_firing_for` its last signal carried.
+                let keep_ms = signal.as_ref().map_or(alert.keep_ms, |s| s.keep_ms);
                 if let Some(s) = &signal {
                     alert.value = s.value;
                 }
@@ -271,7 +286,52 @@ fn transition(alert: &Alert, from: Option<State>, to: State, at: Millis) -> Tran
 
 #[cfg(test)]
 mod tests {
-    use super::State;
+    use super::*;
+
+    fn signal(verdict: Verdict, keep_ms: Millis) -> Signal {
+        Signal {
+            rule: Rule::ErrorRate,
+            subject: "stage implement".into(),
+            verdict,
+            value: 0.4,
+            threshold: 0.05,
+            summary: String::new(),
+            correlation_id: None,
+            for_ms: 0,
+            keep_ms,
+        }
+    }
+
+    fn moves(t: &[Transition]) -> Vec<(Option<State>, State, Severity)> {
+        t.iter().map(|t| (t.from, t.to, t.severity)).collect()
+    }
+
+    #[test]
+    fn a_subject_that_stops_reporting_is_kept_firing_for_keep_firing_for() {
+        let mut book = AlertBook::default();
+        book.update(vec![signal(Verdict::Fire(Severity::Critical), 60_000)], 0);
+        assert_eq!(book.firing().len(), 1);
+        // No signal at all for the subject: held for 60 s, then resolved.
+        assert!(book.update(Vec::new(), 10_000).is_empty());
+        assert!(book.update(Vec::new(), 69_000).is_empty());
+        let t = book.update(Vec::new(), 70_000);
+        assert_eq!(moves(&t), [(Some(State::Firing), State::Resolved, Severity::Critical)]);
+    }
+
+    #[test]
+    fn a_change_of_severity_resolves_the_old_alert_and_fires_the_new() {
+        let mut book = AlertBook::default();
+        book.update(vec![signal(Verdict::Fire(Severity::Warning), 0)], 0);
+        let t = book.update(vec![signal(Verdict::Fire(Severity::Critical), 0)], 1_000);
+        assert_eq!(
+            moves(&t),
+            [
+                (Some(State::Firing), State::Resolved, Severity::Warning),
+                (None, State::Firing, Severity::Critical)
+            ]
+        );
+        assert_eq!(book.firing()[0].severity, Severity::Critical);
+    }
 
     #[test]
     fn state_names_are_the_serialized_ones() {
