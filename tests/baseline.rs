@@ -173,6 +173,11 @@ fn live_runs_keep_a_baseline_per_source() {
     let dir = std::env::temp_dir().join(format!("runtop-baseline-live-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut sim = Command::new(BIN)
+        // Never the user's data directory (kept baselines).
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("runtop-test-data"),
+        )
         .args([
             "simulate",
             "--listen",

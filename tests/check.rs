@@ -15,6 +15,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_runtop");
 
 fn runtop(args: &[&str]) -> Output {
     Command::new(BIN)
+        // Never the user's data directory (kept baselines).
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("runtop-test-data"),
+        )
         .args(args)
         .env("XDG_CONFIG_HOME", "/nonexistent")
         .output()

@@ -215,6 +215,11 @@ fn bad_config_messages() {
 fn the_binary_says_it_in_one_line_and_exits_2() {
     let path = temp_file("binary", "[alerts.error_rate]\nthresold = 0.1\n");
     let out = Command::new(env!("CARGO_BIN_EXE_runtop"))
+        // Never the user's data directory (kept baselines).
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("runtop-test-data"),
+        )
         .args([
             "report",
             "assets/sample.ndjson",
@@ -238,6 +243,11 @@ fn config_init_writes_the_template_once_and_show_and_path_work() {
     let _ = std::fs::remove_dir_all(&dir);
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_runtop"))
+            // Never the user's data directory (kept baselines).
+            .env(
+                "XDG_DATA_HOME",
+                std::env::temp_dir().join("runtop-test-data"),
+            )
             .args(args)
             .env("XDG_CONFIG_HOME", &dir)
             .output()

@@ -63,7 +63,7 @@ fn assert_exited_cleanly(session: &str, exit_file: &std::path::Path) {
 fn start(name: &str, term: &str, exit_file: &std::path::Path) -> TmuxSession {
     let session = format!("runtop-e2e-{name}-{}", std::process::id());
     let command = format!(
-        "TERM={term} XDG_CONFIG_HOME=/nonexistent {} demo --speed 20; echo EXIT=$? > {}; sleep 30",
+        "TERM={term} XDG_CONFIG_HOME=/nonexistent XDG_DATA_HOME=/nonexistent {} demo --speed 20; echo EXIT=$? > {}; sleep 30",
         env!("CARGO_BIN_EXE_runtop"),
         exit_file.display()
     );

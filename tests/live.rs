@@ -23,6 +23,11 @@ async fn runtop(args: Vec<String>, limit: Duration) -> Output {
     tokio::task::spawn_blocking(move || {
         // A developer's own ~/.config/runtop must not change what tests see.
         let mut child = Command::new(BIN)
+            // Never the user's data directory (kept baselines).
+            .env(
+                "XDG_DATA_HOME",
+                std::env::temp_dir().join("runtop-test-data"),
+            )
             .args(&args)
             .env("XDG_CONFIG_HOME", "/nonexistent")
             .stdout(Stdio::piped())
@@ -130,6 +135,11 @@ async fn listen() -> (TcpListener, SocketAddr) {
 async fn the_simulators_stream_arrives_whole_in_batches_and_single_frames() {
     // The same 25 executions written to a file: how many events they are.
     let file = Command::new(BIN)
+        // Never the user's data directory (kept baselines).
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("runtop-test-data"),
+        )
         .args([
             "simulate",
             "--out",
@@ -301,6 +311,11 @@ async fn unauthorized_without_the_header_and_through_with_it_never_showing_it() 
     let r = report_of(&with);
     assert_eq!(r["events"]["accepted"], 5);
     let from_env = Command::new(BIN)
+        // Never the user's data directory (kept baselines).
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("runtop-test-data"),
+        )
         .args([
             "report",
             &url,

@@ -69,6 +69,11 @@ async fn wss_with_a_private_ca() {
         let url = url.clone();
         tokio::task::spawn_blocking(move || {
             Command::new(BIN)
+                // Never the user's data directory (kept baselines).
+                .env(
+                    "XDG_DATA_HOME",
+                    std::env::temp_dir().join("runtop-test-data"),
+                )
                 .arg("report")
                 .arg(&url)
                 .args(extra)

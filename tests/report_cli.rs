@@ -6,6 +6,11 @@ use std::process::{Command, Output, Stdio};
 
 fn runtop(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_runtop"))
+        // Never the user's data directory (kept baselines).
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("runtop-test-data"),
+        )
         .args(args)
         .output()
         .expect("runtop runs")
@@ -100,6 +105,11 @@ fn json_report_has_every_documented_field() {
 #[test]
 fn reads_standard_input() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_runtop"))
+        // Never the user's data directory (kept baselines).
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("runtop-test-data"),
+        )
         .args(["report", "-"])
         .env("XDG_CONFIG_HOME", "/nonexistent")
         .stdin(Stdio::piped())

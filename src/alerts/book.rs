@@ -315,7 +315,10 @@ mod tests {
         assert!(book.update(Vec::new(), 10_000).is_empty());
         assert!(book.update(Vec::new(), 69_000).is_empty());
         let t = book.update(Vec::new(), 70_000);
-        assert_eq!(moves(&t), [(Some(State::Firing), State::Resolved, Severity::Critical)]);
+        assert_eq!(
+            moves(&t),
+            [(Some(State::Firing), State::Resolved, Severity::Critical)]
+        );
     }
 
     #[test]
