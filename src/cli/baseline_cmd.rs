@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::analysis::{SettingsArgs, SourceOptions, analyse_sources};
+use super::headless::{SettingsArgs, SourceOptions, analyse_sources};
 use super::{CliError, print};
 use crate::analytics::baseline::{Baseline, samples};
 use crate::protocol::time::wall_clock_now;

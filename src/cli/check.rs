@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::analysis::{Analysis, SettingsArgs, SourceArgs, analyse};
+use super::headless::{Analysis, SettingsArgs, SourceArgs, analyse};
 use super::{CliError, print};
 use crate::report::verdict::{judge, render};
 

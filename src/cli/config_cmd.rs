@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::analysis::SettingsArgs;
+use super::headless::SettingsArgs;
 use super::{CliError, print};
 use crate::config::{self, TEMPLATE};
 

@@ -4,10 +4,10 @@
 //! Exit codes: 0 success, 1 `check` found the requirements unmet, 2 bad
 //! usage, invalid config or unreadable input.
 
-mod analysis;
 mod baseline_cmd;
 mod check;
 mod config_cmd;
+mod headless;
 mod live_args;
 mod report;
 mod simulate;

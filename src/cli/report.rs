@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::analysis::{SettingsArgs, SourceArgs, analyse};
+use super::headless::{SettingsArgs, SourceArgs, analyse};
 use super::{CliError, Format, print};
 use crate::report::render_text;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::CliError;
-use super::analysis::{SettingsArgs, kept_baseline_path};
+use super::headless::{SettingsArgs, kept_baseline_path};
 use super::live_args::LiveArgs;
 use crate::alerts::notify::Notifier;
 use crate::analytics::baseline::Baseline;

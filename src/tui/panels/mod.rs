@@ -1,17 +1,17 @@
 //! Drawing: one module per panel, each a function of (`App`, `Model`) that
 //! reads and never writes. Layout arithmetic saturates, so any size draws.
 
+mod active;
 mod alerts;
 mod bottlenecks;
 mod compare;
 mod detail;
-mod exec_list;
-mod executions;
+mod executions_screen;
 mod header;
 pub mod retained;
+mod stage_table;
 mod system;
-mod timings;
-mod timings_full;
+mod timings_screen;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -143,8 +143,8 @@ pub fn draw_keeping(
     tabs(frame, tabs_area, app, theme);
     match app.screen {
         Screen::Overview => overview(frame, body, app, model, theme, retained),
-        Screen::Executions => exec_list::draw(frame, body, app, model, theme),
-        Screen::Timings => timings_full::draw(frame, body, model, theme),
+        Screen::Executions => executions_screen::draw(frame, body, app, model, theme),
+        Screen::Timings => timings_screen::draw(frame, body, model, theme),
         Screen::Alerts => alerts::draw_screen(frame, body, app, model, theme),
         Screen::Bottlenecks => bottlenecks::draw_screen(frame, body, app, model, theme),
         Screen::Compare => compare::draw(frame, body, model, theme),
@@ -195,8 +195,8 @@ fn overview(
     });
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(middle);
-    executions::draw(frame, left, app, model, theme);
-    timings::draw(frame, right, app, model, theme);
+    active::draw(frame, left, app, model, theme);
+    stage_table::draw(frame, right, app, model, theme);
     let [l, r] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
     retained.draw(Panel::Alerts, frame, l, model, theme, |f| {

@@ -1,6 +1,7 @@
-//! What `report` and `check` share: reading a file or live runners through
-//! the engine under the effective configuration, evaluating the alert rules
-//! as time passes, and building the report.
+//! The headless pipeline `report`, `check` and `baseline save` share:
+//! reading a file or live runners into the monitor under the effective
+//! configuration, sending alert transitions on as they happen, and
+//! building the report; then the kept baseline, and the exit code.
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -110,8 +111,11 @@ pub(super) fn kept_baseline_path(sources: &[String]) -> Option<PathBuf> {
     let mut sorted = sources.to_vec();
     sorted.sort();
     let key = fnv1a(sorted.join("\n").as_bytes());
-    directories::ProjectDirs::from("", "", "runtop")
-        .map(|d| d.data_dir().join("baselines").join(format!("{key:016x}.json")))
+    directories::ProjectDirs::from("", "", "runtop").map(|d| {
+        d.data_dir()
+            .join("baselines")
+            .join(format!("{key:016x}.json"))
+    })
 }
 
 /// FNV-1a, 64 bits: a hash whose value is fixed by its definition. std's
@@ -129,7 +133,10 @@ mod tests {
     fn the_kept_baseline_name_is_stable() {
         // Pinned: a change here orphans every kept baseline.
         assert_eq!(super::fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(super::fnv1a(b"ws://127.0.0.1:7878/events"), 0x2f7f_c3ef_e7e4_e190);
+        assert_eq!(
+            super::fnv1a(b"ws://127.0.0.1:7878/events"),
+            0x2f7f_c3ef_e7e4_e190
+        );
     }
 }
 
