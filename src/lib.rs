@@ -26,6 +26,7 @@
 //! - [`signals`]: SIGINT, SIGTERM and SIGHUP ask every command to stop
 //!   cleanly; a second one ends it at once.
 //! - [`diagnostics`]: the `tracing` trail (`--log-file`, `RUNTOP_LOG`).
+//! - [`hash`]: stable hashes (kept baseline names, alert fingerprints).
 //! - [`files`]: the files runtop writes (0600, never through a link) and
 //!   reads (capped).
 
@@ -36,6 +37,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod engine;
 pub mod files;
+pub mod hash;
 pub mod monitor;
 pub mod protocol;
 pub mod report;

@@ -229,7 +229,49 @@ fn the_webhook_retries_after_a_server_error() {
         "the first delivery, retried after the 500"
     );
     assert!(received[0]["text"].as_str().unwrap().contains("FIRING"));
-    assert!(received[0]["alert"]["rule"].is_string());
+    // Alertmanager's webhook shape: every transition of one evaluation in
+    // one POST.
+    let first = &received[0];
+    assert_eq!(first["version"], "4");
+    assert_eq!(first["status"], "firing");
+    let alert = &first["alerts"][0];
+    for key in [
+        "status",
+        "labels",
+        "annotations",
+        "startsAt",
+        "endsAt",
+        "fingerprint",
+    ] {
+        assert!(alert.get(key).is_some(), "alerts[].{key}: {alert}");
+    }
+    assert!(alert["labels"]["alertname"].is_string() && alert["labels"]["severity"].is_string());
+    // Fewer POSTs than transitions: one per evaluation that had news.
+    let alert_log = d.join("alerts.ndjson");
+    let (url, bodies) = http_server(Vec::new());
+    runtop(&[
+        "check",
+        &log,
+        "--alert-webhook",
+        &url,
+        "--alert-log",
+        alert_log.to_str().unwrap(),
+    ]);
+    let posts: Vec<Value> = bodies
+        .try_iter()
+        .map(|b| serde_json::from_str(&b).unwrap())
+        .collect();
+    let transitions = std::fs::read_to_string(&alert_log).unwrap().lines().count();
+    let carried: usize = posts
+        .iter()
+        .map(|p| p["alerts"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(carried, transitions, "every transition is in some POST");
+    assert!(
+        posts.len() < transitions,
+        "{} POSTs for {transitions}",
+        posts.len()
+    );
     std::fs::remove_dir_all(&d).unwrap();
 }
 
@@ -277,9 +319,10 @@ fn a_webhook_that_never_answers_times_out_without_blocking() {
         threshold: 0.0,
         summary: "s".into(),
         correlation_id: None,
+        fired_at: Some(0),
     };
     let started = std::time::Instant::now();
-    webhook.send(&t);
+    webhook.send(&[t]);
     assert!(
         started.elapsed() < Duration::from_millis(50),
         "sending never waits"

@@ -72,6 +72,10 @@ pub struct Transition {
     pub threshold: f64,
     pub summary: String,
     pub correlation_id: Option<String>,
+    /// When the alert started firing: `at` for a firing transition, the
+    /// firing's start for a resolution; absent for pending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fired_at: Option<Millis>,
 }
 
 type Key = (Rule, String);
@@ -281,6 +285,11 @@ fn transition(alert: &Alert, from: Option<State>, to: State, at: Millis) -> Tran
         threshold: alert.threshold,
         summary: alert.summary.clone(),
         correlation_id: alert.correlation_id.clone(),
+        fired_at: match to {
+            State::Pending => None,
+            State::Firing => Some(at),
+            State::Resolved => Some(alert.since),
+        },
     }
 }
 

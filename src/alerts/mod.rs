@@ -3,6 +3,7 @@
 //! and nothing here touches a terminal, a socket or a file; [`notify`] is
 //! the thin layer that writes transitions to a log and a webhook.
 
+pub mod alertmanager;
 mod book;
 pub mod notify;
 mod rules;

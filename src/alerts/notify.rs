@@ -1,6 +1,7 @@
 //! Telling the world about alert transitions: a JSON line per transition to
-//! `--alert-log FILE`, and a JSON POST (a Slack-compatible `text` plus the
-//! structured transition) to `--alert-webhook URL`.
+//! `--alert-log FILE`, and to `--alert-webhook URL` one JSON POST per
+//! evaluation carrying all its transitions (Alertmanager's webhook shape
+//! plus Slack's `text`: [`super::alertmanager`]).
 //!
 //! The webhook runs on a thread of its own behind a bounded queue, with a
 //! timeout and retries, so a slow or dead endpoint never blocks the UI or
@@ -21,7 +22,7 @@ use super::{State, Transition};
 use crate::files::{WriteMode, create_private};
 use crate::protocol::time::format_rfc3339;
 
-/// Transitions waiting for the webhook.
+/// Evaluations' payloads waiting for the webhook.
 const QUEUE: usize = 256;
 
 /// How the webhook is called.
@@ -55,29 +56,18 @@ pub struct WebhookStats {
     pub last_error: Mutex<Option<String>>,
 }
 
-/// The line a transition becomes, in the log and in the webhook.
+/// The line a transition becomes in the alert log (its documented format:
+/// extended, never renamed).
 #[derive(Serialize)]
-struct Payload<'t> {
+struct LogLine<'t> {
     text: String,
     at: String,
     alert: &'t Transition,
 }
 
-fn payload(t: &Transition) -> String {
-    let state = match t.to {
-        State::Pending => "pending",
-        State::Firing => "FIRING",
-        State::Resolved => "resolved",
-    };
-    let text = format!(
-        "[{}] {} {}: {} ({state})",
-        t.severity.as_str().to_uppercase(),
-        t.rule.as_str(),
-        t.subject,
-        t.summary
-    );
-    serde_json::to_string(&Payload {
-        text,
+fn log_line(t: &Transition) -> String {
+    serde_json::to_string(&LogLine {
+        text: super::alertmanager::line(t),
         at: format_rfc3339(t.at),
         alert: t,
     })
@@ -114,11 +104,14 @@ impl Webhook {
         })
     }
 
-    /// Queues a transition; never waits.
-    pub fn send(&self, t: &Transition) {
+    /// Queues one evaluation's transitions as one POST; never waits.
+    pub fn send(&self, transitions: &[Transition]) {
         let Some(tx) = &self.tx else { return };
-        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = tx.try_send(payload(t))
-        {
+        let Some(payload) = super::alertmanager::payload(transitions) else {
+            return;
+        };
+        let body = serde_json::to_string(&payload).expect("payloads serialize");
+        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = tx.try_send(body) {
             let dropped = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::warn!(dropped, "alert webhook queue full: transition dropped");
         }
@@ -214,9 +207,12 @@ impl Notifier {
         })
     }
 
-    /// Writes and sends each transition to firing or resolved (pending is
-    /// not news).
+    /// Writes each transition to firing or resolved (pending is not news)
+    /// to the log, and sends them all to the webhook in one POST.
     pub fn notify(&mut self, transitions: &[Transition]) {
+        if let Some(webhook) = &self.webhook {
+            webhook.send(transitions);
+        }
         for t in transitions.iter().filter(|t| t.to != State::Pending) {
             tracing::info!(
                 rule = t.rule.as_str(),
@@ -227,12 +223,9 @@ impl Notifier {
             );
             if let Some(log) = self.log.as_mut()
                 && self.log_error.is_none()
-                && let Err(e) = writeln!(log, "{}", payload(t)).and_then(|()| log.flush())
+                && let Err(e) = writeln!(log, "{}", log_line(t)).and_then(|()| log.flush())
             {
                 self.log_error = Some(format!("alert log: {e}"));
-            }
-            if let Some(webhook) = &self.webhook {
-                webhook.send(t);
             }
         }
     }

@@ -110,34 +110,12 @@ impl SettingsArgs {
 pub(super) fn kept_baseline_path(sources: &[String]) -> Option<PathBuf> {
     let mut sorted = sources.to_vec();
     sorted.sort();
-    let key = fnv1a(sorted.join("\n").as_bytes());
+    let key = crate::hash::fnv1a(sorted.join("\n").as_bytes());
     directories::ProjectDirs::from("", "", "runtop").map(|d| {
         d.data_dir()
             .join("baselines")
             .join(format!("{key:016x}.json"))
     })
-}
-
-/// FNV-1a, 64 bits: a hash whose value is fixed by its definition. std's
-/// `DefaultHasher` may change between Rust releases (and a kept baseline
-/// would then be lost); five lines do not need a crate.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_kept_baseline_name_is_stable() {
-        // Pinned: a change here orphans every kept baseline.
-        assert_eq!(super::fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(
-            super::fnv1a(b"ws://127.0.0.1:7878/events"),
-            0x2f7f_c3ef_e7e4_e190
-        );
-    }
 }
 
 /// Compares with the given baseline, or, live, with the one kept for these
