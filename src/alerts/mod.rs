@@ -63,7 +63,9 @@ pub enum Verdict {
     Clear,
 }
 
-/// A rule's judgement of one subject at one evaluation.
+/// A rule's judgement of one subject at one evaluation. Its summary never
+/// repeats the subject: every place that shows an alert shows `rule
+/// subject: summary`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Signal {
     pub rule: Rule,

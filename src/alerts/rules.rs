@@ -140,7 +140,7 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         let verdict = rising(snap.p95 / target, &levels);
         let threshold = threshold_for(verdict, &levels) * target;
         let summary = format!(
-            "{stage} p95 {} over {} is {:.0}% of its {} target",
+            "p95 {} over {} is {:.0}% of its {} target",
             human_ms(snap.p95),
             window.label(),
             snap.p95 / target * 100.0,
@@ -169,7 +169,7 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         let verdict = rising(snap.p95 / target, &levels);
         let threshold = threshold_for(verdict, &levels) * target;
         let summary = format!(
-            "{name} p95 {:.1} over {} is {:.0}% of its target {target}",
+            "p95 {:.1} over {} is {:.0}% of its target {target}",
             snap.p95,
             window.label(),
             snap.p95 / target * 100.0
@@ -213,7 +213,7 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     for (ratio, cid, stage, elapsed, target) in running.into_iter().take(MAX_RUNNING_SUBJECTS) {
         let verdict = rising(ratio, l);
         let summary = format!(
-            "{cid}: {stage} running for {} against its {} target",
+            "{stage} running for {} against its {} target",
             human_ms(elapsed),
             human_ms(target)
         );
@@ -252,7 +252,7 @@ fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
             Verdict::Hold
         };
         let summary = format!(
-            "{subject}: {:.1}% failed or timed out over {} ({} finished)",
+            "{:.1}% failed or timed out over {} ({} finished)",
             rate * 100.0,
             window.label(),
             snap.count
@@ -309,7 +309,7 @@ fn resources(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut O
     let l = &cfg.resources;
     let mut judge = |subject: String, what: &str, value: f64| {
         let verdict = rising(value, l);
-        let summary = format!("{subject}: {what} at {value:.0}%");
+        let summary = format!("{what} at {value:.0}%");
         out.push(
             Rule::Resources,
             l.timing(),
@@ -390,8 +390,8 @@ fn silence(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out
             Verdict::Clear
         };
         let summary = format!(
-            "{} disconnected for {down:.0} s: {}",
-            source.url, source.state
+            "disconnected for {down:.0} s: {}",
+            source.state
         );
         out.push(
             Rule::Silence,
@@ -420,8 +420,7 @@ fn clock_skew(cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out<'_>) {
         };
         let direction = if offset >= 0 { "behind" } else { "ahead of" };
         let summary = format!(
-            "{}: its clock runs {} {direction} runtop's; its events are kept, its delivery lag is not measured",
-            source.url,
+            "its clock runs {} {direction} runtop's; its events are kept, its delivery lag is not measured",
             human_ms(offset.unsigned_abs() as f64)
         );
         out.push(
@@ -461,7 +460,7 @@ fn coordination(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     for (subject, value) in [("mean", snap.mean), ("p95", snap.p95)] {
         let verdict = rising(value, l);
         let summary = format!(
-            "coordination overhead {subject} {value:.0} ms ({})",
+            "coordination overhead {value:.0} ms ({})",
             coordination_level(value)
         );
         out.push(

@@ -206,9 +206,10 @@ pub fn render(v: &Verdict) -> String {
     {
         let _ = writeln!(
             out,
-            "  alert {:<8} {}: {}",
+            "  alert {:<8} {} {}: {}",
             a.severity.as_str(),
             a.rule.as_str(),
+            a.subject,
             a.summary
         );
     }

@@ -172,9 +172,10 @@ fn draw_errors_and_alerts(
         .map(|a| {
             Line::from(Span::styled(
                 format!(
-                    "alert {} {}: {}",
+                    "alert {} {} {}: {}",
                     a.severity.as_str(),
                     a.rule.as_str(),
+                    a.subject,
                     a.summary
                 ),
                 theme.warn(),
