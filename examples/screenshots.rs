@@ -94,7 +94,7 @@ fn svg(buffer: &Buffer) -> String {
 }
 
 fn main() -> std::io::Result<()> {
-    let model = runtop::tui::scene::busy(4_000);
+    let model = runtop::tui::scene::busy(1_300);
     std::fs::create_dir_all("screenshots")?;
     let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
     let shots: [(&str, &[KeyCode]); 7] = [

@@ -206,35 +206,56 @@ fn a_running_stage_alerts_per_correlation_id_and_resolves_when_it_finishes() {
     );
 }
 
+/// `n` verify finishes from `at`, one a second, the first `failed` of them
+/// failed.
+fn verify_finishes(tag: &str, at: Millis, n: i64, failed: i64) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let status = if i < failed { "failed" } else { "ok" };
+            finish(&format!("{tag}{i}"), "verify", at + i * S, 100.0, status)
+        })
+        .collect()
+}
+
 #[test]
-fn error_rate_is_critical_above_5_percent_once_20_samples_are_in() {
+fn error_rate_pages_on_its_wilson_lower_bound_and_clears_on_its_upper() {
+    // One failure in three: 33 %, but its 95 % interval reaches down to 1.8 %.
     let mut e = engine();
     let mut alerts = alerts_with(|_| {});
-    let mut lines: Vec<String> = (0..18)
-        .map(|i| finish(&format!("v{i}"), "verify", T0 + i * S, 100.0, "ok"))
-        .collect();
-    lines.push(finish("v18", "verify", T0 + 18 * S, 100.0, "failed"));
-    feed(&mut e, &lines);
-    assert!(
-        state(
-            &{
-                eval(&mut alerts, &e, T0 + 19 * S);
-                alerts.clone()
-            },
-            Rule::ErrorRate,
-            "stage verify"
-        )
-        .is_none(),
-        "19 samples: no judgement"
-    );
-    feed(
-        &mut e,
-        &[finish("v19", "verify", T0 + 19 * S, 100.0, "timeout")],
-    );
+    feed(&mut e, &verify_finishes("a", T0, 3, 1));
+    eval(&mut alerts, &e, T0 + 3 * S);
+    assert_eq!(state(&alerts, Rule::ErrorRate, "stage verify"), None);
+    // Eight in twenty: the lower bound is 20 %, over the 5 % threshold.
+    let mut e = engine();
+    feed(&mut e, &verify_finishes("b", T0, 20, 8));
     eval(&mut alerts, &e, T0 + 20 * S);
     assert_eq!(
         state(&alerts, Rule::ErrorRate, "stage verify"),
         Some((State::Firing, Severity::Critical))
+    );
+    // A low-traffic runner is judged fairly: three of four failing pages.
+    let mut small = alerts_with(|_| {});
+    let mut e = engine();
+    feed(&mut e, &verify_finishes("c", T0, 4, 3));
+    eval(&mut small, &e, T0 + 4 * S);
+    assert_eq!(
+        state(&small, Rule::ErrorRate, "stage verify"),
+        Some((State::Firing, Severity::Critical))
+    );
+    // Healthy again, but twenty clean finishes cannot show the rate is under
+    // 4 %: it holds. Over the hour, 300 clean ones can.
+    feed(&mut e, &verify_finishes("d", T0 + 400 * S, 20, 0));
+    eval(&mut small, &e, T0 + 420 * S);
+    assert_eq!(
+        state(&small, Rule::ErrorRate, "stage verify").map(|s| s.0),
+        Some(State::Firing),
+        "holds while the evidence is thin"
+    );
+    feed(&mut e, &verify_finishes("e", T0 + 420 * S, 300, 0));
+    let t = eval(&mut small, &e, T0 + 720 * S);
+    assert_eq!(
+        moves_of(Rule::ErrorRate, &t),
+        [(Rule::ErrorRate, "stage verify".into(), State::Resolved)]
     );
 }
 
@@ -489,4 +510,29 @@ fn keep_firing_for_holds_a_cleared_alert_and_history_is_capped() {
         eval(&mut alerts, &e, at + 400 * S);
     }
     assert_eq!(alerts.book.history().count(), runtop::alerts::HISTORY);
+}
+
+#[test]
+fn one_slow_run_among_few_does_not_make_a_p95_alert() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|_| {});
+    // Five prep finishes (target 2 s), one of them 20 s: the p95 of five is
+    // that one, but the lower bound of its interval is a normal run.
+    let mut lines: Vec<String> = (0..4)
+        .map(|i| finish(&format!("p{i}"), "prep", T0 + i * S, 800.0, "ok"))
+        .collect();
+    lines.push(finish("p4", "prep", T0 + 4 * S, 20_000.0, "ok"));
+    feed(&mut e, &lines);
+    eval(&mut alerts, &e, T0 + 5 * S);
+    assert_eq!(state(&alerts, Rule::StageP95, "prep"), None);
+    // Five slow ones: the whole interval is over the target.
+    let slow: Vec<String> = (0..5)
+        .map(|i| finish(&format!("q{i}"), "prep", T0 + (5 + i) * S, 2_600.0, "ok"))
+        .collect();
+    feed(&mut e, &slow);
+    eval(&mut alerts, &e, T0 + 10 * S);
+    assert_eq!(
+        state(&alerts, Rule::StageP95, "prep").map(|s| s.0),
+        Some(State::Firing)
+    );
 }

@@ -46,7 +46,7 @@ fn overview_empty() {
 
 #[test]
 fn overview_busy_with_alerts_firing() {
-    let model = busy(4_000);
+    let model = busy(1_300);
     assert!(
         model.monitor.alerts.book.firing().len() >= 2,
         "the failures burst fires alerts"
@@ -82,7 +82,7 @@ fn disconnected_and_paused() {
 
 #[test]
 fn drill_down_into_an_execution_and_back() {
-    let model = busy(4_000);
+    let model = busy(1_300);
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('j')), &model);
     app.on_key(key(KeyCode::Enter), &model);
@@ -98,7 +98,7 @@ fn drill_down_into_an_execution_and_back() {
 
 #[test]
 fn an_alert_opens_its_execution_and_a_can_acknowledge() {
-    let mut model = busy(4_000);
+    let mut model = busy(1_300);
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('4')), &model);
     assert_eq!(app.screen, Screen::Alerts);
@@ -250,7 +250,7 @@ fn the_run_loop_handles_keys_first_and_quits() {
 
 #[test]
 fn every_screen_by_number_and_tab() {
-    let model = busy(4_000);
+    let model = busy(1_300);
     let mut app = App::default();
     for (n, name) in [
         ('2', "executions"),
@@ -270,7 +270,7 @@ fn every_screen_by_number_and_tab() {
 
 #[test]
 fn the_executions_list_filters_sorts_and_opens() {
-    let model = busy(4_000);
+    let model = busy(1_300);
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('2')), &model);
     let all = runtop::tui::app::executions(&app, &model).len();
@@ -303,7 +303,7 @@ fn the_executions_list_filters_sorts_and_opens() {
 
 #[test]
 fn slash_finds_by_prefix_or_substring_finished_executions_too() {
-    let model = busy(4_000);
+    let model = busy(1_300);
     let finished = model
         .monitor
         .engine
@@ -386,7 +386,7 @@ fn key_bindings_from_the_config_add_keys() {
 fn a_tick_hands_its_alert_transitions_to_the_loop() {
     // The scene's single tick fired its alerts: the loop sends these on to
     // --alert-log and --alert-webhook.
-    let model = busy(4_000);
+    let model = busy(1_300);
     assert!(
         model
             .transitions
@@ -400,7 +400,7 @@ fn a_tick_hands_its_alert_transitions_to_the_loop() {
 #[test]
 fn failures_trends_and_baseline_regressions_show_on_the_bottlenecks_screen() {
     use runtop::analytics::baseline::{Baseline, samples};
-    let mut model = busy(4_000);
+    let mut model = busy(1_300);
     // A baseline taken from the same history, with implement twice as fast.
     let mut baseline =
         Baseline::from_samples(&samples(&model.monitor.engine), "test", DEFAULT_START, 20);

@@ -5,6 +5,7 @@
 
 pub mod alertmanager;
 mod book;
+pub mod confidence;
 pub mod notify;
 mod rules;
 

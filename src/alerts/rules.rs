@@ -3,10 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use super::confidence::wilson;
 use super::{Rule, Severity, Signal, Verdict};
 use crate::config::{AlertsConfig, Levels, Timing};
-use crate::engine::{Engine, Window};
+use crate::engine::{Engine, Snapshot, Window};
 use crate::protocol::Millis;
+use crate::protocol::Status;
 use crate::source::live::SourceStatus;
 pub use crate::source::local::LocalLoad;
 use crate::units::human_ms;
@@ -124,6 +126,18 @@ pub fn evaluate(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>) -> Vec<S
     out.signals
 }
 
+/// A p95 against its target: it fires only when the lower bound of its 95 %
+/// interval is over a level (with few values the p95 is the maximum, and
+/// one slow run must not page), at that bound's level; it clears when the
+/// p95 itself is under the clear level.
+fn p95_verdict(snap: &Snapshot, target: f64, levels: &Levels) -> Verdict {
+    match rising(snap.p95_low / target, levels) {
+        Verdict::Fire(severity) => Verdict::Fire(severity),
+        _ if snap.p95 / target < levels.clear => Verdict::Clear,
+        _ => Verdict::Hold,
+    }
+}
+
 /// 1. A stage's p95 over the window against its target.
 fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     let rule = &cfg.stage_p95;
@@ -137,14 +151,16 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         if snap.count < rule.min_samples || target <= 0.0 {
             continue;
         }
-        let verdict = rising(snap.p95 / target, &levels);
+        let verdict = p95_verdict(&snap, target, &levels);
         let threshold = threshold_for(verdict, &levels) * target;
         let summary = format!(
-            "p95 {} over {} is {:.0}% of its {} target",
+            "p95 {} over {} is {:.0}% of its {} target (95% interval {}–{})",
             human_ms(snap.p95),
             window.label(),
             snap.p95 / target * 100.0,
-            human_ms(target)
+            human_ms(target),
+            human_ms(snap.p95_low),
+            human_ms(snap.p95_high)
         );
         out.push(
             Rule::StageP95,
@@ -166,7 +182,7 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         if snap.count < rule.min_samples {
             continue;
         }
-        let verdict = rising(snap.p95 / target, &levels);
+        let verdict = p95_verdict(&snap, target, &levels);
         let threshold = threshold_for(verdict, &levels) * target;
         let summary = format!(
             "p95 {:.1} over {} is {:.0}% of its target {target}",
@@ -231,31 +247,51 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     }
 }
 
-/// 3. Failed + timed out over finished, per stage and overall.
+/// 3. Failed + timed out over finished, per stage and overall, judged by
+/// its 95 % Wilson interval: it pages when even the interval's lower bound
+/// is over the threshold, and clears when its upper bound is under the
+/// clear level (over the rule's window, or the last hour when the window
+/// holds too few finishes to tell). Between the two it holds.
 fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     let rule = &cfg.error_rate;
     let window = rule.window;
-    let overall = engine.execution_durations().snapshot(window);
+    let errors =
+        |snap: &Snapshot| snap.status_count(Status::Failed) + snap.status_count(Status::Timeout);
     let subjects = engine
         .stages()
-        .map(|(stage, stats)| (format!("stage {stage}"), stats.durations.snapshot(window)))
-        .chain(std::iter::once(("executions".to_string(), overall)));
-    for (subject, snap) in subjects {
-        let Some(rate) = snap.error_rate().filter(|_| snap.count >= rule.min_samples) else {
+        .map(|(stage, stats)| (format!("stage {stage}"), &stats.durations))
+        .chain(std::iter::once((
+            "executions".to_string(),
+            engine.execution_durations(),
+        )));
+    for (subject, dist) in subjects {
+        let snap = dist.snapshot(window);
+        if snap.count < rule.min_samples.max(1) {
+            continue;
+        }
+        let Some((low, high)) = wilson(errors(&snap), snap.count) else {
             continue;
         };
-        let verdict = if rate > rule.threshold {
+        let cleared_over_hour = || {
+            let hour = dist.snapshot(Window::OneHour);
+            wilson(errors(&hour), hour.count).is_some_and(|(_, high)| high < rule.clear)
+        };
+        let verdict = if low > rule.threshold {
             Verdict::Fire(Severity::Critical)
-        } else if rate < rule.clear {
+        } else if high < rule.clear || cleared_over_hour() {
             Verdict::Clear
         } else {
             Verdict::Hold
         };
+        let rate = errors(&snap) as f64 / snap.count as f64;
         let summary = format!(
-            "{:.1}% failed or timed out over {} ({} finished)",
+            "{:.1}% failed or timed out over {} ({} of {} finished; 95% interval {:.1}–{:.1}%)",
             rate * 100.0,
             window.label(),
-            snap.count
+            errors(&snap),
+            snap.count,
+            low * 100.0,
+            high * 100.0
         );
         out.push(
             Rule::ErrorRate,
@@ -389,10 +425,7 @@ fn silence(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out
         } else {
             Verdict::Clear
         };
-        let summary = format!(
-            "disconnected for {down:.0} s: {}",
-            source.state
-        );
+        let summary = format!("disconnected for {down:.0} s: {}", source.state);
         out.push(
             Rule::Silence,
             rule.timing(),

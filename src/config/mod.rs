@@ -79,7 +79,8 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 # clear). It resolves only below its clear level (hysteresis).
 
 [alerts.stage_p95]
-# A stage's p95 over the window, as a share of its target.
+# A stage's p95 over the window, as a share of its target: fires when the
+# lower bound of the p95's 95 % interval is over a level.
 #enabled = true
 #for_secs = 0.0
 #keep_firing_for_secs = 0.0
@@ -99,13 +100,15 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 #clear = 0.7
 
 [alerts.error_rate]
-# Failed + timed out over finished, per stage and overall: critical above.
+# Failed + timed out over finished, per stage and overall: critical when the
+# lower bound of its 95 % Wilson interval is above threshold, clear when the
+# upper bound is below clear.
 #enabled = true
 #for_secs = 0.0
 #keep_firing_for_secs = 0.0
 #threshold = 0.05
 #clear = 0.04
-#min_samples = 20
+#min_samples = 3
 #window = "5m"
 
 [alerts.autonomy]

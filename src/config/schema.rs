@@ -165,11 +165,15 @@ impl StageP95Rule {
 }
 
 rule! {
-    /// 3. Failed + timed out over finished: critical above `threshold`.
+    /// 3. Failed + timed out over finished: critical when the 95 % Wilson
+    /// interval's lower bound is above `threshold`, clear when its upper
+    /// bound is below `clear`.
     ErrorRateRule {
         threshold: f64 = 0.05,
         clear: f64 = 0.04,
-        min_samples: u64 = 20,
+        /// Finishes before a rate is judged at all; the interval does the
+        /// rest (no fixed floor of twenty).
+        min_samples: u64 = 3,
         window: Window = Window::FiveMinutes,
     }
     timing = (0.0, 0.0)

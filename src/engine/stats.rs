@@ -92,6 +92,13 @@ pub struct Snapshot {
     pub max: f64,
     /// Per [`Status`], for stage durations; zero for metrics.
     pub statuses: [u64; 4],
+    /// A distribution-free 95 % interval for the p95, from the binomial
+    /// order statistics: with few values it is wide (with five, from the
+    /// third smallest to the largest), so one outlier cannot make a p95.
+    #[serde(skip)]
+    pub p95_low: f64,
+    #[serde(skip)]
+    pub p95_high: f64,
 }
 
 impl Snapshot {
@@ -168,6 +175,14 @@ impl<C: Counter> Tally<C> {
             snap.p50 = q.next().unwrap_or_default();
             snap.p95 = q.next().unwrap_or_default();
             snap.p99 = q.next().unwrap_or_default();
+            // A second pass: the bounds' order against 0.99 varies with n.
+            let (low, high) = p95_interval_quantiles(self.count);
+            let mut q = self
+                .hist
+                .value_at_quantiles([low, high])
+                .map(|raw| self.refine(raw));
+            snap.p95_low = q.next().unwrap_or_default();
+            snap.p95_high = q.next().unwrap_or_default();
         }
         snap
     }
@@ -185,6 +200,17 @@ impl<C: Counter> Tally<C> {
         }
         (self.hist.median_equivalent(raw) as f64 / SCALE).clamp(self.min, self.max)
     }
+}
+
+/// The quantiles whose values bound a 95 % interval of the p95 of `n`
+/// values: the ranks n·q ∓ 1.96·√(n·q·(1−q)) (normal approximation to the
+/// binomial), as shares of n.
+fn p95_interval_quantiles(n: u64) -> (f64, f64) {
+    let n = n as f64;
+    let half = 1.96 * (n * 0.95 * 0.05).sqrt();
+    let low = (n * 0.95 - half).floor().clamp(1.0, n);
+    let high = (n * 0.95 + half).ceil().clamp(1.0, n);
+    (low / n, high / n)
 }
 
 fn scaled(value: f64) -> u64 {
@@ -445,6 +471,23 @@ impl Distribution {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_p95_interval_is_wide_with_few_values_and_narrows() {
+        let mut d = Distribution::new();
+        for v in [100.0, 110.0, 120.0, 130.0, 10_000.0] {
+            d.record(0, v, None);
+        }
+        let s = d.snapshot(Window::AllTime);
+        // Five values: p95 is the outlier, its lower bound is not.
+        assert!(s.p95 > 9_000.0 && s.p95_low < 150.0, "{s:?}");
+        for i in 0..1_000 {
+            d.record(0, 100.0 + (i % 100) as f64, None);
+        }
+        let s = d.snapshot(Window::AllTime);
+        assert!(s.p95_low <= s.p95 && s.p95 <= s.p95_high, "{s:?}");
+        assert!(s.p95_high - s.p95_low < 10.0, "{s:?}");
+    }
 
     #[test]
     fn all_time_figures() {

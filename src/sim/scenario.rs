@@ -9,6 +9,8 @@ use crate::protocol::Millis;
 /// When the trouble starts in the time-bound scenarios: 10 simulated minutes
 /// in, long enough to establish what normal looks like.
 pub const TROUBLE_STARTS_MS: Millis = 10 * 60_000;
+/// Share of implement and verify attempts that fail during the burst.
+const BURST_FAILURE_RATE: f64 = 0.4;
 /// How long the `failures` burst lasts.
 pub const BURST_MS: Millis = 5 * 60_000;
 
@@ -16,7 +18,7 @@ pub const BURST_MS: Millis = 5 * 60_000;
 pub enum Scenario {
     /// A healthy runner: stages well inside their targets.
     Steady,
-    /// `implement` slows down by 80 % after 10 minutes.
+    /// `implement` runs 2.5 times slower after 10 minutes.
     Regression,
     /// A burst of failures in implement and verify from minute 10 to 15.
     Failures,
@@ -49,14 +51,14 @@ impl Scenario {
                 for stage in [&mut m.prep, &mut m.implement, &mut m.verify] {
                     for v in stage.iter_mut() {
                         v.cpu_percent = (v.cpu_percent * 1.3).min(99.0);
-                        v.duration.median_ms *= 1.3;
+                        v.duration.median_ms *= 2.0;
                     }
                 }
                 m.node_base_cpu = 55.0;
             }
             Scenario::Ab => {
-                m.implement[1].duration.median_ms *= 0.75;
-                m.verify[1].duration.median_ms *= 0.75;
+                m.implement[1].duration.median_ms *= 0.7;
+                m.verify[1].duration.median_ms *= 0.7;
             }
             Scenario::Flood => {
                 // Pacing is ignored; many projects keep every event type busy.
@@ -74,13 +76,13 @@ impl Scenario {
         let mut s = base;
         match self {
             Scenario::Regression if stage == "implement" && elapsed >= TROUBLE_STARTS_MS => {
-                s.duration.median_ms *= 1.8;
+                s.duration.median_ms *= 2.5;
             }
             Scenario::Failures
                 if stage != "prep"
                     && (TROUBLE_STARTS_MS..TROUBLE_STARTS_MS + BURST_MS).contains(&elapsed) =>
             {
-                s.failure_rate = (s.failure_rate * 8.0).min(0.9);
+                s.failure_rate = BURST_FAILURE_RATE;
             }
             _ => {}
         }

@@ -22,8 +22,9 @@ pub fn system() -> SystemView {
     }
 }
 
-/// The `failures` scenario (seed 7) cut off after `events` events, ticked
-/// at its last event.
+/// The `failures` scenario (seed 7) cut off after `events` events (1,300 is
+/// in the middle of its failure burst, 13.6 minutes in), ticked at its last
+/// event.
 pub fn busy(events: usize) -> Model {
     let mut engine = Engine::new(EngineConfig::replay());
     let mut last = DEFAULT_START;
