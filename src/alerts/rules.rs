@@ -247,11 +247,12 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     }
 }
 
-/// 3. Failed + timed out over finished, per stage and overall, judged by
-/// its 95 % Wilson interval: it pages when even the interval's lower bound
-/// is over the threshold, and clears when its upper bound is under the
-/// clear level (over the rule's window, or the last hour when the window
-/// holds too few finishes to tell). Between the two it holds.
+/// 3. Failed + timed out over finished, per stage and overall.
+///
+/// Judged by its 95 % Wilson interval: it pages when even the interval's
+/// lower bound is over the threshold, and clears when its upper bound is
+/// under the clear level (over the rule's window, or the last hour when the
+/// window holds too few finishes to tell). Between the two it holds.
 fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     let rule = &cfg.error_rate;
     let window = rule.window;
