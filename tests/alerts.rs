@@ -184,16 +184,12 @@ fn a_running_stage_alerts_per_correlation_id_and_resolves_when_it_finishes() {
             .map(|t| (t.to, t.severity, t.correlation_id.clone())),
         Some((State::Firing, Severity::Warning, Some("exec_9".into())))
     );
-    assert_eq!(
-        moves_of(Rule::StageRunning, &eval(&mut alerts, &e, T0 + 2_100)),
-        [
-            (Rule::StageRunning, "exec_9".into(), State::Resolved),
-            (Rule::StageRunning, "exec_9".into(), State::Firing)
-        ]
-    );
+    // Past its target it stays a warning: one long execution is triage
+    // information, the stage's p95 is what pages.
+    assert!(moves_of(Rule::StageRunning, &eval(&mut alerts, &e, T0 + 2_100)).is_empty());
     assert_eq!(
         state(&alerts, Rule::StageRunning, "exec_9"),
-        Some((State::Firing, Severity::Critical))
+        Some((State::Firing, Severity::Warning))
     );
     feed(
         &mut e,

@@ -161,7 +161,10 @@ impl AlertBook {
                     // Severity is part of an alert's identity (Alertmanager
                     // fingerprints it): the old one resolves, the new one
                     // fires (its condition has already held for `for`).
-                    State::Firing if alert.severity != severity => {
+                    // Only upwards: a firing alert keeps its worst severity
+                    // until it clears, so a value hovering at the critical
+                    // level cannot page and un-page over and over.
+                    State::Firing if severity > alert.severity => {
                         out.push(transition(alert, Some(State::Firing), State::Resolved, now));
                         alert.severity = severity;
                         alert.since = now;
@@ -342,6 +345,10 @@ mod tests {
                 (None, State::Firing, Severity::Critical)
             ]
         );
+        assert_eq!(book.firing()[0].severity, Severity::Critical);
+        // Back to the warning level: it keeps its worst severity until clear.
+        let t = book.update(vec![signal(Verdict::Fire(Severity::Warning), 0)], 2_000);
+        assert!(t.is_empty(), "{t:?}");
         assert_eq!(book.firing()[0].severity, Severity::Critical);
     }
 

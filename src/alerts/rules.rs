@@ -227,7 +227,12 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         .collect();
     running.sort_by(|a, b| b.0.total_cmp(&a.0));
     for (ratio, cid, stage, elapsed, target) in running.into_iter().take(MAX_RUNNING_SUBJECTS) {
-        let verdict = rising(ratio, l);
+        // One execution running long is triage information, not a page: the
+        // stage's p95 is what pages. So it warns, however far past target.
+        let verdict = match rising(ratio, l) {
+            Verdict::Fire(_) => Verdict::Fire(Severity::Warning),
+            other => other,
+        };
         let summary = format!(
             "{stage} running for {} against its {} target",
             human_ms(elapsed),
