@@ -322,6 +322,7 @@ fn a_webhook_that_never_answers_times_out_without_blocking() {
         summary: "s".into(),
         correlation_id: None,
         fired_at: Some(0),
+        inhibited: false,
     };
     let started = std::time::Instant::now();
     webhook.send(&[t]);

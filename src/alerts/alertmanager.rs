@@ -90,11 +90,12 @@ pub fn line(t: &Transition) -> String {
 }
 
 /// The payload of one evaluation's transitions (pending ones left out:
-/// they are not news). `None` when nothing is left to send.
+/// they are not news; inhibited ones too: their cause pages). `None` when
+/// nothing is left to send.
 pub fn payload(transitions: &[Transition]) -> Option<Payload> {
     let sent: Vec<&Transition> = transitions
         .iter()
-        .filter(|t| t.to != State::Pending)
+        .filter(|t| t.to != State::Pending && !t.inhibited)
         .collect();
     if sent.is_empty() {
         return None;

@@ -51,6 +51,8 @@ pub struct Alert {
     pub correlation_id: Option<String>,
     /// Quieted by an operator until it resolves.
     pub acknowledged: bool,
+    /// Muted by a cause that alerts itself (a disconnected source).
+    pub inhibited: bool,
     #[serde(skip)]
     clear_since: Option<Millis>,
     /// The rule's `keep_firing_for`, kept from its last signal: a subject
@@ -76,6 +78,9 @@ pub struct Transition {
     /// firing's start for a resolution; absent for pending.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fired_at: Option<Millis>,
+    /// Muted by a cause that alerts itself: logged, never sent.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inhibited: bool,
 }
 
 type Key = (Rule, String);
@@ -135,6 +140,7 @@ impl AlertBook {
                     summary: s.summary,
                     correlation_id: s.correlation_id,
                     acknowledged: false,
+                    inhibited: s.inhibited,
                     clear_since: None,
                     keep_ms: s.keep_ms,
                 };
@@ -152,6 +158,7 @@ impl AlertBook {
                 alert.summary = s.summary;
                 alert.clear_since = None;
                 alert.keep_ms = s.keep_ms;
+                alert.inhibited = s.inhibited;
                 match alert.state {
                     State::Pending if now - alert.since >= s.for_ms => {
                         alert.severity = severity;
@@ -243,14 +250,20 @@ impl AlertBook {
         }
     }
 
-    /// Firing alerts, critical first, then the oldest.
+    /// Firing alerts, the ones that call for someone first (inhibited
+    /// last), critical first, then the oldest.
     pub fn firing(&self) -> Vec<&Alert> {
         let mut firing: Vec<&Alert> = self
             .active
             .values()
             .filter(|a| a.state == State::Firing)
             .collect();
-        firing.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.since.cmp(&b.since)));
+        firing.sort_by(|a, b| {
+            a.inhibited
+                .cmp(&b.inhibited)
+                .then(b.severity.cmp(&a.severity))
+                .then(a.since.cmp(&b.since))
+        });
         firing
     }
 
@@ -267,11 +280,12 @@ impl AlertBook {
         self.history.iter()
     }
 
-    /// Firing, unacknowledged alerts of `severity`.
+    /// Firing alerts of `severity` that still call for someone: not
+    /// acknowledged, not inhibited.
     pub fn count(&self, severity: Severity) -> usize {
         self.firing()
             .iter()
-            .filter(|a| a.severity == severity && !a.acknowledged)
+            .filter(|a| a.severity == severity && !a.acknowledged && !a.inhibited)
             .count()
     }
 }
@@ -288,6 +302,7 @@ fn transition(alert: &Alert, from: Option<State>, to: State, at: Millis) -> Tran
         threshold: alert.threshold,
         summary: alert.summary.clone(),
         correlation_id: alert.correlation_id.clone(),
+        inhibited: alert.inhibited,
         fired_at: match to {
             State::Pending => None,
             State::Firing => Some(at),
@@ -311,6 +326,7 @@ mod tests {
             correlation_id: None,
             for_ms: 0,
             keep_ms,
+            inhibited: false,
         }
     }
 

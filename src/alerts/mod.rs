@@ -78,6 +78,9 @@ pub struct Signal {
     pub correlation_id: Option<String>,
     pub for_ms: Millis,
     pub keep_ms: Millis,
+    /// Muted by a cause that is itself alerting (a disconnected source):
+    /// shown as such, never sent to the webhook.
+    pub inhibited: bool,
 }
 
 /// The rules, their book, and how often they run.

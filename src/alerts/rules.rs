@@ -13,6 +13,8 @@ use crate::source::live::SourceStatus;
 pub use crate::source::local::LocalLoad;
 use crate::units::human_ms;
 
+/// The subject of the silence rule's "no events" alert.
+const NO_EVENTS: &str = "no events";
 /// Most `stage_running` subjects judged per evaluation: the worst ones.
 const MAX_RUNNING_SUBJECTS: usize = 200;
 /// A node's sample older than this no longer says anything about it.
@@ -75,6 +77,7 @@ impl Out<'_> {
             correlation_id: cid,
             for_ms: ms(timing.for_secs),
             keep_ms: ms(timing.keep_firing_for_secs),
+            inhibited: false,
         });
     }
 }
@@ -123,7 +126,27 @@ pub fn evaluate(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>) -> Vec<S
     if cfg.concurrency.enabled {
         concurrency(engine, cfg, &mut out);
     }
-    out.signals
+    inhibit(ctx, out.signals)
+}
+
+/// While a source is disconnected, what it would have told us is unknown:
+/// executions "running past target" and "no events" are consequences, not
+/// causes. Their alerts are inhibited (shown as such, never sent), and the
+/// disconnection is the alert that pages. Executions carry no source, so
+/// with several sources any one down inhibits them all: a page less, never
+/// a false one.
+fn inhibit(ctx: &Context<'_>, mut signals: Vec<Signal>) -> Vec<Signal> {
+    if ctx.sources.iter().all(|s| s.connected) {
+        return signals;
+    }
+    for s in &mut signals {
+        let consequence =
+            s.rule == Rule::StageRunning || (s.rule == Rule::Silence && s.subject == NO_EVENTS);
+        if consequence {
+            s.inhibited = true;
+        }
+    }
+    signals
 }
 
 /// A p95 against its target: it fires only when the lower bound of its 95 %
@@ -228,10 +251,15 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     running.sort_by(|a, b| b.0.total_cmp(&a.0));
     for (ratio, cid, stage, elapsed, target) in running.into_iter().take(MAX_RUNNING_SUBJECTS) {
         // One execution running long is triage information, not a page: the
-        // stage's p95 is what pages. So it warns, however far past target.
-        let verdict = match rising(ratio, l) {
-            Verdict::Fire(_) => Verdict::Fire(Severity::Warning),
-            other => other,
+        // stage's p95 is what pages. So it warns, and only once past its
+        // target (the `critical` level); the tail of a healthy stage reaches
+        // 75 % every hour.
+        let verdict = if ratio >= l.critical {
+            Verdict::Fire(Severity::Warning)
+        } else if ratio < l.clear {
+            Verdict::Clear
+        } else {
+            Verdict::Hold
         };
         let summary = format!(
             "{stage} running for {} against its {} target",
@@ -414,7 +442,7 @@ fn silence(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out
         out.push(
             Rule::Silence,
             rule.timing(),
-            "no events".into(),
+            NO_EVENTS.into(),
             verdict,
             quiet,
             rule.no_events_secs,
@@ -426,8 +454,9 @@ fn silence(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out
         let down = source
             .down_since
             .map_or(0.0, |since| (ctx.now - since).max(0) as f64 / 1000.0);
+        // The cause of every other silence: it pages.
         let verdict = if down > rule.disconnected_secs {
-            Verdict::Fire(Severity::Warning)
+            Verdict::Fire(Severity::Critical)
         } else {
             Verdict::Clear
         };
@@ -496,8 +525,16 @@ fn coordination(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     if snap.count == 0 {
         return;
     }
-    for (subject, value) in [("mean", snap.mean), ("p95", snap.p95)] {
-        let verdict = rising(value, l);
+    // The p95 fires on the lower bound of its interval, as a stage's does.
+    for (subject, value, judged) in [
+        ("mean", snap.mean, snap.mean),
+        ("p95", snap.p95, snap.p95_low),
+    ] {
+        let verdict = match rising(judged, l) {
+            Verdict::Fire(severity) => Verdict::Fire(severity),
+            _ if value < l.clear => Verdict::Clear,
+            _ => Verdict::Hold,
+        };
         let summary = format!(
             "coordination overhead {value:.0} ms ({})",
             coordination_level(value)

@@ -37,7 +37,13 @@ pub fn draw(frame: &mut Frame, area: Rect, selected: Option<usize>, model: &Mode
                 Severity::Critical => ("✖", theme.crit()),
                 Severity::Warning => ("▲", theme.warn()),
             };
-            let ack = if a.acknowledged { " (ack)" } else { "" };
+            let ack = if a.acknowledged {
+                " (ack)"
+            } else if a.inhibited {
+                " (inhibited: a source is down)"
+            } else {
+                ""
+            };
             let line = Line::from(vec![
                 Span::styled(format!("{mark} "), style),
                 Span::raw(format!(
