@@ -18,7 +18,7 @@ use crate::monitor::Monitor;
 use crate::protocol::time::wall_clock_now;
 use crate::report::Report;
 use crate::source::live::{self, LiveSink, Step};
-use crate::source::local::LocalSampler;
+use crate::source::local::SystemSampler;
 use crate::source::ndjson::{self, DEFAULT_MAX_LINE_BYTES};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -316,7 +316,7 @@ fn live_analysis(
 ) -> Result<Analysis, CliError> {
     let (endpoints, options, recorder) = src.live.resolve(urls, &config.sources)?;
     let mut monitor = Monitor::new(Engine::new(config.engine(EngineConfig::live())), config);
-    let mut sampler = LocalSampler::new();
+    let mut sampler = SystemSampler::new();
     let mut sink = LiveSink::new(&endpoints, recorder);
     live::collect(&endpoints, &options, src.collect_for, &mut |step| {
         match step {
@@ -332,7 +332,7 @@ fn live_analysis(
             Step::Tick => {
                 sink.tick();
                 monitor.sources.clone_from(&sink.statuses);
-                monitor.local = sampler.as_mut().map(LocalSampler::sample);
+                monitor.local = sampler.as_mut().map(|s| s.sample().load());
                 monitor.tick(wall_clock_now());
                 notifier.notify(&monitor.take_transitions());
             }

@@ -24,6 +24,14 @@ pub struct SystemView {
 }
 
 impl SystemView {
+    /// What the resource rules read of it.
+    pub fn load(&self) -> LocalLoad {
+        LocalLoad {
+            cpu_percent: self.cpu_percent,
+            memory_percent: self.memory_percent(),
+        }
+    }
+
     pub fn memory_percent(&self) -> f64 {
         if self.memory_total_mb > 0.0 {
             self.memory_used_mb / self.memory_total_mb * 100.0
@@ -33,41 +41,15 @@ impl SystemView {
     }
 }
 
-pub struct LocalSampler {
-    system: System,
-}
-
-impl LocalSampler {
-    /// `None` where sysinfo cannot read this platform's load.
-    pub fn new() -> Option<Self> {
-        let refresh = RefreshKind::nothing()
-            .with_cpu(CpuRefreshKind::nothing().with_usage())
-            .with_memory(MemoryRefreshKind::nothing().with_ram());
-        System::new_with_specifics(refresh)
-            .ok()
-            .map(|system| LocalSampler { system })
-    }
-
-    /// Refreshes and returns the load. CPU usage is measured between two
-    /// calls, so the first reading after start is 0 until the next one.
-    pub fn sample(&mut self) -> LocalLoad {
-        self.system.refresh_cpu_usage();
-        self.system.refresh_memory();
-        let total = self.system.total_memory().max(1) as f64;
-        LocalLoad {
-            cpu_percent: f64::from(self.system.global_cpu_usage()),
-            memory_percent: self.system.used_memory() as f64 / total * 100.0,
-        }
-    }
-}
-
-/// Everything the System panel shows, sampled once a second.
+/// This host, sampled (once a second): the one sampler behind the System
+/// panel and the resource rules alike.
 pub struct SystemSampler {
     system: System,
     pid: Option<sysinfo::Pid>,
 }
 
 impl SystemSampler {
+    /// `None` where sysinfo cannot read this platform's load.
     pub fn new() -> Option<Self> {
         let refresh = RefreshKind::nothing()
             .with_cpu(CpuRefreshKind::nothing().with_usage())
@@ -79,6 +61,8 @@ impl SystemSampler {
         })
     }
 
+    /// Refreshes and returns the view. CPU usage is measured between two
+    /// calls, so the first reading after start is 0 until the next one.
     pub fn sample(&mut self) -> SystemView {
         self.system.refresh_cpu_usage();
         self.system.refresh_memory();

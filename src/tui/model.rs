@@ -104,13 +104,7 @@ impl Model {
         if system.is_some() {
             self.system = system;
         }
-        self.monitor.local = self
-            .system
-            .as_ref()
-            .map(|s| crate::source::local::LocalLoad {
-                cpu_percent: s.cpu_percent,
-                memory_percent: s.memory_percent(),
-            });
+        self.monitor.local = self.system.as_ref().map(SystemView::load);
         self.monitor.tick(now);
         self.transitions = self.monitor.take_transitions();
         true
