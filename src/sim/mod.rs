@@ -320,7 +320,7 @@ impl Simulator {
             .filter(|e| e.node == node && !e.finished && e.started_at > 0)
             .count();
         let cpu =
-            (self.model.node_base_cpu + 22.0 * busy as f64 + self.rng.random_range(-5.0..5.0_f64))
+            (self.model.node_base_cpu + 15.0 * busy as f64 + self.rng.random_range(-5.0..5.0_f64))
                 .clamp(1.0, 100.0);
         let memory_mb = 1_500.0 + 900.0 * busy as f64 + self.rng.random_range(0.0..200.0_f64);
         let body = Body::ResourceSample {
