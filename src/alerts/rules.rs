@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::confidence::wilson;
+use super::confidence::{Z_95, Z_99, wilson};
 use super::{Rule, Severity, Signal, Verdict};
 use crate::config::{AlertsConfig, Levels, Timing};
 use crate::engine::{Engine, Snapshot, Window};
@@ -282,9 +282,9 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
 
 /// 3. Failed + timed out over finished, per stage and overall.
 ///
-/// Judged by its 95 % Wilson interval: it pages when even the interval's
-/// lower bound is over the threshold, and clears when its upper bound is
-/// under the clear level (over the rule's window, or the last hour when the
+/// Judged by its Wilson interval: it pages when even the 99 % interval's
+/// lower bound is over the threshold, and clears when the 95 % upper bound
+/// is under the clear level (over the rule's window, or the last hour when the
 /// window holds too few finishes to tell). Between the two it holds.
 fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     let rule = &cfg.error_rate;
@@ -303,12 +303,16 @@ fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         if snap.count < rule.min_samples.max(1) {
             continue;
         }
-        let Some((low, high)) = wilson(errors(&snap), snap.count) else {
+        // Pages on the 99 % lower bound, clears on the 95 % upper one.
+        let (Some((low, _)), Some((_, high))) = (
+            wilson(errors(&snap), snap.count, Z_99),
+            wilson(errors(&snap), snap.count, Z_95),
+        ) else {
             continue;
         };
         let cleared_over_hour = || {
             let hour = dist.snapshot(Window::OneHour);
-            wilson(errors(&hour), hour.count).is_some_and(|(_, high)| high < rule.clear)
+            wilson(errors(&hour), hour.count, Z_95).is_some_and(|(_, high)| high < rule.clear)
         };
         let verdict = if low > rule.threshold {
             Verdict::Fire(Severity::Critical)
@@ -319,7 +323,7 @@ fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         };
         let rate = errors(&snap) as f64 / snap.count as f64;
         let summary = format!(
-            "{:.1}% failed or timed out over {} ({} of {} finished; 95% interval {:.1}–{:.1}%)",
+            "{:.1}% failed or timed out over {} ({} of {} finished; bounds {:.1}–{:.1}%)",
             rate * 100.0,
             window.label(),
             errors(&snap),

@@ -160,7 +160,7 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 # The runner held at its limits (at once, per project) for for_secs: warning.
 #enabled = true
 #for_secs = 60.0
-#keep_firing_for_secs = 0.0
+#keep_firing_for_secs = 60.0
 #max_running = 5
 #max_per_project = 1
 

@@ -214,7 +214,9 @@ rule! {
         /// Executions the runner runs at once per project.
         max_per_project: u64 = 1,
     }
-    timing = (60.0, 0.0)
+    // Held for a minute once clear: a runner going in and out of its
+    // limit is one condition, not twenty.
+    timing = (60.0, 60.0)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
