@@ -15,14 +15,14 @@ fn replay_and_report_of_one_file_give_the_same_alert_transitions() {
         return;
     }
     let d = TempDir::new("parity");
-    let log = d.str("failures.ndjson");
+    let log = d.str("regression.ndjson");
     let limit = Duration::from_secs(60);
     let out = run(
         &d.0,
         &[
             "simulate",
             "--scenario",
-            "failures",
+            "regression",
             "--executions",
             "300",
             "--out",
