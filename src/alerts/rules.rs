@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::confidence::{Z_95, Z_99, wilson};
 use super::{Rule, Severity, Signal, Verdict};
 use crate::config::{AlertsConfig, Levels, Timing};
-use crate::engine::{Engine, Snapshot, Window};
+use crate::engine::{Distribution, Engine, Snapshot, Window};
 use crate::protocol::Millis;
 use crate::protocol::Status;
 use crate::source::live::SourceStatus;
@@ -289,8 +289,14 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
 fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     let rule = &cfg.error_rate;
     let window = rule.window;
-    let errors =
-        |snap: &Snapshot| snap.status_count(Status::Failed) + snap.status_count(Status::Timeout);
+    // Counts only: a rate needs no histogram merged.
+    let errors_of = |dist: &Distribution, window| {
+        let (n, statuses) = dist.counts(window);
+        (
+            statuses[Status::Failed.index()] + statuses[Status::Timeout.index()],
+            n,
+        )
+    };
     let subjects = engine
         .stages()
         .map(|(stage, stats)| (format!("stage {stage}"), &stats.durations))
@@ -299,20 +305,19 @@ fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
             engine.execution_durations(),
         )));
     for (subject, dist) in subjects {
-        let snap = dist.snapshot(window);
-        if snap.count < rule.min_samples.max(1) {
+        let (errors, count) = errors_of(dist, window);
+        if count < rule.min_samples.max(1) {
             continue;
         }
         // Pages on the 99 % lower bound, clears on the 95 % upper one.
-        let (Some((low, _)), Some((_, high))) = (
-            wilson(errors(&snap), snap.count, Z_99),
-            wilson(errors(&snap), snap.count, Z_95),
-        ) else {
+        let (Some((low, _)), Some((_, high))) =
+            (wilson(errors, count, Z_99), wilson(errors, count, Z_95))
+        else {
             continue;
         };
         let cleared_over_hour = || {
-            let hour = dist.snapshot(Window::OneHour);
-            wilson(errors(&hour), hour.count, Z_95).is_some_and(|(_, high)| high < rule.clear)
+            let (errors, count) = errors_of(dist, Window::OneHour);
+            wilson(errors, count, Z_95).is_some_and(|(_, high)| high < rule.clear)
         };
         let verdict = if low > rule.threshold {
             Verdict::Fire(Severity::Critical)
@@ -321,13 +326,13 @@ fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         } else {
             Verdict::Hold
         };
-        let rate = errors(&snap) as f64 / snap.count as f64;
+        let rate = errors as f64 / count as f64;
         let summary = format!(
             "{:.1}% failed or timed out over {} ({} of {} finished; bounds {:.1}–{:.1}%)",
             rate * 100.0,
             window.label(),
-            errors(&snap),
-            snap.count,
+            errors,
+            count,
             low * 100.0,
             high * 100.0
         );

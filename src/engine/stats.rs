@@ -386,6 +386,26 @@ impl Rolling {
             .record(value, status);
     }
 
+    /// How many values, and how many per status, without merging any
+    /// histogram: what a rate needs.
+    fn counts(&self) -> (u64, [u64; 4]) {
+        let oldest_kept = self.oldest_kept();
+        let mut statuses = [0; 4];
+        let mut count = 0;
+        for tally in self
+            .slots
+            .iter()
+            .filter(|slot| slot.epoch >= oldest_kept)
+            .filter_map(|slot| slot.tally.as_deref())
+        {
+            count += tally.count;
+            for (total, n) in statuses.iter_mut().zip(tally.statuses) {
+                *total += n;
+            }
+        }
+        (count, statuses)
+    }
+
     fn snapshot(&self) -> Snapshot {
         if let Some(memo) = self.memo.get() {
             return memo;
@@ -459,6 +479,17 @@ impl Distribution {
             Window::FiveMinutes => self.windows[1].snapshot(),
             Window::OneHour => self.windows[2].snapshot(),
             Window::AllTime => self.all_time.snapshot(),
+        }
+    }
+
+    /// The count and per-status counts over `window`: cheaper than a
+    /// snapshot (no histogram is merged), for rates.
+    pub fn counts(&self, window: Window) -> (u64, [u64; 4]) {
+        match window {
+            Window::OneMinute => self.windows[0].counts(),
+            Window::FiveMinutes => self.windows[1].counts(),
+            Window::OneHour => self.windows[2].counts(),
+            Window::AllTime => (self.all_time.count, self.all_time.statuses),
         }
     }
 

@@ -9,8 +9,9 @@
 //! it never reads a clock or touches a terminal or a socket.
 //!
 //! **One evaluation schedule per clock.** The rules run on a fixed grid of
-//! the engine's clock: every [`EVENT_TIME_EVERY_MS`] of event time for a
-//! file, every [`ARRIVAL_TIME_EVERY_MS`] of arrival time live. A file's
+//! the engine's clock: every [`EVENT_TIME_EVERY_MS`] (30 s) of event
+//! time for a file, every [`ARRIVAL_TIME_EVERY_MS`] (a second) of arrival
+//! time live. A file's
 //! events move its clock, so the rules are evaluated as events cross the
 //! grid, however fast they are read: `replay --speed 0` and `report` of the
 //! same file give the same alert transitions.
@@ -29,9 +30,11 @@ use crate::protocol::Millis;
 use crate::report::Report;
 use crate::source::live::SourceStatus;
 
-/// Rule evaluations on a file's clock: often enough for every rule's `for`
-/// of 10 s or more, cheap over days of recording.
-pub const EVENT_TIME_EVERY_MS: Millis = 10_000;
+/// Rule evaluations on a file's clock: every 30 s of event time. Every 10 s
+/// made a week-long report twice as slow (4.8 s against 2.1 s for 1.07M
+/// events); a rule's `for` under 30 s is judged to the half-minute in a
+/// file.
+pub const EVENT_TIME_EVERY_MS: Millis = 30_000;
 /// Rule evaluations live.
 pub const ARRIVAL_TIME_EVERY_MS: Millis = 1_000;
 /// Analyses are recomputed at most this often (engine time).
@@ -131,6 +134,11 @@ impl Monitor {
     /// The transitions since the last call, for the alert log and webhook.
     pub fn take_transitions(&mut self) -> Vec<Transition> {
         std::mem::take(&mut self.transitions)
+    }
+
+    /// Whether there are transitions to take (checked per event, so cheap).
+    pub fn has_transitions(&self) -> bool {
+        !self.transitions.is_empty()
     }
 
     /// The report of what the monitor holds, with its alerts, analyses and
