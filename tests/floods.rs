@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 
-use common::{
-    TempDir, TmuxSession, command, kill, pane_child_pid, peak_rss, require, stderr, tmux, ws_server,
-};
+use common::{TempDir, command, kill, pane_child_pid, peak_rss, require, stderr, ws_server};
 
 /// Peak resident memory the issue allows any long-running command.
 const MAX_RSS_BYTES: u64 = 64 << 20;
@@ -56,6 +54,17 @@ async fn raw_flood(frame: &'static [u8]) -> String {
                 return;
             }
         }
+    })
+    .await
+}
+
+/// A flood of log events, over 5,000 executions.
+async fn text_flood() -> String {
+    flood(|i| {
+        Message::text(format!(
+            r#"{{"type":"log","ts":"2026-11-23T10:00:00Z","level":"info","message":"m{i}","correlation_id":"c{}"}}"#,
+            i % 5000
+        ))
     })
     .await
 }
@@ -126,17 +135,7 @@ async fn large_binary_frames() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn text_events() {
-    report_under(
-        flood(|i| {
-            Message::text(format!(
-                r#"{{"type":"log","ts":"2026-11-23T10:00:00Z","level":"info","message":"m{i}","correlation_id":"c{}"}}"#,
-                i % 5000
-            ))
-        })
-        .await,
-        "text",
-    )
-    .await;
+    report_under(text_flood().await, "text").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -161,23 +160,12 @@ async fn watch_under(url: String, what: &str) {
         return;
     }
     let d = TempDir::new(&format!("watch-{what}"));
-    let session = TmuxSession(format!("runtop-flood-{what}-{}", std::process::id()));
-    let shell = format!(
-        "XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data {bin} watch {url}; sleep 30",
-        home = d.0.display(),
-        bin = common::BIN
+    let session = common::tmux_session(
+        &format!("flood-{what}"),
+        &d.0,
+        &format!("watch {url}"),
+        (160, 48),
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session.0,
-        "-x",
-        "160",
-        "-y",
-        "48",
-        &shell,
-    ]);
     let peak = tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + Duration::from_secs(10);
         let pid = loop {
@@ -210,17 +198,7 @@ async fn watch_under_small_binary_frames() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn watch_under_text_events() {
-    watch_under(
-        flood(|i| {
-            Message::text(format!(
-                r#"{{"type":"log","ts":"2026-11-23T10:00:00Z","level":"info","message":"m{i}","correlation_id":"c{}"}}"#,
-                i % 5000
-            ))
-        })
-        .await,
-        "text",
-    )
-    .await;
+    watch_under(text_flood().await, "text").await;
 }
 
 /// The engine's side stops reading for two seconds (a slow frame, a paused

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TempDir, TmuxSession, require, run, tmux};
+use common::{TempDir, require, run, tmux};
 
 #[test]
 fn replay_and_report_of_one_file_give_the_same_alert_transitions() {
@@ -35,24 +35,12 @@ fn replay_and_report_of_one_file_give_the_same_alert_transitions() {
     let out = run(&d.0, &["report", &log, "--alert-log", &from_report], limit);
     assert!(out.status.success());
 
-    let session = TmuxSession(format!("runtop-parity-{}", std::process::id()));
-    let shell = format!(
-        "XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data {bin} replay {log} --speed 0 \
-         --alert-log {from_replay}; sleep 30",
-        home = d.0.display(),
-        bin = common::BIN,
+    let session = common::tmux_session(
+        "parity",
+        &d.0,
+        &format!("replay {log} --speed 0 --alert-log {from_replay}"),
+        (120, 40),
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session.0,
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &shell,
-    ]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while !tmux(&["capture-pane", "-t", &session.0, "-p"]).contains("replay finished") {
         assert!(Instant::now() < deadline, "the replay never finished");

@@ -238,3 +238,31 @@ impl Drop for TmuxSession {
             .output();
     }
 }
+
+/// A detached tmux session of `width`×`height` running `runtop ARGS` (a
+/// shell word list) with the test's private directories under `home`; the
+/// pane stays 30 s after runtop exits, for its screen to be read.
+pub fn tmux_session(
+    name: &str,
+    home: &Path,
+    args: &str,
+    (width, height): (u16, u16),
+) -> TmuxSession {
+    let session = TmuxSession(format!("runtop-{name}-{}", std::process::id()));
+    let shell = format!(
+        "XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data {BIN} {args}; sleep 30",
+        home = home.display(),
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session.0,
+        "-x",
+        &width.to_string(),
+        "-y",
+        &height.to_string(),
+        &shell,
+    ]);
+    session
+}
