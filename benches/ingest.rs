@@ -90,7 +90,7 @@ fn ingest(c: &mut Criterion) {
         });
     }
     // What the alert rules cost per evaluation (once a second live).
-    let mut alerts = runtop::alerts::Alerts::new(Default::default(), 0);
+    let mut alerts = runtop::alerts::Alerts::new(Default::default());
     let now = engine.now().unwrap_or_default();
     group.bench_function("evaluate every alert rule", |b| {
         b.iter(|| {

@@ -52,13 +52,29 @@ pub fn stop_flag() -> Option<Arc<AtomicBool>> {
     FLAGS.get().map(|f| f.stop.clone())
 }
 
-/// The signal that asked runtop to stop, by name.
-pub fn received() -> Option<&'static str> {
-    let which = FLAGS.get()?.which.load(Ordering::Relaxed) as i32;
-    match which {
-        SIGINT => Some("SIGINT"),
-        SIGTERM => Some("SIGTERM"),
-        SIGHUP => Some("SIGHUP"),
-        _ => None,
+/// A signal that asked runtop to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    pub name: &'static str,
+    pub number: i32,
+}
+
+impl Received {
+    /// The conventional exit code of a process a signal ended: 128 + its
+    /// number.
+    pub fn exit_code(self) -> u8 {
+        (128 + self.number).clamp(0, 255) as u8
     }
+}
+
+/// The signal that asked runtop to stop.
+pub fn received() -> Option<Received> {
+    let number = FLAGS.get()?.which.load(Ordering::Relaxed) as i32;
+    let name = match number {
+        SIGINT => "SIGINT",
+        SIGTERM => "SIGTERM",
+        SIGHUP => "SIGHUP",
+        _ => return None,
+    };
+    Some(Received { name, number })
 }

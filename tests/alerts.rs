@@ -63,7 +63,7 @@ fn moves_of(rule: Rule, ts: &[Transition]) -> Vec<(Rule, String, State)> {
 fn alerts_with(edit: impl FnOnce(&mut AlertsConfig)) -> Alerts {
     let mut config = AlertsConfig::default();
     edit(&mut config);
-    Alerts::new(config, 0)
+    Alerts::new(config)
 }
 
 #[test]

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_runtop");
 
 fn runtop(args: &[&str]) -> Output {
@@ -30,22 +32,6 @@ fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("runtop-check-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// A log of the `regression` scenario: implement slows past its target.
-fn regression_log(d: &std::path::Path) -> String {
-    let path = d.join("regression.ndjson");
-    let out = runtop(&[
-        "simulate",
-        "--scenario",
-        "regression",
-        "--executions",
-        "150",
-        "--out",
-        path.to_str().unwrap(),
-    ]);
-    assert!(out.status.success());
-    path.to_str().unwrap().to_string()
 }
 
 #[test]
@@ -97,7 +83,7 @@ fn a_passing_log_exits_0_with_the_export() {
 #[test]
 fn a_failing_log_exits_1_and_writes_the_alert_log() {
     let d = dir("fail");
-    let log = regression_log(&d);
+    let log = common::regression_log(&d);
     let alert_log = d.join("alerts.ndjson");
     let out = runtop(&["check", &log, "--alert-log", alert_log.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
@@ -212,7 +198,7 @@ fn http_server(statuses: Vec<u16>) -> (String, mpsc::Receiver<String>) {
 #[test]
 fn the_webhook_retries_after_a_server_error() {
     let d = dir("webhook");
-    let log = regression_log(&d);
+    let log = common::regression_log(&d);
     let (url, bodies) = http_server(vec![500]);
     let out = runtop(&["check", &log, "--alert-webhook", &url]);
     assert_eq!(

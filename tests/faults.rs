@@ -185,7 +185,7 @@ fn secrets_in_urls_never_reach_output() {
         "{said}"
     );
     // A webhook that fails: its path is the secret.
-    let log = common::regression_log(&d);
+    let log = common::regression_log(&d.0);
     let hook = format!("http://127.0.0.1:{port}/services/T0/B0/hunter2");
     let out = run(&d.0, &["check", &log, "--alert-webhook", &hook], LIMIT);
     let said = stderr(&out) + &stdout(&out);
@@ -208,7 +208,7 @@ fn secrets_in_urls_never_reach_output() {
 fn runner_data_files_are_0600_and_planted_links_are_refused() {
     use std::os::unix::fs::PermissionsExt;
     let d = TempDir::new("files");
-    let log = common::regression_log(&d);
+    let log = common::regression_log(&d.0);
     // Under umask 000, every file runtop writes is still 0600.
     let alerts = d.str("alerts.ndjson");
     let export = d.str("verdict.json");

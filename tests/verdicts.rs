@@ -95,7 +95,7 @@ fn verdicts(d: &TempDir, log: &str, config: Option<&str>) -> Vec<(Option<i32>, V
 #[test]
 fn an_untouched_config_init_changes_no_verdict() {
     let d = TempDir::new("init");
-    let log = common::regression_log(&d);
+    let log = common::regression_log(&d.0);
     let before = verdicts(&d, &log, None);
     // The profiles really differ on this log, so the comparison means something.
     assert_ne!(before[0], before[2], "default and prod judged alike");

@@ -83,38 +83,24 @@ pub struct Signal {
     pub inhibited: bool,
 }
 
-/// The rules, their book, and how often they run.
+/// The rules and their book. When they run is the monitor's to decide
+/// (one schedule per clock: `crate::monitor`).
 #[derive(Debug, Clone)]
 pub struct Alerts {
     pub config: AlertsConfig,
     pub book: AlertBook,
-    every_ms: Millis,
-    next_at: Option<Millis>,
 }
 
 impl Alerts {
-    /// Rules evaluated at most once per `every_ms` of engine time.
-    pub fn new(config: AlertsConfig, every_ms: Millis) -> Self {
+    pub fn new(config: AlertsConfig) -> Self {
         Alerts {
             config,
             book: AlertBook::default(),
-            every_ms,
-            next_at: None,
         }
-    }
-
-    /// Evaluates the rules if `every_ms` has passed since the last time;
-    /// returns the transitions.
-    pub fn maybe_evaluate(&mut self, engine: &Engine, ctx: &Context<'_>) -> Vec<Transition> {
-        if self.next_at.is_some_and(|next| ctx.now < next) {
-            return Vec::new();
-        }
-        self.evaluate_now(engine, ctx)
     }
 
     /// Evaluates the rules now.
     pub fn evaluate_now(&mut self, engine: &Engine, ctx: &Context<'_>) -> Vec<Transition> {
-        self.next_at = Some(ctx.now + self.every_ms);
         let signals = evaluate(engine, &self.config, ctx);
         self.book.update(signals, ctx.now)
     }

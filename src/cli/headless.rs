@@ -171,7 +171,7 @@ pub struct Analysis {
     /// on stderr after the report is printed, and the exit code is 2.
     pub failures: Vec<String>,
     /// The signal that cut a file's reading short: the report is partial.
-    pub interrupted: Option<&'static str>,
+    pub interrupted: Option<crate::signals::Received>,
     /// Live runners that never delivered an event, and why: a failure of
     /// `report`; `check` says it in its verdict instead.
     pub no_data: Option<String>,
@@ -187,12 +187,11 @@ impl Analysis {
             eprintln!("runtop: {failure}");
         }
         if let Some(signal) = self.interrupted {
-            eprintln!("runtop: reading stopped by {signal}: the report covers only what was read");
-            return ExitCode::from(match signal {
-                "SIGHUP" => 129,
-                "SIGINT" => 130,
-                _ => 143,
-            });
+            eprintln!(
+                "runtop: reading stopped by {}: the report covers only what was read",
+                signal.name
+            );
+            return ExitCode::from(signal.exit_code());
         }
         if failures.is_empty() {
             code
@@ -303,7 +302,12 @@ fn file_analysis(
         config: config.clone(),
         monitor,
         failures: Vec::new(),
-        interrupted: (!read_all).then(|| crate::signals::received().unwrap_or("a signal")),
+        // Reading stops early only on a signal, which is then recorded.
+        interrupted: if read_all {
+            None
+        } else {
+            crate::signals::received()
+        },
         no_data: None,
     })
 }

@@ -108,7 +108,7 @@ pub fn main() -> ExitCode {
         Command::Baseline(command) => baseline_cmd::run(&command),
     };
     if let Some(signal) = crate::signals::received() {
-        tracing::info!(signal, "stopped by a signal");
+        tracing::info!(signal = signal.name, "stopped by a signal");
     }
     match result {
         Ok(code) => code,

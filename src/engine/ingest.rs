@@ -206,10 +206,11 @@ impl Engine {
                 Some(usual) if offset.abs_diff(usual) > skew as u64 => Err(Invalid::new(
                     InvalidKind::TimestampOutOfRange,
                     format!(
-                        "`ts` {} is {} off its source's clock (which runs {} behind ours)",
+                        "`ts` {} is {} off its source's clock (which runs {} {} ours)",
                         format_rfc3339(ts),
                         crate::units::human_ms(offset.abs_diff(usual) as f64),
-                        crate::units::human_ms(usual as f64)
+                        crate::units::human_ms(usual.unsigned_abs() as f64),
+                        if usual >= 0 { "behind" } else { "ahead of" }
                     ),
                 )),
                 _ => Ok(()),

@@ -71,7 +71,7 @@ impl Monitor {
         };
         Monitor {
             engine,
-            alerts: Alerts::new(config.alerts, every_ms),
+            alerts: Alerts::new(config.alerts),
             sources: Vec::new(),
             local: None,
             baseline: None,

@@ -55,9 +55,9 @@ fn private(mut c: Command, home: &Path) -> Command {
 }
 
 /// A log of the `regression` scenario (implement slows past its target),
-/// written into `d`; its path.
-pub fn regression_log(d: &TempDir) -> String {
-    let log = d.str("regression.ndjson");
+/// written into the directory `d`; its path.
+pub fn regression_log(d: &Path) -> String {
+    let log = d.join("regression.ndjson").to_str().unwrap().to_string();
     let args = [
         "simulate",
         "--scenario",
@@ -67,7 +67,7 @@ pub fn regression_log(d: &TempDir) -> String {
         "--out",
         &log,
     ];
-    let out = run(&d.0, &args, Duration::from_secs(60));
+    let out = run(d, &args, Duration::from_secs(60));
     assert!(out.status.success(), "{}", stderr(&out));
     log
 }
