@@ -29,6 +29,9 @@
 //! - [`hash`]: stable hashes (kept baseline names, alert fingerprints).
 //! - [`files`]: the files runtop writes (0600, never through a link) and
 //!   reads (capped).
+//! - Types several layers share, at the bottom: [`levels`] (alert severity,
+//!   a stage's health level), [`source_status`] (each live source's
+//!   connection), [`host`] (this host's load).
 
 pub mod alerts;
 pub mod analytics;
@@ -38,6 +41,8 @@ pub mod diagnostics;
 pub mod engine;
 pub mod files;
 pub mod hash;
+pub mod host;
+pub mod levels;
 pub mod monitor;
 pub mod protocol;
 pub mod report;
@@ -45,5 +50,6 @@ pub mod secrets;
 pub mod signals;
 pub mod sim;
 pub mod source;
+pub mod source_status;
 pub mod tui;
 pub mod units;

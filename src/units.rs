@@ -4,12 +4,27 @@
 
 use std::time::Duration;
 
+/// Why a duration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("unknown unit {unit:?} in {text:?}: use ms, s, m, h or d (e.g. 30s, 5m)")]
+    Unit { unit: String, text: String },
+    #[error("{0:?} is not a duration (e.g. 90, 30s, 5m, 1h)")]
+    NotANumber(String),
+    #[error("{text:?} is out of range: from {min} to {max}")]
+    Range {
+        text: String,
+        min: String,
+        max: String,
+    },
+}
+
 /// Reads a duration as people write it: `90` (seconds), `1.5`, `30s`,
 /// `250ms`, `5m`, `1h`, `2d`, within `min..=max`. Everything else
 /// (negative, NaN, `1e300`, a unit it does not know) is refused with the
 /// reason. Written here rather than taken from `humantime`, which wants a
 /// unit on every value (`90` is how these flags were always given).
-pub fn parse_duration(text: &str, min: Duration, max: Duration) -> Result<Duration, String> {
+pub fn parse_duration(text: &str, min: Duration, max: Duration) -> Result<Duration, DurationError> {
     let t = text.trim();
     let split = t
         .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
@@ -22,22 +37,23 @@ pub fn parse_duration(text: &str, min: Duration, max: Duration) -> Result<Durati
         "h" => 3_600.0,
         "d" => 86_400.0,
         other => {
-            return Err(format!(
-                "unknown unit {other:?} in {text:?}: use ms, s, m, h or d (e.g. 30s, 5m)"
-            ));
+            return Err(DurationError::Unit {
+                unit: other.to_string(),
+                text: text.to_string(),
+            });
         }
     };
     let value: f64 = number
         .trim()
         .parse()
-        .map_err(|_| format!("{text:?} is not a duration (e.g. 90, 30s, 5m, 1h)"))?;
+        .map_err(|_| DurationError::NotANumber(text.to_string()))?;
     let secs = value * scale;
     if !secs.is_finite() || secs < min.as_secs_f64() || secs > max.as_secs_f64() {
-        return Err(format!(
-            "{text:?} is out of range: from {} to {}",
-            human_secs(min),
-            human_secs(max)
-        ));
+        return Err(DurationError::Range {
+            text: text.to_string(),
+            min: human_secs(min),
+            max: human_secs(max),
+        });
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -101,10 +117,10 @@ mod tests {
             "5 parsecs",
             "31d",
         ] {
-            let err = parse_duration(bad, min, max).unwrap_err();
-            assert!(!err.is_empty(), "{bad}");
+            let err = parse_duration(bad, min, max).unwrap_err().to_string();
+            assert!(err.contains(&format!("{bad:?}")), "{bad}: {err}");
         }
-        let err = parse_duration("1e-9", min, max).unwrap_err();
+        let err = parse_duration("1e-9", min, max).unwrap_err().to_string();
         assert!(err.contains("from 0.5s to 30d"), "{err}");
     }
 

@@ -154,7 +154,7 @@ fn a_missing_platform_file_is_fine_and_a_missing_given_file_is_not() {
     assert!(load(&LoadRequest::default(), Some(&nowhere)).is_ok());
     let err = load(&request(&nowhere), None).unwrap_err();
     assert!(
-        err.0
+        err.to_string()
             .contains("cannot read config /nonexistent/runtop/config.toml"),
         "{err}"
     );
@@ -162,7 +162,7 @@ fn a_missing_platform_file_is_fine_and_a_missing_given_file_is_not() {
 
 fn error_for(name: &str, text: &str) -> String {
     let path = temp_file(name, text);
-    let err = load(&request(&path), None).unwrap_err().0;
+    let err = load(&request(&path), None).unwrap_err().to_string();
     err.replace(&path.display().to_string(), "config.toml")
 }
 
@@ -190,7 +190,7 @@ fn bad_config_messages() {
         None,
     )
     .unwrap_err();
-    insta::assert_snapshot!("env_wrong_type", env_err.0);
+    insta::assert_snapshot!("env_wrong_type", env_err.to_string());
     let set_err = load(
         &LoadRequest {
             sets: vec!["alerts.eror_rate.threshold=1".into()],
@@ -199,7 +199,7 @@ fn bad_config_messages() {
         None,
     )
     .unwrap_err();
-    insta::assert_snapshot!("flag_unknown_key", set_err.0);
+    insta::assert_snapshot!("flag_unknown_key", set_err.to_string());
     let profile_err = load(
         &LoadRequest {
             profile: Some("prdo".into()),
@@ -208,7 +208,7 @@ fn bad_config_messages() {
         None,
     )
     .unwrap_err();
-    insta::assert_snapshot!("unknown_profile", profile_err.0);
+    insta::assert_snapshot!("unknown_profile", profile_err.to_string());
 }
 
 #[test]

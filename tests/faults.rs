@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Simulator, TempDir, command, kill, run, stderr, stdout, wait_bounded};
+use common::{Simulator, TempDir, command, kill, run, shell, stderr, stdout, wait_bounded};
 use serde_json::Value;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -150,6 +150,39 @@ fn hostile_arguments_are_refused_with_exit_2_never_a_panic() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Exit 2 is for what the caller can fix; a failure around runtop at run
+/// time (here: standard output is a full disk, a port already taken) is 3,
+/// so a script can tell "my command is wrong" from "the machine is".
+#[test]
+fn run_time_failures_exit_3_not_as_usage_errors() {
+    let d = TempDir::new("exit3");
+    let out = shell(
+        &d.0,
+        "exec \"$RUNTOP\" report assets/sample.ndjson > /dev/full",
+    )
+    .env("RUNTOP", env!("CARGO_BIN_EXE_runtop"))
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write output"),
+        "{}",
+        stderr(&out)
+    );
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = run(&d.0, &["simulate", "--listen", &addr], LIMIT);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("cannot listen on {addr}")),
+        "{}",
+        stderr(&out)
+    );
+    // The same flag with a value that is no address is usage.
+    let out = run(&d.0, &["simulate", "--listen", "nowhere"], LIMIT);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
 #[test]

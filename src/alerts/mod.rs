@@ -15,9 +15,9 @@ pub use rules::{Context, LocalLoad, coordination_level, evaluate};
 use serde::Serialize;
 
 use crate::config::AlertsConfig;
-/// Defined with the configuration, which names it (`fail_on`).
-pub use crate::config::Severity;
 use crate::engine::Engine;
+/// Defined with the configuration, which names it (`fail_on`).
+pub use crate::levels::Severity;
 use crate::protocol::Millis;
 
 /// The rules, numbered as in docs/alerts.md.

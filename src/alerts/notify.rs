@@ -8,8 +8,8 @@
 //! ingest: when the queue is full, the transition is dropped and counted.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -45,6 +45,26 @@ impl Default for WebhookPolicy {
         }
     }
 }
+
+/// Why the alert log or webhook could not start, or what they lost.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error("--alert-webhook {0:?}: expected an http:// or https:// URL")]
+    WebhookUrl(String),
+    #[error("cannot start the webhook thread: {0}")]
+    Thread(io::Error),
+    #[error("--alert-log {}: {error}", path.display())]
+    AlertLogOpen { path: PathBuf, error: io::Error },
+    #[error("alert log: {0}")]
+    AlertLogWrite(io::Error),
+    #[error("{failed} alert webhook deliveries failed (last: {last})")]
+    Deliveries { failed: u64, last: String },
+}
+
+/// What [`Notifier::finish`] found lost: one or more [`NotifyError`]s.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct Losses(pub Vec<NotifyError>);
 
 /// What became of the webhook's deliveries.
 #[derive(Debug, Default)]
@@ -82,12 +102,9 @@ pub struct Webhook {
 
 impl Webhook {
     /// Starts the webhook's thread for `url` (http:// or https://).
-    pub fn start(url: &str, policy: WebhookPolicy) -> Result<Webhook, String> {
+    pub fn start(url: &str, policy: WebhookPolicy) -> Result<Webhook, NotifyError> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!(
-                "--alert-webhook {:?}: expected an http:// or https:// URL",
-                crate::secrets::webhook(url)
-            ));
+            return Err(NotifyError::WebhookUrl(crate::secrets::webhook(url)));
         }
         let (tx, rx) = sync_channel(QUEUE);
         let stats = Arc::new(WebhookStats::default());
@@ -96,7 +113,7 @@ impl Webhook {
         let worker = std::thread::Builder::new()
             .name("runtop-webhook".into())
             .spawn(move || deliver_all(&url, policy, rx, &worker_stats))
-            .map_err(|e| format!("cannot start the webhook thread: {e}"))?;
+            .map_err(NotifyError::Thread)?;
         Ok(Webhook {
             tx: Some(tx),
             worker: Some(worker),
@@ -182,7 +199,7 @@ fn deliver_all(url: &str, policy: WebhookPolicy, rx: Receiver<String>, stats: &W
 #[derive(Default)]
 pub struct Notifier {
     log: Option<BufWriter<File>>,
-    log_error: Option<String>,
+    log_error: Option<io::Error>,
     pub webhook: Option<Webhook>,
 }
 
@@ -191,11 +208,15 @@ impl Notifier {
         alert_log: Option<&Path>,
         webhook: Option<&str>,
         policy: WebhookPolicy,
-    ) -> Result<Notifier, String> {
+    ) -> Result<Notifier, NotifyError> {
         let log = match alert_log {
             Some(path) => Some(BufWriter::new(
-                create_private(path, WriteMode::Append)
-                    .map_err(|e| format!("--alert-log {}: {e}", path.display()))?,
+                create_private(path, WriteMode::Append).map_err(|error| {
+                    NotifyError::AlertLogOpen {
+                        path: path.to_path_buf(),
+                        error,
+                    }
+                })?,
             )),
             None => None,
         };
@@ -225,15 +246,19 @@ impl Notifier {
                 && self.log_error.is_none()
                 && let Err(e) = writeln!(log, "{}", log_line(t)).and_then(|()| log.flush())
             {
-                self.log_error = Some(format!("alert log: {e}"));
+                self.log_error = Some(e);
             }
         }
     }
 
     /// Flushes, lets the webhook finish for up to `grace`, and says what
     /// went wrong, if anything.
-    pub fn finish(self, grace: Duration) -> Result<(), String> {
-        let mut problems: Vec<String> = self.log_error.into_iter().collect();
+    pub fn finish(self, grace: Duration) -> Result<(), Losses> {
+        let mut problems: Vec<NotifyError> = self
+            .log_error
+            .map(NotifyError::AlertLogWrite)
+            .into_iter()
+            .collect();
         if let Some(webhook) = self.webhook {
             let stats = webhook.stats.clone();
             webhook.finish(grace);
@@ -246,15 +271,13 @@ impl Notifier {
                     .unwrap_or_else(|p| p.into_inner())
                     .clone()
                     .unwrap_or_default();
-                problems.push(format!(
-                    "{failed} alert webhook deliveries failed (last: {last})"
-                ));
+                problems.push(NotifyError::Deliveries { failed, last });
             }
         }
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(problems.join("; "))
+            Err(Losses(problems))
         }
     }
 }

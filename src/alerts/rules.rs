@@ -7,10 +7,10 @@ use super::confidence::{Z_95, Z_99, wilson};
 use super::{Rule, Severity, Signal, Verdict};
 use crate::config::{AlertsConfig, Levels, Timing};
 use crate::engine::{Distribution, Engine, Snapshot, Window};
+pub use crate::host::LocalLoad;
 use crate::protocol::Millis;
 use crate::protocol::Status;
-use crate::source::live::SourceStatus;
-pub use crate::source::local::LocalLoad;
+use crate::source_status::SourceStatus;
 use crate::units::human_ms;
 
 /// The subject of the silence rule's "no events" alert.

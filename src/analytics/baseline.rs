@@ -12,13 +12,13 @@
 //! (at least 5 % over the span), else stable.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::stats::{linear_slope, quantile, quantile_interval};
-use crate::alerts::Severity;
 use crate::engine::{Engine, Execution};
+use crate::levels::Severity;
 use crate::protocol::Status;
 use crate::protocol::time::format_rfc3339;
 
@@ -106,6 +106,28 @@ fn entry(values: &[f64], min_samples: u64) -> Option<Entry> {
     })
 }
 
+/// Why a baseline could not be read or kept.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("cannot read baseline {}: {error}", path.display())]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("baseline {} is not valid: {error}", path.display())]
+    Invalid {
+        path: PathBuf,
+        error: serde_json::Error,
+    },
+    #[error("baseline {} has schema {schema:?}, expected {SCHEMA}", path.display())]
+    Schema { path: PathBuf, schema: String },
+    #[error("cannot write baseline {}: {error}", path.display())]
+    Write {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
 impl Baseline {
     pub fn from_samples(samples: &Samples, source: &str, now: i64, min_samples: u64) -> Baseline {
         let entries = |m: &BTreeMap<String, Vec<f64>>| {
@@ -129,33 +151,39 @@ impl Baseline {
         !self.stages.is_empty() && self.stages.values().all(|e| e.established)
     }
 
-    pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = crate::files::read_capped_string(path)
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-        let b: Baseline = serde_json::from_str(&text)
-            .map_err(|e| format!("baseline {} is not valid: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let text = crate::files::read_capped_string(path).map_err(|error| BaselineError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        let b: Baseline = serde_json::from_str(&text).map_err(|error| BaselineError::Invalid {
+            path: path.to_path_buf(),
+            error,
+        })?;
         if b.schema != SCHEMA {
-            return Err(format!(
-                "baseline {} has schema {:?}, expected {SCHEMA}",
-                path.display(),
-                b.schema
-            ));
+            return Err(BaselineError::Schema {
+                path: path.to_path_buf(),
+                schema: b.schema,
+            });
         }
         Ok(b)
     }
 
     /// Writes the baseline whole or not at all (a private temporary file
     /// renamed over the path: a link planted there is replaced, not followed).
-    pub fn save(&self, path: &Path) -> Result<(), String> {
+    pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
+        let write = |error| BaselineError::Write {
+            path: path.to_path_buf(),
+            error,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(write)?;
         }
         let tmp = path.with_extension("json.tmp");
         let text = serde_json::to_string_pretty(self).expect("baselines serialize") + "\n";
         crate::files::write_private(&tmp, text.as_bytes())
             .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
+            .map_err(write)
     }
 
     /// Follows the current figures, stage by stage, only where the stage is
@@ -422,7 +450,12 @@ mod tests {
         b.save(&path).unwrap();
         assert_eq!(Baseline::load(&path).unwrap(), b);
         std::fs::write(&path, r#"{"schema":"other"}"#).unwrap();
-        assert!(Baseline::load(&path).unwrap_err().contains("not valid"));
+        assert!(
+            Baseline::load(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("not valid")
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -43,7 +43,7 @@ pub(super) fn run(command: &BaselineCommand) -> Result<ExitCode, CliError> {
             "{source} has no finished stage to take a baseline from"
         )));
     }
-    baseline.save(file).map_err(CliError::Usage)?;
+    baseline.save(file).map_err(CliError::from)?;
     let mut text = format!(
         "saved baseline {} (min samples {})\n",
         file.display(),

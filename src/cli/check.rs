@@ -41,8 +41,11 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, CliError> {
     );
     if let Some(path) = &args.export {
         let json = serde_json::to_string_pretty(&verdict).expect("verdicts serialize");
-        crate::files::write_private(path, (json + "\n").as_bytes()).map_err(|e| {
-            CliError::Usage(format!("cannot write --export {}: {e}", path.display()))
+        crate::files::write_private(path, (json + "\n").as_bytes()).map_err(|error| {
+            CliError::WriteFile {
+                path: path.clone(),
+                error,
+            }
         })?;
     }
     print(&render(&verdict))?;

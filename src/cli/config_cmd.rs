@@ -46,8 +46,9 @@ pub(super) fn run(command: &ConfigCommand) -> Result<ExitCode, CliError> {
                 )));
             }
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    CliError::Usage(format!("cannot create {}: {e}", dir.display()))
+                std::fs::create_dir_all(dir).map_err(|error| CliError::WriteFile {
+                    path: dir.to_path_buf(),
+                    error,
                 })?;
             }
             // create_new: even a file appearing meanwhile is not overwritten.
@@ -56,7 +57,10 @@ pub(super) fn run(command: &ConfigCommand) -> Result<ExitCode, CliError> {
                 .create_new(true)
                 .open(&path)
                 .and_then(|mut f| std::io::Write::write_all(&mut f, TEMPLATE.as_bytes()))
-                .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
+                .map_err(|error| CliError::WriteFile {
+                    path: path.to_path_buf(),
+                    error,
+                })?;
             print(&format!("wrote {}\n", path.display()))?;
         }
     }

@@ -48,7 +48,7 @@ pub struct SourceOptions {
     live: LiveArgs,
 }
 
-fn collect_for(text: &str) -> Result<Duration, String> {
+fn collect_for(text: &str) -> Result<Duration, crate::units::DurationError> {
     crate::units::parse_duration(
         text,
         Duration::from_millis(100),
@@ -89,7 +89,7 @@ impl SettingsArgs {
             self.alert_webhook.as_deref(),
             WebhookPolicy::default(),
         )
-        .map_err(CliError::Usage)
+        .map_err(CliError::from)
     }
 
     pub fn load(&self) -> Result<Loaded, CliError> {
@@ -100,8 +100,7 @@ impl SettingsArgs {
             env: Vec::new(),
         }
         .with_process_env();
-        config::load(&request, config::default_path().as_deref())
-            .map_err(|e| CliError::Usage(format!("invalid config: {e}")))
+        config::load(&request, config::default_path().as_deref()).map_err(CliError::from)
     }
 }
 
@@ -134,7 +133,7 @@ fn with_baseline(
     );
     let live = sources.iter().any(|s| s.contains("://"));
     if let Some(path) = &settings.baseline {
-        let baseline = Baseline::load(path).map_err(CliError::Usage)?;
+        let baseline = Baseline::load(path).map_err(CliError::from)?;
         analysis.report =
             analysis
                 .report
@@ -169,7 +168,7 @@ pub struct Analysis {
     pub monitor: Monitor,
     /// What went wrong on the way without costing the report: each is said
     /// on stderr after the report is printed, and the exit code is 2.
-    pub failures: Vec<String>,
+    pub failures: Vec<crate::source::record::RecordError>,
     /// The signal that cut a file's reading short: the report is partial.
     pub interrupted: Option<crate::signals::Received>,
     /// Live runners that never delivered an event, and why: a failure of
@@ -182,8 +181,10 @@ impl Analysis {
     /// code: `code` when all went well, 2 when something failed, 128 + the
     /// signal's number when reading a file was interrupted.
     pub fn exit_code(&self, code: ExitCode) -> ExitCode {
-        let failures: Vec<&String> = self.no_data.iter().chain(&self.failures).collect();
-        for failure in &failures {
+        if let Some(no_data) = &self.no_data {
+            eprintln!("runtop: {no_data}");
+        }
+        for failure in &self.failures {
             eprintln!("runtop: {failure}");
         }
         if let Some(signal) = self.interrupted {
@@ -193,7 +194,7 @@ impl Analysis {
             );
             return ExitCode::from(signal.exit_code());
         }
-        if failures.is_empty() {
+        if self.no_data.is_none() && self.failures.is_empty() {
             code
         } else {
             ExitCode::from(2)
@@ -227,7 +228,7 @@ pub fn analyse_sources(
         settings.alert_webhook.as_deref(),
         WebhookPolicy::default(),
     )
-    .map_err(CliError::Usage)?;
+    .map_err(CliError::from)?;
     // Anything written as a URL is one, so that `http://…` is told it is not
     // ws:// rather than that no such file exists.
     let is_url = |s: &String| s.contains("://");
@@ -336,14 +337,16 @@ fn live_analysis(
             Step::Tick => {
                 sink.tick();
                 monitor.sources.clone_from(&sink.statuses);
-                monitor.local = sampler.as_mut().map(|s| s.sample().load());
+                if let Some(sampler) = sampler.as_mut() {
+                    monitor.host = Some(sampler.sample());
+                }
                 monitor.tick(wall_clock_now());
                 notifier.notify(&monitor.take_transitions());
             }
         }
         ControlFlow::Continue(())
     })
-    .map_err(CliError::Usage)?;
+    .map_err(CliError::Runtime)?;
     monitor.sources.clone_from(&sink.statuses);
     monitor.finish();
     notifier.notify(&monitor.take_transitions());

@@ -43,7 +43,7 @@ pub struct LiveArgs {
     record: Option<PathBuf>,
 }
 
-fn idle_timeout(text: &str) -> Result<Duration, String> {
+fn idle_timeout(text: &str) -> Result<Duration, crate::units::DurationError> {
     crate::units::parse_duration(text, Duration::from_millis(500), Duration::from_secs(3_600))
 }
 
@@ -59,20 +59,20 @@ impl LiveArgs {
             .iter()
             .map(|u| Endpoint::parse(u))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(CliError::Usage)?;
+            .map_err(CliError::from)?;
         let mut headers = self
             .headers
             .iter()
             .map(|h| Header::parse(h))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(CliError::Usage)?;
+            .map_err(CliError::from)?;
         let from_config = config
             .headers_env
             .iter()
             .map(|(name, var)| format!("{name}={var}"));
         for spec in self.header_envs.iter().cloned().chain(from_config) {
             headers.push(
-                Header::from_env(&spec, |var| std::env::var(var).ok()).map_err(CliError::Usage)?,
+                Header::from_env(&spec, |var| std::env::var(var).ok()).map_err(CliError::from)?,
             );
         }
         let subscribe = self.subscribe.clone().or_else(|| config.subscribe.clone());
@@ -87,7 +87,7 @@ impl LiveArgs {
                 "--max-message and --max-frame must be positive".into(),
             ));
         }
-        let tls = tls_config(self.ca_cert.as_deref()).map_err(CliError::Usage)?;
+        let tls = tls_config(self.ca_cert.as_deref()).map_err(CliError::from)?;
         let idle_timeout = self.idle_timeout;
         let options = LinkOptions {
             headers,
@@ -106,7 +106,7 @@ impl LiveArgs {
             .as_deref()
             .map(Recorder::create)
             .transpose()
-            .map_err(CliError::Usage)?;
+            .map_err(CliError::from)?;
         Ok((endpoints, options, recorder))
     }
 }

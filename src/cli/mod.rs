@@ -2,7 +2,8 @@
 //! in its own module and returns an exit code; errors are one line on stderr.
 //!
 //! Exit codes: 0 success, 1 `check` found the requirements unmet, 2 bad
-//! usage, invalid config or unreadable input.
+//! usage or input (a config, a file or URL given), 3 a run-time failure
+//! (terminal, runtime, socket, standard output); docs/failures.md.
 
 mod baseline_cmd;
 mod check;
@@ -62,18 +63,62 @@ enum Format {
     Text,
 }
 
-/// A command's failure: said in one line, exit code 2.
+/// A command's failure, said in one line. Its exit code tells a script
+/// which kind it was: 2 for what the caller can fix (usage, a config, a file
+/// or URL given), 3 for what failed around runtop at run time (the terminal,
+/// the async runtime, a socket, standard output).
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("invalid config: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("invalid config: {0}")]
+    Keys(#[from] crate::tui::keys::KeyError),
+    #[error(transparent)]
+    Endpoint(#[from] crate::source::live::EndpointError),
+    #[error(transparent)]
+    Baseline(#[from] crate::analytics::baseline::BaselineError),
+    #[error(transparent)]
+    Notify(#[from] crate::alerts::notify::NotifyError),
+    #[error(transparent)]
+    Record(#[from] crate::source::record::RecordError),
     #[error("cannot read {source_name}: {error}")]
     Read {
         source_name: String,
         error: io::Error,
     },
+    #[error("cannot write {}: {error}", path.display())]
+    WriteFile {
+        path: std::path::PathBuf,
+        error: io::Error,
+    },
     #[error("cannot write output: {0}")]
-    Write(io::Error),
-    #[error("{0}")]
-    Usage(String),
+    Output(io::Error),
+    #[error("cannot start the runtime: {0}")]
+    Runtime(io::Error),
+    #[error("cannot use this terminal: {0}")]
+    Terminal(io::Error),
+    #[error("cannot listen on {addr}: {error}")]
+    Listen { addr: String, error: io::Error },
+    #[error("serving failed: {0}")]
+    Serve(io::Error),
+}
+
+impl CliError {
+    /// 2: bad usage or input; 3: a run-time failure ([`CliError`]).
+    pub fn exit_code(&self) -> u8 {
+        use crate::alerts::notify::NotifyError;
+        match self {
+            CliError::Output(_)
+            | CliError::Runtime(_)
+            | CliError::Terminal(_)
+            | CliError::Listen { .. }
+            | CliError::Serve(_)
+            | CliError::Notify(NotifyError::Thread(_)) => 3,
+            _ => 2,
+        }
+    }
 }
 
 /// Parses the arguments and runs the command.
@@ -115,7 +160,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "runtop failed");
             eprintln!("runtop: {e}");
-            ExitCode::from(2)
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -125,7 +170,7 @@ pub fn main() -> ExitCode {
 fn print(text: &str) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Write(e)),
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
         _ => Ok(()),
     }
 }

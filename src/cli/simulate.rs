@@ -85,8 +85,12 @@ fn write_file(path: &std::path::Path, options: ServeOptions) -> Result<ExitCode,
         Box::new(std::io::stdout().lock())
     } else {
         // Event logs are runner data, simulated or not: 0600, no link.
-        let file = crate::files::create_private(path, crate::files::WriteMode::Truncate)
-            .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
+        let file = crate::files::create_private(path, crate::files::WriteMode::Truncate).map_err(
+            |error| CliError::WriteFile {
+                path: path.to_path_buf(),
+                error,
+            },
+        )?;
         Box::new(file)
     };
     let mut out = BufWriter::new(out);
@@ -98,7 +102,7 @@ fn write_file(path: &std::path::Path, options: ServeOptions) -> Result<ExitCode,
         out.flush()
     };
     match write(&mut out) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Write(e)),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
         _ => Ok(ExitCode::SUCCESS),
     }
 }
@@ -108,16 +112,24 @@ fn serve_forever(listen: SocketAddr, options: ServeOptions) -> Result<ExitCode, 
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the runtime: {e}")))?;
+        .map_err(CliError::Runtime)?;
     runtime.block_on(async {
         let (listener, local) = serve::bind(listen)
             .await
-            .map_err(|e| CliError::Usage(format!("cannot listen on {listen}: {e}")))?;
+            .map_err(|error| CliError::Listen {
+                addr: listen.to_string(),
+                error,
+            })?;
         // The first line of output says where to connect (tests read it).
-        println!("serving ws://{local}{} scenario={} seed={}", options.path, options.scenario.name(), options.seed);
+        println!(
+            "serving ws://{local}{} scenario={} seed={}",
+            options.path,
+            options.scenario.name(),
+            options.seed
+        );
         let _ = std::io::stdout().flush();
         tokio::select! {
-            result = serve::serve(listener, options) => result.map_err(|e| CliError::Usage(format!("serving failed: {e}")))?,
+            result = serve::serve(listener, options) => result.map_err(CliError::Serve)?,
             _ = tokio::signal::ctrl_c() => {}
         }
         Ok(ExitCode::SUCCESS)

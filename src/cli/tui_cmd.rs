@@ -71,7 +71,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the runtime: {e}")))
+        .map_err(CliError::Runtime)
 }
 
 /// Runs the UI on `feed` until the user quits; the terminal is restored
@@ -84,10 +84,8 @@ fn ui(
     mut notifier: Notifier,
 ) -> Result<ExitCode, CliError> {
     // Checked before the terminal is taken over, so the error is readable.
-    let keymap = KeyMap::from_config(&config.keys)
-        .map_err(|e| CliError::Usage(format!("invalid config: {e}")))?;
-    let mut terminal =
-        open_terminal().map_err(|e| CliError::Usage(format!("cannot use this terminal: {e}")))?;
+    let keymap = KeyMap::from_config(&config.keys)?;
+    let mut terminal = open_terminal().map_err(CliError::Terminal)?;
     let mut sampler = SystemSampler::new();
     let mut system = || sampler.as_mut().map(SystemSampler::sample);
     let watchdog = Watchdog::start(stop.clone());
@@ -114,7 +112,7 @@ fn ui(
     if let Err(e) = notifier.finish(std::time::Duration::from_secs(5)) {
         eprintln!("runtop: warning: {e}");
     }
-    result.map_err(|e| CliError::Usage(format!("terminal error: {e}")))?;
+    result.map_err(CliError::Terminal)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -136,7 +134,7 @@ fn baseline_for(
     live: Option<&[String]>,
 ) -> Result<Option<(String, Baseline)>, CliError> {
     if let Some(path) = &settings.baseline {
-        let b = Baseline::load(path).map_err(CliError::Usage)?;
+        let b = Baseline::load(path).map_err(CliError::from)?;
         return Ok(Some((path.display().to_string(), b)));
     }
     Ok(live.and_then(kept_baseline_path).and_then(|p| {
@@ -158,7 +156,10 @@ pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
         .block_on(serve::bind(
             "127.0.0.1:0".parse().expect("a loopback address"),
         ))
-        .map_err(|e| CliError::Usage(format!("cannot start the simulated runner: {e}")))?;
+        .map_err(|error| CliError::Listen {
+            addr: "127.0.0.1:0 (the simulated runner)".into(),
+            error,
+        })?;
     let options = ServeOptions {
         path: "/events".into(),
         seed: args.seed,
@@ -170,8 +171,8 @@ pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
         batch: 1,
     };
     runtime.spawn(serve::serve(listener, options));
-    let endpoint = Endpoint::parse(&format!("ws://{addr}/events")).map_err(CliError::Usage)?;
-    let link = LinkOptions::defaults(tls_config(None).map_err(CliError::Usage)?);
+    let endpoint = Endpoint::parse(&format!("ws://{addr}/events")).map_err(CliError::from)?;
+    let link = LinkOptions::defaults(tls_config(None).map_err(CliError::from)?);
     let title = format!(
         "demo: simulated runner ({}, ×{})",
         args.scenario.name(),

@@ -73,13 +73,34 @@ pub struct Loaded {
 }
 
 /// An invalid configuration, said in one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {}: {error}", path.display())]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// A file that is not TOML, or not a config: where, and what.
+    #[error("{}, line {line}, column {column}: {message}", path.display())]
+    File {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("unknown profile `{name}`, expected one of {known}{hint}")]
+    Profile {
+        name: String,
+        known: String,
+        hint: String,
+    },
+    #[error("--set {0:?}: expected key=value, e.g. --set alerts.error_rate.threshold=0.1")]
+    SetShape(String),
+    /// A value from the environment or a flag that the config cannot hold.
+    #[error("{origin}: {message}")]
+    Value { origin: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub const BUILTIN_PROFILES: [&str; 3] = ["default", "dev", "prod"];
@@ -199,20 +220,21 @@ fn read_file(path: &Path, required: bool) -> Result<Option<(String, toml::Table)
     let text = match crate::files::read_capped_string(path) {
         Ok(text) => text,
         Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(ConfigError(format!(
-                "cannot read config {}: {e}",
-                path.display()
-            )));
+        Err(error) => {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                error,
+            });
         }
     };
     let located = |e: toml::de::Error| {
         let (line, col) = e.span().map_or((1, 1), |s| line_col(&text, s.start));
-        ConfigError(format!(
-            "{}, line {line}, column {col}: {}",
-            path.display(),
-            with_hint(e.message())
-        ))
+        ConfigError::File {
+            path: path.to_path_buf(),
+            line,
+            column: col,
+            message: with_hint(e.message()),
+        }
     };
     // Typed first: wrong types and unknown keys, with their position.
     toml::from_str::<Config>(&text).map_err(located)?;
@@ -278,10 +300,11 @@ pub fn load(request: &LoadRequest, default_path: Option<&Path>) -> Result<Loaded
                     .filter(|(s, _)| *s >= 0.8)
                     .max_by(|a, b| a.0.total_cmp(&b.0))
                     .map_or_else(String::new, |(_, k)| format!("; did you mean `{k}`?"));
-                return Err(ConfigError(format!(
-                    "unknown profile `{name}`, expected one of {}{hint}",
-                    known.join(", ")
-                )));
+                return Err(ConfigError::Profile {
+                    name: name.to_string(),
+                    known: known.join(", "),
+                    hint,
+                });
             }
         }
     }
@@ -325,9 +348,7 @@ pub fn load(request: &LoadRequest, default_path: Option<&Path>) -> Result<Loaded
     }
     for set in &request.sets {
         let Some((key, value)) = set.split_once('=') else {
-            return Err(ConfigError(format!(
-                "--set {set:?}: expected key=value, e.g. --set alerts.error_rate.threshold=0.1"
-            )));
+            return Err(ConfigError::SetShape(set.clone()));
         };
         overrides.push((
             key.trim().to_string(),
@@ -339,10 +360,13 @@ pub fn load(request: &LoadRequest, default_path: Option<&Path>) -> Result<Loaded
     for (key, value, origin, label) in overrides {
         let mut trial = flat.clone();
         trial.insert(key.clone(), value.clone());
-        typed(&trial).map_err(|e| ConfigError(format!("{label}: {e}")))?;
+        typed(&trial).map_err(|message| ConfigError::Value {
+            origin: label,
+            message,
+        })?;
         apply(Flat::from([(key, value)]), origin, &mut flat);
     }
-    let config = typed(&flat).map_err(ConfigError)?;
+    let config = typed(&flat).map_err(ConfigError::Invalid)?;
     Ok(Loaded {
         config,
         origins: origins_of(&flat, origins),

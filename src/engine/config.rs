@@ -20,41 +20,6 @@ pub enum WindowClock {
     ArrivalTime,
 }
 
-/// How a stage's p95 compares with its target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Excellent,
-    Good,
-    Acceptable,
-    Poor,
-    Critical,
-}
-
-impl Level {
-    /// The level of `p95 / target`: below 0.5 excellent, 0.75 good, 1.0
-    /// acceptable, 1.5 poor, else critical.
-    pub fn from_ratio(ratio: f64) -> Level {
-        match ratio {
-            r if r < 0.5 => Level::Excellent,
-            r if r < 0.75 => Level::Good,
-            r if r < 1.0 => Level::Acceptable,
-            r if r < 1.5 => Level::Poor,
-            _ => Level::Critical,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Excellent => "excellent",
-            Level::Good => "good",
-            Level::Acceptable => "acceptable",
-            Level::Poor => "poor",
-            Level::Critical => "critical",
-        }
-    }
-}
-
 /// Duration targets per stage name, in milliseconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Targets {
@@ -180,25 +145,6 @@ impl EngineConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn levels_follow_the_ratio_bands() {
-        let cases = [
-            (0.0, Level::Excellent),
-            (0.49, Level::Excellent),
-            (0.5, Level::Good),
-            (0.74, Level::Good),
-            (0.75, Level::Acceptable),
-            (0.99, Level::Acceptable),
-            (1.0, Level::Poor),
-            (1.49, Level::Poor),
-            (1.5, Level::Critical),
-            (f64::INFINITY, Level::Critical),
-        ];
-        for (ratio, level) in cases {
-            assert_eq!(Level::from_ratio(ratio), level, "ratio {ratio}");
-        }
-    }
 
     #[test]
     fn default_targets_are_the_protocol_ones() {

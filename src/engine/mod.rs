@@ -24,7 +24,7 @@ mod names;
 mod stats;
 mod store;
 
-pub use config::{EngineConfig, Level, Limits, Targets, WindowClock};
+pub use config::{EngineConfig, Limits, Targets, WindowClock};
 pub use execution::{
     Attempt, ErrorRecord, Execution, LogLine, MAX_ATTEMPTS, MAX_LOGS, MAX_TASKS, MetricSample, Task,
 };
@@ -37,6 +37,7 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
+use crate::levels::Level;
 use crate::protocol::{LogLevel, Millis, Status};
 use dedup::RecentIds;
 use names::NameTable;

@@ -20,10 +20,11 @@ use crate::analytics::bottlenecks::Bottleneck;
 use crate::analytics::compare::Comparison;
 use crate::analytics::failures::FailurePattern;
 use crate::analytics::recommend::Recommendation;
-use crate::engine::{Engine, InvalidExample, Level, Snapshot, Window};
+use crate::engine::{Engine, InvalidExample, Snapshot, Window};
+use crate::levels::Level;
 use crate::protocol::time::format_rfc3339;
 use crate::protocol::{InvalidKind, Status};
-use crate::source::live::SourceStatus;
+use crate::source_status::SourceStatus;
 
 pub const SCHEMA: &str = "runtop.report.v1";
 /// The metric row of delivery lag, on live sources.

@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::Report;
-use crate::alerts::{Severity, coordination_level};
-use crate::engine::{Engine, Level, Window};
+use crate::alerts::coordination_level;
+use crate::engine::{Engine, Window};
+use crate::levels::{Level, Severity};
 use crate::units::human_ms;
 
 /// The export: `runtop.check.v1`, documented in docs/check.md.

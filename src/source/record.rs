@@ -22,6 +22,23 @@ use crate::files::{WriteMode, create_private};
 
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
+/// Why a recording could not start, or where it stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("cannot record to {}: {error}", path.display())]
+    Open { path: PathBuf, error: io::Error },
+    #[error(
+        "recording to {} failed: {error}; it holds the first {lines} events of this run, \
+         ending with a whole line",
+        path.display()
+    )]
+    Stopped {
+        path: PathBuf,
+        error: io::Error,
+        lines: u64,
+    },
+}
+
 impl std::fmt::Debug for Recorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Recorder")
@@ -50,9 +67,11 @@ pub struct Recorder {
 
 impl Recorder {
     /// Opens `path` for recording, or says in one line why it cannot be.
-    pub fn create(path: &Path) -> Result<Recorder, String> {
-        let file = create_private(path, WriteMode::Append)
-            .map_err(|e| format!("cannot record to {}: {e}", path.display()))?;
+    pub fn create(path: &Path) -> Result<Recorder, RecordError> {
+        let file = create_private(path, WriteMode::Append).map_err(|error| RecordError::Open {
+            path: path.to_path_buf(),
+            error,
+        })?;
         let flushed_len = file.metadata().map_or(0, |m| m.len());
         Ok(Recorder {
             path: path.to_path_buf(),
@@ -134,16 +153,15 @@ impl Recorder {
     }
 
     /// Flushes, and says what went wrong and where, if anything did.
-    pub fn finish(mut self) -> Result<(), String> {
+    pub fn finish(mut self) -> Result<(), RecordError> {
         self.flush();
         match self.error.take() {
             None => Ok(()),
-            Some(e) => Err(format!(
-                "recording to {} failed: {e}; it holds the first {} events of this run, \
-                 ending with a whole line",
-                self.path.display(),
-                self.flushed_lines,
-            )),
+            Some(error) => Err(RecordError::Stopped {
+                path: self.path,
+                error,
+                lines: self.flushed_lines,
+            }),
         }
     }
 }
@@ -188,6 +206,7 @@ mod tests {
         assert!(
             Recorder::create(&dir)
                 .unwrap_err()
+                .to_string()
                 .contains("is a directory")
         );
         std::fs::remove_dir_all(&dir).unwrap();

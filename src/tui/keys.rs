@@ -34,9 +34,29 @@ pub struct KeyMap {
     aliases: Vec<(KeyCode, KeyModifiers, KeyCode)>,
 }
 
+/// Why a `[keys]` entry was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "{0:?} is not a key: use one character, ctrl-x, enter, esc, tab, space, up, pagedown, f1…"
+    )]
+    NotAKey(String),
+    #[error("keys.{action}: unknown action, expected one of {known}{hint}")]
+    UnknownAction {
+        action: String,
+        known: String,
+        hint: String,
+    },
+    #[error("keys.{action}: {error}")]
+    Binding {
+        action: String,
+        error: Box<KeyError>,
+    },
+}
+
 /// Parses `x`, `ctrl-x`, `enter`, `esc`, `tab`, `backtab`, `space`, `up`,
 /// `down`, `left`, `right`, `pageup`, `pagedown`, `home`, `end`, `f1`…`f12`.
-pub fn parse_key(spec: &str) -> Result<(KeyCode, KeyModifiers), String> {
+pub fn parse_key(spec: &str) -> Result<(KeyCode, KeyModifiers), KeyError> {
     let lower = spec.trim().to_ascii_lowercase();
     let (modifiers, name) = match lower
         .strip_prefix("ctrl-")
@@ -72,11 +92,7 @@ pub fn parse_key(spec: &str) -> Result<(KeyCode, KeyModifiers), String> {
             let mut chars = raw.chars();
             match (chars.next(), chars.next()) {
                 (Some(c), None) if !c.is_control() => KeyCode::Char(c),
-                _ => {
-                    return Err(format!(
-                        "{spec:?} is not a key: use one character, ctrl-x, enter, esc, tab, space, up, pagedown, f1…"
-                    ));
-                }
+                _ => return Err(KeyError::NotAKey(spec.to_string())),
             }
         }
     };
@@ -86,7 +102,7 @@ pub fn parse_key(spec: &str) -> Result<(KeyCode, KeyModifiers), String> {
 impl KeyMap {
     /// From the config's `[keys]` table; an unknown action or key is an
     /// error naming it.
-    pub fn from_config(keys: &BTreeMap<String, String>) -> Result<KeyMap, String> {
+    pub fn from_config(keys: &BTreeMap<String, String>) -> Result<KeyMap, KeyError> {
         let mut aliases = Vec::new();
         for (action, key) in keys {
             let Some((_, canonical)) = ACTIONS.iter().find(|(name, _)| name == action) else {
@@ -97,12 +113,16 @@ impl KeyMap {
                     .max_by(|a, b| a.0.total_cmp(&b.0))
                     .map_or_else(String::new, |(_, name)| format!("; did you mean `{name}`?"));
                 let known: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
-                return Err(format!(
-                    "keys.{action}: unknown action, expected one of {}{hint}",
-                    known.join(", ")
-                ));
+                return Err(KeyError::UnknownAction {
+                    action: action.clone(),
+                    known: known.join(", "),
+                    hint,
+                });
             };
-            let (code, modifiers) = parse_key(key).map_err(|e| format!("keys.{action}: {e}"))?;
+            let (code, modifiers) = parse_key(key).map_err(|error| KeyError::Binding {
+                action: action.clone(),
+                error: Box::new(error),
+            })?;
             aliases.push((code, modifiers, *canonical));
         }
         Ok(KeyMap { aliases })
@@ -138,13 +158,16 @@ mod tests {
             KeyCode::Char('q'),
             "the default stays"
         );
-        let err = KeyMap::from_config(&BTreeMap::from([("qiut".into(), "x".into())])).unwrap_err();
+        let err = KeyMap::from_config(&BTreeMap::from([("qiut".into(), "x".into())]))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with("keys.qiut: unknown action") && err.ends_with("did you mean `quit`?"),
             "{err}"
         );
-        let err =
-            KeyMap::from_config(&BTreeMap::from([("quit".into(), "xyz".into())])).unwrap_err();
+        let err = KeyMap::from_config(&BTreeMap::from([("quit".into(), "xyz".into())]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("\"xyz\" is not a key"), "{err}");
         assert_eq!(
             parse_key("ctrl-d").unwrap(),

@@ -7,9 +7,9 @@ use std::collections::VecDeque;
 
 use crate::config::Config;
 use crate::engine::{Engine, Window};
+pub use crate::host::SystemView;
 use crate::monitor::Monitor;
 use crate::protocol::Millis;
-pub use crate::source::local::SystemView;
 
 /// Seconds of history the sparklines keep.
 pub const HISTORY_SECS: usize = 300;
@@ -19,7 +19,6 @@ pub struct Model {
     /// The session every front end shares: engine, sources, alerts,
     /// analyses, baseline.
     pub monitor: Monitor,
-    pub system: Option<SystemView>,
     pub cpu_history: VecDeque<u64>,
     pub memory_history: VecDeque<u64>,
     /// p95 of each stage over the selected window, sampled each second.
@@ -50,7 +49,6 @@ impl Model {
     pub fn new(engine: Engine, config: &Config, title: String) -> Self {
         Model {
             monitor: Monitor::new(engine, config),
-            system: None,
             cpu_history: VecDeque::new(),
             memory_history: VecDeque::new(),
             p95_history: VecDeque::new(),
@@ -102,9 +100,8 @@ impl Model {
             self.lag_p95 = (lag.count > 0).then_some(lag.p95);
         }
         if system.is_some() {
-            self.system = system;
+            self.monitor.host = system;
         }
-        self.monitor.local = self.system.as_ref().map(SystemView::load);
         self.monitor.tick(now);
         self.transitions = self.monitor.take_transitions();
         true

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::engine::{Engine, EngineConfig, Origin};
 use crate::protocol::to_json_line;
 use crate::sim::{DEFAULT_START, Scenario, Simulator};
-use crate::source::live::{LinkState, SourceStatus};
+use crate::source_status::{LinkState, SourceStatus};
 
 /// A host under moderate load.
 pub fn system() -> SystemView {

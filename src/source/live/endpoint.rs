@@ -14,6 +14,28 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue, Uri};
 
+/// Why a URL, header or CA file given for a runner was refused. Each says
+/// what is wrong without repeating a secret (user info, query, header value).
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    #[error("invalid URL {shown:?}: {problem}")]
+    Url { shown: String, problem: String },
+    #[error("a --header must look like 'Name: value'")]
+    HeaderShape,
+    #[error("a --header-env must look like 'Name=ENV_VAR'")]
+    HeaderEnvShape,
+    #[error("--header-env {name}: environment variable {var} is not set")]
+    HeaderEnvUnset { name: String, var: String },
+    #[error("{0:?} is not a valid header name")]
+    HeaderName(String),
+    #[error("the value of header {0} has characters a header cannot hold")]
+    HeaderValue(String),
+    #[error("cannot read --ca-cert {path}: {problem}")]
+    CaCert { path: String, problem: String },
+    #[error("TLS setup: {0}")]
+    Tls(#[from] rustls::Error),
+}
+
 /// A runner's WebSocket address, checked.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -25,29 +47,26 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Parses a `ws://` or `wss://` URL. Errors show it without secrets.
-    pub fn parse(url: &str) -> Result<Endpoint, String> {
-        let shown = crate::secrets::url(url);
-        let uri: Uri = url
-            .parse()
-            .map_err(|e| format!("invalid URL {shown:?}: {e}"))?;
+    pub fn parse(url: &str) -> Result<Endpoint, EndpointError> {
+        let refuse = |problem: String| EndpointError::Url {
+            shown: crate::secrets::url(url),
+            problem,
+        };
+        let uri: Uri = url.parse().map_err(|e| refuse(format!("{e}")))?;
         let tls = match uri.scheme_str() {
             Some("ws") => false,
             Some("wss") => true,
-            Some(other) => {
-                return Err(format!(
-                    "invalid URL {shown:?}: scheme {other:?} is not ws or wss"
-                ));
-            }
+            Some(other) => return Err(refuse(format!("scheme {other:?} is not ws or wss"))),
             None => {
-                return Err(format!(
-                    "invalid URL {shown:?}: expected ws://HOST[:PORT]/PATH or wss://…"
+                return Err(refuse(
+                    "expected ws://HOST[:PORT]/PATH or wss://…".to_string(),
                 ));
             }
         };
         let host = uri
             .host()
             .filter(|h| !h.is_empty())
-            .ok_or_else(|| format!("invalid URL {shown:?}: no host"))?
+            .ok_or_else(|| refuse("no host".to_string()))?
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
@@ -59,18 +78,19 @@ impl Endpoint {
             Some(i) => &host_port[i + 1..],
             None => host_port.rfind(':').map_or("", |i| &host_port[i..]),
         };
-        let port = match after_host.strip_prefix(':') {
-            None => {
-                if tls {
-                    443
-                } else {
-                    80
+        let port =
+            match after_host.strip_prefix(':') {
+                None => {
+                    if tls {
+                        443
+                    } else {
+                        80
+                    }
                 }
-            }
-            Some(port) => port.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
-                format!("invalid URL {shown:?}: port {port:?} is not a number from 1 to 65535")
-            })?,
-        };
+                Some(port) => port.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                    refuse(format!("port {port:?} is not a number from 1 to 65535"))
+                })?,
+            };
         Ok(Endpoint {
             uri,
             host,
@@ -117,36 +137,31 @@ impl fmt::Debug for Header {
 
 impl Header {
     /// Parses `Name: value` (from `--header`).
-    pub fn parse(spec: &str) -> Result<Header, String> {
-        let (name, value) = spec
-            .split_once(':')
-            .ok_or_else(|| "a --header must look like 'Name: value'".to_string())?;
+    pub fn parse(spec: &str) -> Result<Header, EndpointError> {
+        let (name, value) = spec.split_once(':').ok_or(EndpointError::HeaderShape)?;
         Header::new(name.trim(), value.trim())
     }
 
     /// Parses `Name=VAR` (from `--header-env`), taking the value from the
     /// environment variable `VAR`.
-    pub fn from_env(spec: &str, env: impl Fn(&str) -> Option<String>) -> Result<Header, String> {
-        let (name, var) = spec
-            .split_once('=')
-            .ok_or_else(|| "a --header-env must look like 'Name=ENV_VAR'".to_string())?;
-        let value = env(var.trim()).ok_or_else(|| {
-            format!(
-                "--header-env {}: environment variable {} is not set",
-                name.trim(),
-                var.trim()
-            )
+    pub fn from_env(
+        spec: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Header, EndpointError> {
+        let (name, var) = spec.split_once('=').ok_or(EndpointError::HeaderEnvShape)?;
+        let value = env(var.trim()).ok_or_else(|| EndpointError::HeaderEnvUnset {
+            name: name.trim().to_string(),
+            var: var.trim().to_string(),
         })?;
         Header::new(name.trim(), value.trim())
     }
 
-    fn new(name: &str, value: &str) -> Result<Header, String> {
+    fn new(name: &str, value: &str) -> Result<Header, EndpointError> {
         let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("{name:?} is not a valid header name"))?;
+            .map_err(|_| EndpointError::HeaderName(name.to_string()))?;
         // The value is a secret: say what is wrong without repeating it.
-        let mut value = HeaderValue::from_str(value).map_err(|_| {
-            format!("the value of header {name} has characters a header cannot hold")
-        })?;
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| EndpointError::HeaderValue(name.to_string()))?;
         value.set_sensitive(true);
         Ok(Header { name, value })
     }
@@ -188,7 +203,7 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = 256 << 10;
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The TLS configuration: the system's roots, plus a private CA if given.
-pub fn tls_config(ca_cert: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
+pub fn tls_config(ca_cert: Option<&Path>) -> Result<Arc<ClientConfig>, EndpointError> {
     let mut roots = RootCertStore::empty();
     // A host without a system store can still use --ca-cert, so a failure to
     // load it is not fatal here; a wss:// handshake will say what is wrong.
@@ -196,25 +211,24 @@ pub fn tls_config(ca_cert: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
         let _ = roots.add(cert);
     }
     if let Some(path) = ca_cert {
-        let shown = path.display();
-        let pem = crate::files::read_capped(path)
-            .map_err(|e| format!("cannot read --ca-cert {shown}: {e}"))?;
+        let refuse = |problem: String| EndpointError::CaCert {
+            path: path.display().to_string(),
+            problem,
+        };
+        let pem = crate::files::read_capped(path).map_err(|e| refuse(e.to_string()))?;
         let certs = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("cannot read --ca-cert {shown}: {e}"))?;
+            .map_err(|e| refuse(e.to_string()))?;
         if certs.is_empty() {
-            return Err(format!("--ca-cert {shown} holds no PEM certificate"));
+            return Err(refuse("it holds no PEM certificate".to_string()));
         }
         for cert in certs {
-            roots
-                .add(cert)
-                .map_err(|e| format!("--ca-cert {shown}: {e}"))?;
+            roots.add(cert).map_err(|e| refuse(e.to_string()))?;
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup: {e}"))?
+        .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
@@ -249,9 +263,13 @@ mod tests {
         ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
-        let err = Endpoint::parse("ws://127.0.0.1:99999/events").unwrap_err();
+        let err = Endpoint::parse("ws://127.0.0.1:99999/events")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("port \"99999\""), "{err}");
-        let err = Endpoint::parse("wss://u:s3cret@host:x/p?token=s3cret").unwrap_err();
+        let err = Endpoint::parse("wss://u:s3cret@host:x/p?token=s3cret")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("s3cret"), "{err}");
     }
 
@@ -263,10 +281,14 @@ mod tests {
         let env = |v: &str| (v == "TOKEN").then(|| "Bearer t0ken".to_string());
         let h = Header::from_env("Authorization=TOKEN", env).unwrap();
         assert_eq!(h.value.to_str().unwrap(), "Bearer t0ken");
-        let err = Header::from_env("Authorization=MISSING", env).unwrap_err();
+        let err = Header::from_env("Authorization=MISSING", env)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("MISSING is not set"), "{err}");
         assert!(Header::parse("no colon").is_err());
-        let err = Header::parse("X-Token: bad\u{7f}value").unwrap_err();
+        let err = Header::parse("X-Token: bad\u{7f}value")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("bad"), "{err}");
     }
 }

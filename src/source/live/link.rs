@@ -19,9 +19,9 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::endpoint::{Endpoint, LinkOptions};
-use super::status::{Failure, LinkState};
 use super::{DELIVERY_OVERHEAD_BYTES, Delivery, FRAME_BUDGET_BYTES};
 use crate::protocol::time::wall_clock_now;
+use crate::source_status::{Failure, LinkState};
 
 /// Bytes waiting to be written to one runner (pongs, pings) at most.
 const MAX_WRITE_BUFFER_BYTES: usize = 1 << 20;

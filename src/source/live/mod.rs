@@ -12,17 +12,17 @@
 
 mod endpoint;
 mod link;
-mod status;
 
+pub use crate::source_status::{Failure, LinkState, SourceStatus};
 pub use endpoint::{
-    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Endpoint, Header,
-    LinkOptions, tls_config,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Endpoint,
+    EndpointError, Header, LinkOptions, tls_config,
 };
-pub use status::{Failure, LinkState, SourceStatus};
 
 // `DELIVERY_OVERHEAD_BYTES` and `FRAME_BUDGET_BYTES` are public for the
 // flood tests, which check the bound they set.
 
+use std::io;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +31,7 @@ use tokio::sync::mpsc::{Receiver, channel};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use super::record::Recorder;
+use super::record::{RecordError, Recorder};
 use crate::engine::{Engine, Origin};
 use crate::protocol::time::wall_clock_now;
 use crate::protocol::{Invalid, InvalidKind, Millis};
@@ -199,7 +199,7 @@ impl LiveSink {
     }
 
     /// Flushes and closes the recording; says what went wrong, if anything.
-    pub fn finish(self) -> Result<(), String> {
+    pub fn finish(self) -> Result<(), RecordError> {
         match self.recorder {
             Some(recorder) => recorder.finish(),
             None => Ok(()),
@@ -223,12 +223,11 @@ pub fn collect(
     options: &LinkOptions,
     after: Option<Duration>,
     on: &mut dyn FnMut(Step) -> ControlFlow<()>,
-) -> Result<(), String> {
+) -> io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .build()?;
     runtime.block_on(async {
         let mut deliveries = spawn(endpoints, options);
         let deadline = after.map(|d| tokio::time::Instant::now() + d);

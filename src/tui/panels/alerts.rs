@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Theme, block};
-use crate::alerts::Severity;
+use crate::levels::Severity;
 use crate::protocol::time::format_rfc3339;
 use crate::tui::app::App;
 use crate::tui::model::Model;

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::alerts::Severity;
+use crate::levels::Severity;
 use crate::tui::app::App;
 use crate::tui::model::Model;
 use crate::units::human_ms;

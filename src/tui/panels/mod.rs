@@ -21,7 +21,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, Screen};
 use super::model::Model;
-use crate::engine::Level;
+use crate::levels::Level;
 use retained::{Panel, Retained};
 
 pub const MIN_WIDTH: u16 = 80;

@@ -7,7 +7,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
 
 use super::{Theme, block};
-use crate::engine::Level;
+use crate::levels::Level;
 use crate::tui::app::App;
 use crate::tui::model::Model;
 use crate::units::human_ms;

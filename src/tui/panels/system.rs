@@ -13,7 +13,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     let b = block("system", theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let Some(s) = &model.system else {
+    let Some(s) = &model.monitor.host else {
         frame.render_widget(
             Paragraph::new(Span::styled("sampling this host's load…", theme.dim())),
             inner,

@@ -7,7 +7,8 @@ use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Theme, block};
-use crate::engine::{Level, Window};
+use crate::engine::Window;
+use crate::levels::Level;
 use crate::tui::model::Model;
 use crate::units::human_ms;
 

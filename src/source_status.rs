@@ -1,4 +1,6 @@
-//! The state of each live source, as an operator would want it told.
+//! The state of each live source, as an operator would want it told: what
+//! the links write, and the monitor, the alert rules, reports and screens
+//! read. At the bottom, so that none of those depends on the live source.
 
 use std::collections::BTreeMap;
 use std::fmt;
