@@ -4,11 +4,14 @@
 /// z for a two-sided 95 % interval.
 pub const Z_95: f64 = 1.959_963_984_540_054;
 /// z for a two-sided 99 % interval: what paging asks of an error rate.
-/// The rule tests every stage every 10 s, and at 95 % a healthy runner's
-/// chance clusters (4 failures in 26 when 1.5 % fail) paged about once a
-/// day in scripts/alert-quality.sh; at 99 % none did, and bursts still
-/// paged within two minutes.
+/// The rule tests every stage on every evaluation, and at 95 % a healthy
+/// runner's chance clusters (4 failures in 26 when 1.5 % fail) paged about
+/// once a day in scripts/alert-quality.sh; at 99 % they are rare, and
+/// bursts still page within two or three minutes.
 pub const Z_99: f64 = 2.575_829_303_548_901;
+/// The normal quantile for a two-sided 99.8 % interval (one-sided 99.9 %):
+/// for a test repeated over many short, overlapping spans.
+pub const Z_998: f64 = 3.090_232_306_167_813;
 
 /// The Wilson score interval, with continuity correction (Newcombe 1998,
 /// method 4), of a proportion of `x` in `n`, at the confidence `z` gives. The correction makes the

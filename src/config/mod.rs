@@ -100,9 +100,10 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 #clear = 0.7
 
 [alerts.error_rate]
-# Failed + timed out over finished, per stage and overall: critical when the
-# lower bound of its 95 % Wilson interval is above threshold, clear when the
-# upper bound is below clear.
+# Failed + timed out over finished (a stage: its first attempts), per stage
+# and overall: critical when the lower bound of its 99 % Wilson interval is
+# above threshold (over the window, or a stage's last 2 minutes at 99.8 %),
+# clear when the 95 % upper bound, or the window's own rate, is below clear.
 #enabled = true
 #for_secs = 0.0
 #keep_firing_for_secs = 0.0
@@ -112,7 +113,8 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 #window = "5m"
 
 [alerts.autonomy]
-# Share of executions completed without a human: warning below.
+# Share of executions completed without a human: warning when the upper bound
+# of its 95 % Wilson interval is below threshold, clear when it is over clear.
 #enabled = true
 #for_secs = 0.0
 #keep_firing_for_secs = 0.0
@@ -157,10 +159,11 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 #clear = 180.0
 
 [alerts.concurrency]
-# The runner held at its limits (at once, per project) for for_secs: warning.
+# The runner held at its limits (at once, per project) for for_secs (five
+# minutes: work queueing, not a busy moment): warning.
 #enabled = true
-#for_secs = 60.0
-#keep_firing_for_secs = 60.0
+#for_secs = 300.0
+#keep_firing_for_secs = 120.0
 #max_running = 5
 #max_per_project = 1
 

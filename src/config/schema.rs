@@ -165,7 +165,9 @@ rule! {
 }
 
 rule! {
-    /// 4. Executions completed without a human: warning below `threshold`.
+    /// 4. Executions completed without a human: warning when the 95 %
+    /// Wilson interval's upper bound is below `threshold`, clear when it is
+    /// back over `clear`.
     AutonomyRule { threshold: f64 = 0.80, clear: f64 = 0.82, min_samples: u64 = 20 }
     timing = (0.0, 0.0)
 }
@@ -199,9 +201,11 @@ rule! {
         /// Executions the runner runs at once per project.
         max_per_project: u64 = 1,
     }
-    // Held for a minute once clear: a runner going in and out of its
-    // limit is one condition, not twenty.
-    timing = (60.0, 60.0)
+    // At the limit for five minutes: a moment there is a busy runner doing
+    // its job, minutes there is work queueing. Held for two minutes once
+    // clear: a runner going in and out of its limit is one condition, not
+    // twenty.
+    timing = (300.0, 120.0)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

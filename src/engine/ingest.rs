@@ -319,6 +319,9 @@ impl Engine {
                         match self.stages.entry(&finish.stage, StageStats::default) {
                             Some(stats) => {
                                 stats.durations.record(at, duration_ms, Some(finish.status));
+                                if finish.attempt <= 1 {
+                                    stats.first_attempts.record(at, finish.status);
+                                }
                                 if let Some(q) = queue_ms {
                                     stats.queue.record(at, q, None);
                                 }

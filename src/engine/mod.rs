@@ -21,6 +21,7 @@ mod execution;
 mod ingest;
 mod input;
 mod names;
+mod outcomes;
 mod stats;
 mod store;
 
@@ -30,6 +31,7 @@ pub use execution::{
 };
 pub use ingest::Ingested;
 pub use input::{InputStats, InvalidExample, MAX_EXAMPLES, Origin};
+pub use outcomes::{FirstAttempts, Outcomes};
 pub use stats::{Distribution, Snapshot, Window};
 pub use store::{ExecutionStore, StoreCounters, StoreLimits};
 
@@ -48,6 +50,8 @@ use names::NameTable;
 pub struct StageStats {
     pub durations: Distribution,
     pub queue: Distribution,
+    /// First attempts' outcomes: what the error rate is judged on.
+    pub first_attempts: FirstAttempts,
 }
 
 /// The latest load a runner node reported, and its CPU over time.
@@ -204,6 +208,7 @@ impl Engine {
         for stage in self.stages.values_mut() {
             stage.durations.advance(now);
             stage.queue.advance(now);
+            stage.first_attempts.advance(now);
         }
         for metric in self.metrics.values_mut() {
             metric.advance(now);

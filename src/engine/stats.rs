@@ -56,7 +56,7 @@ impl Window {
     ];
 
     /// Slot width and slot count of each rolling window.
-    const fn geometry(self) -> Option<(Millis, usize)> {
+    pub(super) const fn geometry(self) -> Option<(Millis, usize)> {
         match self {
             Window::OneMinute => Some((10_000, 6)),
             Window::FiveMinutes => Some((30_000, 10)),

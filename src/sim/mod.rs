@@ -15,7 +15,7 @@ pub mod serve;
 mod tasks;
 
 pub use model::{Duration, RunnerModel, StageModel};
-pub use scenario::{BURST_MS, Scenario, TROUBLE_STARTS_MS};
+pub use scenario::{BURST_MS, INCIDENT_BURST, INCIDENT_SLOWDOWN, Scenario, TROUBLE_STARTS_MS};
 
 use std::borrow::Cow;
 use std::cmp::Reverse;

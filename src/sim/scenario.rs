@@ -14,6 +14,15 @@ const BURST_FAILURE_RATE: f64 = 0.4;
 /// How long the `failures` burst lasts.
 pub const BURST_MS: Millis = 5 * 60_000;
 
+/// The `incidents` day: an execution every 15 s for three hours, healthy but
+/// for an error burst (40 % of implement attempts failing, 0:40 to 0:50) and
+/// a slowdown (implement 2.2 times slower, 1:50 to 2:20). What alert quality
+/// is measured on (scripts/alert-quality.sh): each incident should page
+/// within two minutes and keep paging; the healthy hours should be quiet.
+pub const INCIDENT_BURST: (Millis, Millis) = (40 * 60_000, 50 * 60_000);
+pub const INCIDENT_SLOWDOWN: (Millis, Millis) = (110 * 60_000, 140 * 60_000);
+const SLOWDOWN_FACTOR: f64 = 2.2;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scenario {
     /// A healthy runner: stages well inside their targets.
@@ -28,6 +37,10 @@ pub enum Scenario {
     Ab,
     /// Events as fast as possible (or at `--rate`), for load tests.
     Flood,
+    /// Three healthy hours (an execution every 15 s) with two incidents: 40 %
+    /// of implement attempts failing from 0:40 to 0:50, implement 2.2 times
+    /// slower from 1:50 to 2:20.
+    Incidents,
 }
 
 impl Scenario {
@@ -39,6 +52,7 @@ impl Scenario {
             Scenario::Saturation => "saturation",
             Scenario::Ab => "ab",
             Scenario::Flood => "flood",
+            Scenario::Incidents => "incidents",
         }
     }
 
@@ -66,6 +80,9 @@ impl Scenario {
                     .extend(["p09", "p10", "p11", "p12", "p13", "p14", "p15", "p16"]);
                 m.max_concurrent = 16;
             }
+            // Eight projects, each submitting every two minutes: one
+            // execution every 15 s.
+            Scenario::Incidents => m.mean_interarrival_ms = 120_000.0,
             Scenario::Steady | Scenario::Regression | Scenario::Failures => {}
         }
         m
@@ -83,6 +100,15 @@ impl Scenario {
                     && (TROUBLE_STARTS_MS..TROUBLE_STARTS_MS + BURST_MS).contains(&elapsed) =>
             {
                 s.failure_rate = BURST_FAILURE_RATE;
+            }
+            Scenario::Incidents if stage == "implement" => {
+                let within = |(from, to): (Millis, Millis)| (from..to).contains(&elapsed);
+                if within(INCIDENT_BURST) {
+                    s.failure_rate = BURST_FAILURE_RATE;
+                }
+                if within(INCIDENT_SLOWDOWN) {
+                    s.duration.median_ms *= SLOWDOWN_FACTOR;
+                }
             }
             _ => {}
         }
