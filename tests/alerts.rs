@@ -615,15 +615,17 @@ fn keep_firing_for_holds_a_cleared_alert_and_history_is_capped() {
     let metric = |at: Millis, v: f64| {
         format!(r#"{{"type":"metric","ts":{at},"name":"coordination_overhead_ms","value":{v}}}"#)
     };
-    feed(&mut e, &[metric(T0, 400.0)]);
-    eval(&mut alerts, &e, T0);
-    feed(&mut e, &[metric(T0 + 400 * S, 10.0)]);
+    // Five values: as few as a judgement takes.
+    let five = |at: Millis, v: f64| (0..5).map(|i| metric(at + i * S, v)).collect::<Vec<_>>();
+    feed(&mut e, &five(T0, 400.0));
+    eval(&mut alerts, &e, T0 + 4 * S);
+    feed(&mut e, &five(T0 + 400 * S, 10.0));
     assert!(
-        eval(&mut alerts, &e, T0 + 400 * S).is_empty(),
+        eval(&mut alerts, &e, T0 + 404 * S).is_empty(),
         "clear, but kept firing"
     );
-    assert!(eval(&mut alerts, &e, T0 + 420 * S).is_empty());
-    let t = eval(&mut alerts, &e, T0 + 431 * S);
+    assert!(eval(&mut alerts, &e, T0 + 424 * S).is_empty());
+    let t = eval(&mut alerts, &e, T0 + 435 * S);
     assert_eq!(
         t.iter().filter(|t| t.to == State::Resolved).count(),
         2,
@@ -634,10 +636,12 @@ fn keep_firing_for_holds_a_cleared_alert_and_history_is_capped() {
     let mut alerts = alerts_with(|_| {});
     for i in 0..300 {
         let at = T0 + (1_000 + i * 1_000) * S;
-        e.feed(metric(at, 400.0).as_bytes(), at, Origin::default());
+        for line in five(at, 400.0) {
+            e.feed(line.as_bytes(), at + 4 * S, Origin::default());
+        }
         // 16 minutes after the last event: held until decided.
         e.decide_held();
-        eval(&mut alerts, &e, at);
+        eval(&mut alerts, &e, at + 4 * S);
         // Time passes with no event: the window empties.
         e.advance(at + 400 * S);
         eval(&mut alerts, &e, at + 400 * S);
@@ -667,5 +671,94 @@ fn one_slow_run_among_few_does_not_make_a_p95_alert() {
     assert_eq!(
         state(&alerts, Rule::StageP95, "prep").map(|s| s.0),
         Some(State::Firing)
+    );
+}
+
+/// Implement attempts one every 12 s from `at`, `ms(i)` long, all `ok`.
+fn paced(at: Millis, n: i64, tag: &str, ms: impl Fn(i64) -> f64) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            finish(
+                &format!("{tag}{i}"),
+                "implement",
+                at + i * 12 * S,
+                ms(i),
+                "ok",
+            )
+        })
+        .collect()
+}
+
+/// Durations spread as a healthy stage's are: 9 s give or take a third.
+fn usual(i: i64) -> f64 {
+    9_000.0 * (0.33 * ((i * 7919) % 101 - 50) as f64 / 30.0).exp()
+}
+
+#[test]
+fn a_stage_slower_than_its_usual_pace_pages_at_once_and_keeps_paging() {
+    let mut e = engine();
+    let mut alerts = alerts_with(|c| c.stage_p95.enabled = false);
+    let mut now = T0;
+    // Feeds `lines` (12 s apart from `now`), evaluating after each, then
+    // every 30 s until `until`; the slowdown alert's moves.
+    fn step(
+        e: &mut Engine,
+        alerts: &mut Alerts,
+        now: &mut Millis,
+        lines: Vec<String>,
+        until: Millis,
+    ) -> Vec<(Rule, String, State)> {
+        let mut moves = Vec::new();
+        for line in lines {
+            feed(e, &[line]);
+            *now += 12 * S;
+            moves.extend(moves_of(Rule::Slowdown, &eval(alerts, e, *now)));
+        }
+        while *now < until {
+            *now += 30 * S;
+            moves.extend(moves_of(Rule::Slowdown, &eval(alerts, e, *now)));
+        }
+        moves
+    }
+    // An hour at the usual pace, with two attempts hung at ten times it:
+    // outliers, not a slowdown.
+    let hung = |i| {
+        if i == 100 || i == 140 {
+            usual(i) * 10.0
+        } else {
+            usual(i)
+        }
+    };
+    let moves = step(&mut e, &mut alerts, &mut now, paced(T0, 300, "h", hung), 0);
+    assert!(moves.is_empty(), "{moves:?}");
+    // 2.2 times slower: within eight attempts (96 s) it pages critical.
+    let start = now;
+    let slow = paced(now, 8, "s", |i| usual(i) * 2.2);
+    let moves = step(&mut e, &mut alerts, &mut now, slow, 0);
+    assert!(
+        moves.contains(&(Rule::Slowdown, "stage implement".into(), State::Firing)),
+        "{moves:?}"
+    );
+    assert!(now - start <= 96 * S);
+    let firing = alerts.book.firing();
+    let alert = firing.iter().find(|a| a.rule == Rule::Slowdown).unwrap();
+    assert_eq!(alert.severity, Severity::Critical);
+    assert!(
+        alert.summary.contains("× its usual time"),
+        "{}",
+        alert.summary
+    );
+    // Half an hour more at that pace: it keeps firing (the usual pace is
+    // not learnt from a slow stage).
+    let more_slow = paced(now, 150, "t", |i| usual(i) * 2.2);
+    let moves = step(&mut e, &mut alerts, &mut now, more_slow, 0);
+    assert!(moves.is_empty(), "{moves:?}");
+    // Back to the usual pace: resolved, after its minute of keep_firing_for.
+    let until = now + 12 * 12 * S + 120 * S;
+    let healthy_again = paced(now, 12, "u", usual);
+    let moves = step(&mut e, &mut alerts, &mut now, healthy_again, until);
+    assert_eq!(
+        moves,
+        [(Rule::Slowdown, "stage implement".into(), State::Resolved)]
     );
 }

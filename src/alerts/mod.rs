@@ -8,6 +8,7 @@ mod book;
 pub mod confidence;
 pub mod notify;
 mod rules;
+pub mod slowdown;
 
 pub use book::{Alert, AlertBook, HISTORY, State, Transition};
 pub use rules::{Context, LocalLoad, coordination_level, evaluate};
@@ -34,6 +35,7 @@ pub enum Rule {
     Coordination,
     Concurrency,
     ClockSkew,
+    Slowdown,
 }
 
 impl Rule {
@@ -49,6 +51,7 @@ impl Rule {
             Rule::Coordination => "coordination",
             Rule::Concurrency => "concurrency",
             Rule::ClockSkew => "clock_skew",
+            Rule::Slowdown => "slowdown",
         }
     }
 }
@@ -89,6 +92,8 @@ pub struct Signal {
 pub struct Alerts {
     pub config: AlertsConfig,
     pub book: AlertBook,
+    /// Each stage's usual pace, learnt as the slowdown rule runs.
+    slowdowns: slowdown::Slowdowns,
 }
 
 impl Alerts {
@@ -96,12 +101,19 @@ impl Alerts {
         Alerts {
             config,
             book: AlertBook::default(),
+            slowdowns: slowdown::Slowdowns::default(),
         }
     }
 
     /// Evaluates the rules now.
     pub fn evaluate_now(&mut self, engine: &Engine, ctx: &Context<'_>) -> Vec<Transition> {
-        let signals = evaluate(engine, &self.config, ctx);
+        let mut signals = evaluate(engine, &self.config, ctx);
+        if self.config.slowdown.enabled {
+            signals.extend(
+                self.slowdowns
+                    .evaluate(engine, &self.config.slowdown, ctx.now),
+            );
+        }
         self.book.update(signals, ctx.now)
     }
 }

@@ -607,7 +607,8 @@ fn coordination(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         return;
     };
     let snap = dist.snapshot(cfg.stage_p95.window);
-    if snap.count == 0 {
+    // As for a stage's p95: a mean of one or two values is no judgement.
+    if snap.count < cfg.stage_p95.min_samples.max(1) {
         return;
     }
     // The p95 fires on the lower bound of its interval, as a stage's does.

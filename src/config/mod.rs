@@ -175,6 +175,20 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 #keep_firing_for_secs = 0.0
 #warning_secs = 60.0
 
+[alerts.slowdown]
+# A stage slower than its own usual pace (learnt from its healthy attempts):
+# its last `recent` successful attempts slower than the usual pace gives with
+# a chance under alpha, their median warning_ratio (warning) or
+# critical_ratio (critical) times its usual median.
+#enabled = true
+#for_secs = 0.0
+#keep_firing_for_secs = 60.0
+#warning_ratio = 1.3
+#critical_ratio = 1.6
+#recent = 8
+#alpha = 1e-5
+#min_reference = 40
+
 [retention]
 #max_active_executions = 100000
 #max_finished_executions = 10000

@@ -208,6 +208,28 @@ rule! {
     timing = (300.0, 120.0)
 }
 
+rule! {
+    /// 10. A stage slower than its own usual pace: its last `recent`
+    /// successful attempts' mean log duration higher than the usual pace
+    /// gives with a chance under `alpha`, their median `warning_ratio`
+    /// (warning) or `critical_ratio` (critical) times its usual median.
+    SlowdownRule {
+        warning_ratio: f64 = 1.3,
+        critical_ratio: f64 = 1.6,
+        /// Attempts judged: the stage's most recent successful ones.
+        recent: u64 = 8,
+        /// Chance, were the stage at its usual pace, of attempts this slow,
+        /// below which it is called slower.
+        alpha: f64 = 0.00001,
+        /// Healthy attempts the usual pace is learnt from before any
+        /// judgement.
+        min_reference: u64 = 40,
+    }
+    // Held a minute once clear: a slow stage's last attempts can dip back
+    // for a moment while it is still slow.
+    timing = (0.0, 60.0)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertsConfig {
@@ -225,6 +247,7 @@ pub struct AlertsConfig {
     pub coordination: Levels,
     pub concurrency: ConcurrencyRule,
     pub clock_skew: ClockSkewRule,
+    pub slowdown: SlowdownRule,
 }
 
 impl Default for AlertsConfig {
@@ -242,6 +265,7 @@ impl Default for AlertsConfig {
             coordination: Levels::with(200.0, 250.0, 180.0, 0.0),
             concurrency: ConcurrencyRule::default(),
             clock_skew: ClockSkewRule::default(),
+            slowdown: SlowdownRule::default(),
         }
     }
 }

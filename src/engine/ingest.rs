@@ -322,6 +322,9 @@ impl Engine {
                                 if finish.attempt <= 1 {
                                     stats.first_attempts.record(at, finish.status);
                                 }
+                                if finish.status == crate::protocol::Status::Ok {
+                                    stats.recent_ok.record(at, duration_ms);
+                                }
                                 if let Some(q) = queue_ms {
                                     stats.queue.record(at, q, None);
                                 }

@@ -22,6 +22,7 @@ mod ingest;
 mod input;
 mod names;
 mod outcomes;
+mod recent;
 mod stats;
 mod store;
 
@@ -32,6 +33,7 @@ pub use execution::{
 pub use ingest::Ingested;
 pub use input::{InputStats, InvalidExample, MAX_EXAMPLES, Origin};
 pub use outcomes::{FirstAttempts, Outcomes};
+pub use recent::{OkAttempt, RECENT_KEPT, RecentAttempts};
 pub use stats::{Distribution, Snapshot, Window};
 pub use store::{ExecutionStore, StoreCounters, StoreLimits};
 
@@ -52,6 +54,8 @@ pub struct StageStats {
     pub queue: Distribution,
     /// First attempts' outcomes: what the error rate is judged on.
     pub first_attempts: FirstAttempts,
+    /// The newest successful attempts: what a slowdown is judged on.
+    pub recent_ok: RecentAttempts,
 }
 
 /// The latest load a runner node reported, and its CPU over time.

@@ -1,0 +1,241 @@
+//! Rule 10, `slowdown`: a stage slower than its own usual pace.
+//!
+//! A p95 against a target needs many attempts before its confidence bound
+//! moves (`stage_p95`): a stage that became 2.2 times slower, to a p95 just
+//! over its target, takes a quarter of an hour to page that way. Against
+//! the stage's own history the same change is plain within a handful of
+//! attempts.
+//!
+//! Each stage learns its usual pace from its successful attempts while it
+//! is not alerting (its last `recent` attempts are kept out, so a
+//! slowdown's first attempts cannot teach it): the median and spread of
+//! their logarithms, durations being multiplicative. Each evaluation asks
+//! how far the last `recent` attempts sit above that: a one-sided z-test of
+//! their mean log duration, each attempt's deviation capped at 3 σ so that
+//! one or two outliers cannot make a slowdown. It fires when the chance of
+//! so high a mean at the usual pace is under `alpha` and their median is
+//! `warning_ratio` or `critical_ratio` times the usual median; it clears
+//! when the mean is back within what the usual pace gives one time in
+//! twenty. While it fires nothing is learnt, so it keeps paging for as long
+//! as the stage stays slow.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::{Rule, Severity, Signal, Verdict};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::config::SlowdownRule;
+use crate::engine::Engine;
+use crate::protocol::Millis;
+use crate::units::human_ms;
+
+/// Healthy attempts each stage's usual pace is learnt from, at most.
+const REFERENCE_KEPT: usize = 256;
+/// The recent attempts must have finished within this long: a quiet
+/// stage's old attempts say nothing about now.
+const RECENT_WITHIN_MS: Millis = 15 * 60_000;
+/// Most standard deviations one attempt can add to the test: a hung
+/// attempt is one attempt, not a slowdown.
+const CAP_SIGMAS: f64 = 3.0;
+/// Below this z the last attempts are within the usual pace (5 %, one-sided).
+const Z_USUAL: f64 = 1.645;
+/// The least spread assumed of log durations: a stage whose attempts all
+/// took the same time would otherwise call one slower attempt a slowdown.
+const MIN_LOG_SPREAD: f64 = 0.05;
+
+/// What each stage's usual pace is, learnt as the rule runs.
+#[derive(Debug, Clone, Default)]
+pub struct Slowdowns {
+    stages: BTreeMap<String, Usual>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Usual {
+    /// Healthy attempts' durations, oldest first.
+    healthy: VecDeque<f64>,
+    /// `healthy`, sorted; rebuilt when it changes.
+    sorted: Vec<f64>,
+    /// The newest attempt already considered for learning.
+    learned_to: u64,
+    /// Whether the stage is being called slower (fire, or hold after it).
+    slow: bool,
+    /// The last judged ratio of recent to usual median.
+    ratio: f64,
+}
+
+impl Usual {
+    fn learn(&mut self, duration_ms: f64) {
+        if self.healthy.len() == REFERENCE_KEPT {
+            self.healthy.pop_front();
+        }
+        self.healthy.push_back(duration_ms);
+        self.sorted.clear();
+    }
+
+    fn quantile(&mut self, q: f64) -> f64 {
+        if self.sorted.is_empty() {
+            self.sorted.extend(self.healthy.iter().copied());
+            self.sorted.sort_by(f64::total_cmp);
+        }
+        quantile_of(&self.sorted, q)
+    }
+}
+
+/// The `q` quantile of sorted values (nearest rank).
+fn quantile_of(sorted: &[f64], q: f64) -> f64 {
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+impl Slowdowns {
+    /// Learns from the attempts that finished since the last evaluation and
+    /// judges each stage's last ones.
+    pub fn evaluate(&mut self, engine: &Engine, rule: &SlowdownRule, now: Millis) -> Vec<Signal> {
+        let n = rule.recent.max(1);
+        let mut signals = Vec::new();
+        for (stage, stats) in engine.stages() {
+            let usual = self.stages.entry(stage.to_string()).or_default();
+            let attempts = &stats.recent_ok;
+            // Learn what has left the recent set, unless the stage is slow.
+            let learn_to = attempts.last_seq().saturating_sub(n);
+            for attempt in attempts.iter() {
+                if attempt.seq > usual.learned_to && attempt.seq <= learn_to && !usual.slow {
+                    usual.learn(attempt.duration_ms);
+                }
+            }
+            usual.learned_to = usual.learned_to.max(learn_to);
+            if (usual.healthy.len() as u64) < rule.min_reference.max(1) {
+                continue;
+            }
+            let recent: Vec<f64> = attempts
+                .iter()
+                .rev()
+                .take(n as usize)
+                .filter(|a| now - a.at <= RECENT_WITHIN_MS)
+                .map(|a| a.duration_ms)
+                .collect();
+            if (recent.len() as u64) < n {
+                if usual.slow {
+                    // Too few recent attempts to say either way.
+                    signals.push(signal(
+                        rule,
+                        stage,
+                        Verdict::Hold,
+                        usual.ratio,
+                        String::new(),
+                    ));
+                }
+                continue;
+            }
+            let median = usual.quantile(0.50);
+            let (q25, q75) = (usual.quantile(0.25), usual.quantile(0.75));
+            if median <= 0.0 || q25 <= 0.0 {
+                continue;
+            }
+            let center = median.ln();
+            // The interquartile range of a normal is 1.349 σ.
+            let spread = ((q75.ln() - q25.ln()) / 1.349).max(MIN_LOG_SPREAD);
+            let deviations: f64 = recent
+                .iter()
+                .map(|d| {
+                    ((d.max(f64::MIN_POSITIVE).ln() - center) / spread)
+                        .clamp(-CAP_SIGMAS, CAP_SIGMAS)
+                })
+                .sum();
+            let z = deviations / (n as f64).sqrt();
+            let standard = Normal::standard();
+            let chance_now = standard.sf(z);
+            let z_fire = standard.inverse_cdf(1.0 - rule.alpha.clamp(1e-12, 0.5));
+            let mut sorted = recent.clone();
+            sorted.sort_by(f64::total_cmp);
+            let recent_median = quantile_of(&sorted, 0.5);
+            let ratio = recent_median / median;
+            let verdict = if z >= z_fire && ratio >= rule.critical_ratio {
+                Verdict::Fire(Severity::Critical)
+            } else if z >= z_fire && ratio >= rule.warning_ratio {
+                Verdict::Fire(Severity::Warning)
+            } else if z < Z_USUAL {
+                Verdict::Clear
+            } else {
+                Verdict::Hold
+            };
+            usual.ratio = ratio;
+            usual.slow = match verdict {
+                Verdict::Fire(_) => true,
+                Verdict::Clear => false,
+                Verdict::Hold => usual.slow,
+            };
+            let summary = format!(
+                "its last {n} successful attempts took {ratio:.1}× its usual time (median {} \
+                 against {}; z {z:.1}, a chance of {} at its usual pace; learnt from {} \
+                 attempts)",
+                human_ms(recent_median),
+                human_ms(median),
+                chance(chance_now),
+                usual.healthy.len()
+            );
+            signals.push(signal(rule, stage, verdict, ratio, summary));
+        }
+        signals
+    }
+}
+
+/// A small probability as people read it: `2.5 %`, `1 in 43,478`, and no
+/// figure past what a normal tail can honestly claim.
+fn chance(p: f64) -> String {
+    if p >= 0.001 {
+        format!("{:.1} %", p * 100.0)
+    } else if p >= 1e-9 {
+        format!("1 in {}", group_thousands((1.0 / p).round() as u64))
+    } else {
+        "under 1 in a billion".to_string()
+    }
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn signal(
+    rule: &SlowdownRule,
+    stage: &str,
+    verdict: Verdict,
+    ratio: f64,
+    summary: String,
+) -> Signal {
+    let timing = rule.timing();
+    Signal {
+        rule: Rule::Slowdown,
+        subject: format!("stage {stage}"),
+        verdict,
+        value: ratio,
+        threshold: match verdict {
+            Verdict::Fire(Severity::Critical) => rule.critical_ratio,
+            _ => rule.warning_ratio,
+        },
+        summary,
+        correlation_id: None,
+        for_ms: (timing.for_secs * 1000.0) as Millis,
+        keep_ms: (timing.keep_firing_for_secs * 1000.0) as Millis,
+        inhibited: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chances_read_naturally() {
+        assert_eq!(chance(0.25), "25.0 %");
+        assert_eq!(chance(2.3e-5), "1 in 43,478");
+    }
+}
