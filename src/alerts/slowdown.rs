@@ -53,7 +53,8 @@ pub struct Slowdowns {
 struct Usual {
     /// Healthy attempts' durations, oldest first.
     healthy: VecDeque<f64>,
-    /// `healthy`, sorted; rebuilt when it changes.
+    /// The same, kept sorted as they come and go (a ring of 256 re-sorted
+    /// at every evaluation cost a week-long report a quarter of a second).
     sorted: Vec<f64>,
     /// The newest attempt already considered for learning.
     learned_to: u64,
@@ -65,18 +66,22 @@ struct Usual {
 
 impl Usual {
     fn learn(&mut self, duration_ms: f64) {
-        if self.healthy.len() == REFERENCE_KEPT {
-            self.healthy.pop_front();
+        if self.healthy.len() == REFERENCE_KEPT
+            && let Some(oldest) = self.healthy.pop_front()
+        {
+            let at = self
+                .sorted
+                .partition_point(|v| v.total_cmp(&oldest).is_lt());
+            self.sorted.remove(at);
         }
         self.healthy.push_back(duration_ms);
-        self.sorted.clear();
+        let at = self
+            .sorted
+            .partition_point(|v| v.total_cmp(&duration_ms).is_lt());
+        self.sorted.insert(at, duration_ms);
     }
 
-    fn quantile(&mut self, q: f64) -> f64 {
-        if self.sorted.is_empty() {
-            self.sorted.extend(self.healthy.iter().copied());
-            self.sorted.sort_by(f64::total_cmp);
-        }
+    fn quantile(&self, q: f64) -> f64 {
         quantile_of(&self.sorted, q)
     }
 }
@@ -92,6 +97,8 @@ impl Slowdowns {
     /// judges each stage's last ones.
     pub fn evaluate(&mut self, engine: &Engine, rule: &SlowdownRule, now: Millis) -> Vec<Signal> {
         let n = rule.recent.max(1);
+        let standard = Normal::standard();
+        let z_fire = standard.inverse_cdf(1.0 - rule.alpha.clamp(1e-12, 0.5));
         let mut signals = Vec::new();
         for (stage, stats) in engine.stages() {
             let usual = self.stages.entry(stage.to_string()).or_default();
@@ -143,9 +150,7 @@ impl Slowdowns {
                 })
                 .sum();
             let z = deviations / (n as f64).sqrt();
-            let standard = Normal::standard();
             let chance_now = standard.sf(z);
-            let z_fire = standard.inverse_cdf(1.0 - rule.alpha.clamp(1e-12, 0.5));
             let mut sorted = recent.clone();
             sorted.sort_by(f64::total_cmp);
             let recent_median = quantile_of(&sorted, 0.5);
@@ -232,6 +237,18 @@ fn signal(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_usual_pace_stays_sorted_as_attempts_come_and_go() {
+        let mut usual = Usual::default();
+        for i in 0..(REFERENCE_KEPT as u64 + 100) {
+            usual.learn(((i * 7919) % 1000) as f64);
+        }
+        let mut expected: Vec<f64> = usual.healthy.iter().copied().collect();
+        expected.sort_by(f64::total_cmp);
+        assert_eq!(usual.sorted, expected);
+        assert_eq!(usual.sorted.len(), REFERENCE_KEPT);
+    }
 
     #[test]
     fn chances_read_naturally() {
