@@ -126,6 +126,68 @@ fn an_alert_opens_its_execution_and_a_can_acknowledge() {
 }
 
 #[test]
+fn four_enter_enter_reaches_the_worst_execution_behind_the_top_alert() {
+    let model = busy(1_300);
+    let mut app = App::default();
+    let top = model.monitor.alerts.book.firing()[0].clone();
+    assert_eq!(top.severity, runtop::levels::Severity::Critical);
+    assert!(
+        top.correlation_id.is_none(),
+        "a rate or stage alert: {top:?}"
+    );
+    app.on_key(key(KeyCode::Char('4')), &model);
+    app.on_key(key(KeyCode::Enter), &model);
+    assert_eq!(app.screen, Screen::Evidence);
+    assert_eq!(app.evidence, Some((top.rule, top.subject.clone())));
+    let evidence = app.evidence_of(&model);
+    assert!(!evidence.rows.is_empty(), "{evidence:?}");
+    let shown = screen(&app, &model, 120, 40);
+    assert!(shown.contains(&top.summary[..40]), "{shown}");
+    assert!(shown.contains(&evidence.rows[0].correlation_id), "{shown}");
+    app.on_key(key(KeyCode::Enter), &model);
+    assert_eq!(app.screen, Screen::Detail);
+    assert_eq!(
+        app.detail.as_deref(),
+        Some(&*evidence.rows[0].correlation_id)
+    );
+    // Esc goes back along the way it came.
+    app.on_key(key(KeyCode::Esc), &model);
+    assert_eq!(app.screen, Screen::Evidence);
+    app.on_key(key(KeyCode::Esc), &model);
+    assert_eq!(app.screen, Screen::Alerts);
+}
+
+#[test]
+fn the_selection_stays_on_its_execution_while_the_list_moves() {
+    // Three keys down the Executions list (newest first), then more events
+    // arrive: newer executions push the rows down, the selection stays.
+    let mut model = busy(600);
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('2')), &model);
+    for _ in 0..3 {
+        app.on_key(key(KeyCode::Char('j')), &model);
+    }
+    let chosen = selected_cid(&app, &model);
+    let more = busy(1_300);
+    model = more;
+    assert_ne!(
+        runtop::tui::lists::rows(&app, &model, Screen::Executions)
+            .iter()
+            .position(|r| r.key == chosen),
+        Some(3),
+        "the list must have moved for this test to mean anything"
+    );
+    assert_eq!(selected_cid(&app, &model), chosen);
+    app.on_key(key(KeyCode::Enter), &model);
+    assert_eq!(app.detail.as_deref(), Some(chosen.as_str()));
+}
+
+fn selected_cid(app: &App, model: &Model) -> String {
+    let rows = runtop::tui::lists::rows(app, model, app.screen);
+    app.selection(app.screen).row(&rows).unwrap().key.clone()
+}
+
+#[test]
 fn help_and_too_small() {
     let model = busy(1_000);
     let mut app = App::default();

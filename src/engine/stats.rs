@@ -65,6 +65,11 @@ impl Window {
         }
     }
 
+    /// How far back the window reaches, if it is a rolling one.
+    pub fn span_ms(self) -> Option<Millis> {
+        self.geometry().map(|(width, len)| width * len as Millis)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Window::OneMinute => "1m",

@@ -21,6 +21,8 @@
 //! executions; they are recomputed on a tick only when events arrived since
 //! and [`ANALYSES_EVERY_MS`] of engine time has passed, never per frame.
 
+pub mod evidence;
+
 use crate::alerts::{Alerts, Context, Transition};
 use crate::analytics::Analyses;
 use crate::analytics::baseline::{Baseline, Change, changes, samples};

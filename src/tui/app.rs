@@ -5,12 +5,17 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use std::collections::HashMap;
+
 use super::keys::KeyMap;
+use super::lists::{self, Selection, Target};
 use super::model::Model;
+use crate::alerts::Rule;
 use crate::engine::{Execution, Window};
+use crate::monitor::evidence::{Evidence, evidence};
 use crate::protocol::Status;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Screen {
     Overview,
     Executions,
@@ -20,6 +25,8 @@ pub enum Screen {
     Compare,
     /// One execution, by correlation id (in `App::detail`).
     Detail,
+    /// The executions behind an alert (in `App::evidence`).
+    Evidence,
 }
 
 impl Screen {
@@ -42,6 +49,7 @@ impl Screen {
             Screen::Bottlenecks => "bottlenecks",
             Screen::Compare => "compare",
             Screen::Detail => "detail",
+            Screen::Evidence => "evidence",
         }
     }
 }
@@ -68,7 +76,8 @@ pub struct App {
     pub screen: Screen,
     /// Where Esc returns to.
     back: Vec<Screen>,
-    pub selected: usize,
+    /// Each screen's selection, by the selected row's identity.
+    selections: HashMap<Screen, Selection>,
     pub window: Window,
     pub filter: Filter,
     pub sort: Sort,
@@ -81,6 +90,8 @@ pub struct App {
     /// What the last search found nothing for.
     pub not_found: Option<String>,
     pub detail: Option<String>,
+    /// The alert whose evidence the Evidence screen shows.
+    pub evidence: Option<(Rule, String)>,
     pub quit: bool,
     /// `a` was pressed on the alerts: the loop acknowledges the selected one.
     pub acknowledge: bool,
@@ -95,7 +106,7 @@ impl Default for App {
         App {
             screen: Screen::Overview,
             back: Vec::new(),
-            selected: 0,
+            selections: HashMap::new(),
             window: Window::FiveMinutes,
             filter: Filter::All,
             sort: Sort::Recent,
@@ -104,6 +115,7 @@ impl Default for App {
             search: None,
             not_found: None,
             detail: None,
+            evidence: None,
             quit: false,
             acknowledge: false,
             copy: None,
@@ -148,40 +160,6 @@ pub fn executions<'m>(app: &App, model: &'m Model) -> Vec<&'m Execution> {
     list
 }
 
-/// The correlation ids the current screen's rows open, in display order
-/// (empty strings for rows that name no execution).
-pub fn listed(app: &App, model: &Model) -> Vec<String> {
-    match app.screen {
-        Screen::Overview => model
-            .monitor
-            .engine
-            .executions()
-            .active()
-            .map(|e| e.correlation_id.to_string())
-            .collect(),
-        Screen::Executions => executions(app, model)
-            .iter()
-            .map(|e| e.correlation_id.to_string())
-            .collect(),
-        Screen::Alerts => model
-            .monitor
-            .alerts
-            .book
-            .firing()
-            .iter()
-            .map(|a| a.correlation_id.clone().unwrap_or_default())
-            .collect(),
-        Screen::Bottlenecks => model
-            .monitor
-            .analyses
-            .bottlenecks
-            .iter()
-            .map(|b| b.examples.first().cloned().unwrap_or_default())
-            .collect(),
-        Screen::Timings | Screen::Compare | Screen::Detail => Vec::new(),
-    }
-}
-
 /// Finds an execution by correlation id: a prefix first, then a substring;
 /// active and finished alike.
 pub fn find(query: &str, model: &Model) -> Option<String> {
@@ -208,18 +186,64 @@ impl App {
         self.frozen.is_some()
     }
 
+    /// Where `screen`'s selection rests.
+    pub fn selection(&self, screen: Screen) -> Selection {
+        self.selections.get(&screen).cloned().unwrap_or_default()
+    }
+
+    /// The executions behind the alert the Evidence screen shows, over the
+    /// alert rule's own window, up to the engine's present.
+    pub fn evidence_of(&self, model: &Model) -> Evidence {
+        let Some((rule, subject)) = &self.evidence else {
+            return Evidence::default();
+        };
+        let config = &model.monitor.alerts.config;
+        let window = match rule {
+            Rule::ErrorRate => config.error_rate.window,
+            _ => config.stage_p95.window,
+        };
+        let engine = &model.monitor.engine;
+        evidence(engine, *rule, subject, window, model.clock())
+    }
+
     /// Acknowledges the selected firing alert on `model`, if `a` asked to.
     pub fn apply_acknowledge(&mut self, model: &mut Model) {
-        if std::mem::take(&mut self.acknowledge)
-            && let Some((rule, subject)) = model
-                .monitor
-                .alerts
-                .book
-                .firing()
-                .get(self.selected)
-                .map(|a| (a.rule, a.subject.clone()))
-        {
+        if !std::mem::take(&mut self.acknowledge) {
+            return;
+        }
+        let rows = lists::alert_rows(model, 0);
+        let Some(key) = self
+            .selection(Screen::Alerts)
+            .row(&rows)
+            .map(|r| r.key.clone())
+        else {
+            return;
+        };
+        let chosen = model
+            .monitor
+            .alerts
+            .book
+            .firing()
+            .into_iter()
+            .find(|a| lists::alert_key(a.rule, &a.subject, None) == key)
+            .map(|a| (a.rule, a.subject.clone()));
+        if let Some((rule, subject)) = chosen {
             model.acknowledge(rule, &subject);
+        }
+    }
+
+    fn open_target(&mut self, target: Target) {
+        match target {
+            Target::Execution(cid) => self.open(cid),
+            Target::Evidence { rule, subject } => {
+                self.evidence = Some((rule, subject));
+                if self.screen != Screen::Evidence {
+                    self.back.push(self.screen);
+                }
+                self.screen = Screen::Evidence;
+                self.selections.remove(&Screen::Evidence);
+            }
+            Target::Nothing => {}
         }
     }
 
@@ -235,7 +259,6 @@ impl App {
         if screen != self.screen {
             self.screen = screen;
             self.back.clear();
-            self.selected = 0;
         }
     }
 
@@ -281,8 +304,9 @@ impl App {
                 return;
             }
         }
-        let count = listed(self, self.view(model)).len();
-        let last = count.saturating_sub(1);
+        let screen = self.screen;
+        let rows = lists::rows(self, self.view(model), screen);
+        let selection = self.selections.entry(screen).or_default();
         match key.code {
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('?') => self.help = true,
@@ -290,12 +314,12 @@ impl App {
                 self.search = Some(String::new());
                 self.not_found = None;
             }
-            KeyCode::Char('j') | KeyCode::Down => self.selected = (self.selected + 1).min(last),
-            KeyCode::Char('k') | KeyCode::Up => self.selected = self.selected.saturating_sub(1),
-            KeyCode::PageDown => self.selected = (self.selected + 10).min(last),
-            KeyCode::PageUp => self.selected = self.selected.saturating_sub(10),
-            KeyCode::Char('g') | KeyCode::Home => self.selected = 0,
-            KeyCode::Char('G') | KeyCode::End => self.selected = last,
+            KeyCode::Char('j') | KeyCode::Down => selection.move_by(&rows, 1),
+            KeyCode::Char('k') | KeyCode::Up => selection.move_by(&rows, -1),
+            KeyCode::PageDown => selection.move_by(&rows, 10),
+            KeyCode::PageUp => selection.move_by(&rows, -10),
+            KeyCode::Char('g') | KeyCode::Home => selection.set(&rows, 0),
+            KeyCode::Char('G') | KeyCode::End => selection.set(&rows, usize::MAX),
             KeyCode::Tab | KeyCode::BackTab => {
                 let at = Screen::TABS
                     .iter()
@@ -325,7 +349,6 @@ impl App {
                     Filter::Finished => Filter::Failed,
                     Filter::Failed => Filter::All,
                 };
-                self.selected = 0;
             }
             KeyCode::Char('s') if self.screen == Screen::Executions => {
                 self.sort = match self.sort {
@@ -333,7 +356,6 @@ impl App {
                     Sort::Slowest => Sort::Status,
                     Sort::Status => Sort::Recent,
                 };
-                self.selected = 0;
             }
             KeyCode::Char('p') => {
                 self.frozen = match self.frozen {
@@ -343,21 +365,18 @@ impl App {
             }
             KeyCode::Char('a') if self.screen == Screen::Alerts => self.acknowledge = true,
             KeyCode::Char('y') => {
-                let cid = match self.screen {
+                self.copy = match self.screen {
                     Screen::Detail => self.detail.clone(),
-                    _ => listed(self, self.view(model))
-                        .get(self.selected)
-                        .cloned()
-                        .filter(|c| !c.is_empty()),
+                    _ => match selection.row(&rows).map(|r| &r.target) {
+                        Some(Target::Execution(cid)) => Some(cid.clone()),
+                        _ => None,
+                    },
                 };
-                self.copy = cid;
             }
             KeyCode::Enter if self.screen != Screen::Detail => {
-                if let Some(cid) = listed(self, self.view(model))
-                    .get(self.selected)
-                    .filter(|c| !c.is_empty())
-                {
-                    self.open(cid.clone());
+                if let Some(row) = selection.row(&rows) {
+                    let target = row.target.clone();
+                    self.open_target(target);
                 }
             }
             KeyCode::Esc => {

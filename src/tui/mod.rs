@@ -2,7 +2,8 @@
 //!
 //! - [`model`]: what the screens show (engine, alerts, sources, host load,
 //!   analyses); fed by a [`feed`], ticked by the loop.
-//! - [`app`]: the UI's own state and what each key does.
+//! - [`app`]: the UI's own state and what each key does; [`lists`]: what
+//!   each screen lists and where its selection rests (by identity).
 //! - [`panels`]: drawing, one module per panel; reads, never writes.
 //! - [`run`]: the loop, generic over the ratatui backend; [`pacing`] says
 //!   when it draws.
@@ -11,6 +12,7 @@
 pub mod app;
 pub mod feed;
 pub mod keys;
+pub mod lists;
 pub mod model;
 pub mod pacing;
 pub mod panels;

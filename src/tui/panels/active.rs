@@ -33,7 +33,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
     }
     let wide = inner.width >= 90;
     let visible = inner.height.saturating_sub(1) as usize;
-    let selected = (app.screen == Screen::Overview).then_some(app.selected);
+    let selected = (app.screen == Screen::Overview).then(|| {
+        app.selection(Screen::Overview)
+            .index_of(store.active().map(|e| &*e.correlation_id))
+    });
     let first = selected.map_or(0, |s| s.saturating_sub(visible.saturating_sub(1)));
     let rows = store
         .active()

@@ -9,7 +9,8 @@ use ratatui::widgets::Paragraph;
 use super::{Theme, block};
 use crate::levels::Severity;
 use crate::protocol::time::format_rfc3339;
-use crate::tui::app::App;
+use crate::tui::app::{App, Screen};
+use crate::tui::lists;
 use crate::tui::model::Model;
 
 fn clock(ms: i64) -> String {
@@ -19,8 +20,16 @@ fn clock(ms: i64) -> String {
         .to_string()
 }
 
-/// Alerts: firing, then recently resolved; `selected` highlights one.
-pub fn draw(frame: &mut Frame, area: Rect, selected: Option<usize>, model: &Model, theme: Theme) {
+/// Alerts: firing, then up to `resolved_max` recently resolved;
+/// `selected` highlights one (its index among both, as `lists::alert_rows`).
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    selected: Option<usize>,
+    resolved_max: usize,
+    model: &Model,
+    theme: Theme,
+) {
     let book = &model.monitor.alerts.book;
     let firing = book.firing();
     let b = block(&format!("alerts {} firing", firing.len()), theme);
@@ -61,18 +70,25 @@ pub fn draw(frame: &mut Frame, area: Rect, selected: Option<usize>, model: &Mode
             }
         })
         .collect();
-    let resolved_room = room.saturating_sub(lines.len()).min(3);
-    lines.extend(book.resolved().take(resolved_room).map(|a| {
-        Line::from(Span::styled(
-            format!(
-                "✓ {} {} resolved {}",
-                a.rule.as_str(),
-                a.subject,
-                clock(a.since)
-            ),
-            theme.dim(),
-        ))
-    }));
+    let firing_shown = lines.len();
+    let resolved_room = room.saturating_sub(firing_shown).min(resolved_max);
+    lines.extend(
+        book.resolved()
+            .take(resolved_room)
+            .enumerate()
+            .map(|(i, a)| {
+                let line = Line::from(vec![
+                    Span::styled("✓ ", theme.dim()),
+                    Span::raw(format!("{} {}: {}", a.rule.as_str(), a.subject, a.summary)),
+                    Span::styled(format!(" resolved {}", clock(a.since)), theme.dim()),
+                ]);
+                if selected == Some(firing.len() + i) {
+                    line.style(theme.selected())
+                } else {
+                    line
+                }
+            }),
+    );
     if lines.is_empty() {
         lines.push(Line::from(Span::styled(
             "no alert: every rule is quiet",
@@ -82,17 +98,26 @@ pub fn draw(frame: &mut Frame, area: Rect, selected: Option<usize>, model: &Mode
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The Alerts screen: the firing ones (selectable), then the history of
+/// The Alerts screen: the firing ones, then the recently resolved (all
+/// selectable: Enter opens an alert's evidence), then the history of
 /// transitions, newest first.
 pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     use ratatui::layout::{Constraint, Layout};
-    let firing = model.monitor.alerts.book.firing().len() as u16;
+    let rows = lists::alert_rows(model, lists::RESOLVED_LISTED);
     let [top, bottom] = Layout::vertical([
-        Constraint::Length((firing + 5).clamp(5, area.height / 2)),
+        Constraint::Length((rows.len() as u16 + 2).clamp(5, area.height * 2 / 3)),
         Constraint::Min(3),
     ])
     .areas(area);
-    draw(frame, top, Some(app.selected), model, theme);
+    let selected = app.selection(Screen::Alerts).index(&rows);
+    draw(
+        frame,
+        top,
+        Some(selected),
+        lists::RESOLVED_LISTED,
+        model,
+        theme,
+    );
     let b = block("history", theme);
     let inner = b.inner(bottom);
     frame.render_widget(b, bottom);

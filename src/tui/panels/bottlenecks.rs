@@ -55,13 +55,17 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
     let inner = b.inner(top);
     frame.render_widget(b, top);
     let mut lines = Vec::new();
+    let rows = crate::tui::lists::rows(app, model, crate::tui::app::Screen::Bottlenecks);
+    let selected = app
+        .selection(crate::tui::app::Screen::Bottlenecks)
+        .index(&rows);
     for (i, bn) in model.monitor.analyses.bottlenecks.iter().enumerate() {
         let kind = bn.kind.as_str();
         let head = Line::from(vec![
             Span::styled(format!("{:.2} ", bn.score), theme.warn()),
             Span::styled(format!("{kind} {}", bn.subject), theme.title()),
         ]);
-        lines.push(if i == app.selected {
+        lines.push(if i == selected {
             head.style(theme.selected())
         } else {
             head

@@ -7,7 +7,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Theme, block};
 use crate::protocol::Status;
-use crate::tui::app::{App, Filter, Sort, executions};
+use crate::tui::app::{App, Filter, Screen, Sort, executions};
 use crate::tui::model::Model;
 use crate::units::human_ms;
 
@@ -38,7 +38,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         return;
     }
     let visible = inner.height.saturating_sub(1) as usize;
-    let first = app.selected.saturating_sub(visible.saturating_sub(1));
+    let selected = app
+        .selection(Screen::Executions)
+        .index_of(list.iter().map(|e| &*e.correlation_id));
+    let first = selected.saturating_sub(visible.saturating_sub(1));
     let wide = inner.width >= 100;
     let rows = list
         .iter()
@@ -75,7 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
                 ]);
             }
             let row = Row::new(cells);
-            if i == app.selected {
+            if i == selected {
                 row.style(theme.selected())
             } else {
                 row

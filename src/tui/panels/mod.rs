@@ -6,6 +6,7 @@ mod alerts;
 mod bottlenecks;
 mod compare;
 mod detail;
+mod evidence;
 mod executions_screen;
 mod header;
 pub mod retained;
@@ -149,6 +150,7 @@ pub fn draw_keeping(
         Screen::Bottlenecks => bottlenecks::draw_screen(frame, body, app, model, theme),
         Screen::Compare => compare::draw(frame, body, model, theme),
         Screen::Detail => detail::draw(frame, body, app, model, theme),
+        Screen::Evidence => evidence::draw(frame, body, app, model, theme),
     }
     footer(frame, foot, app, theme);
     if app.help {
@@ -169,8 +171,11 @@ fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             style,
         ));
     }
-    if app.screen == Screen::Detail {
-        spans.push(Span::styled(" detail ", theme.selected()));
+    if matches!(app.screen, Screen::Detail | Screen::Evidence) {
+        spans.push(Span::styled(
+            format!(" {} ", app.screen.title()),
+            theme.selected(),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -200,7 +205,7 @@ fn overview(
     let [l, r] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
     retained.draw(Panel::Alerts, frame, l, model, theme, |f| {
-        alerts::draw(f, l, None, model, theme);
+        alerts::draw(f, l, None, 3, model, theme);
     });
     retained.draw(Panel::Bottlenecks, frame, r, model, theme, |f| {
         bottlenecks::draw(f, r, model, theme);
@@ -255,9 +260,17 @@ fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ("q", "quit"),
             ("?", "help"),
             ("Tab", "screen"),
-            ("⏎", "detail"),
+            ("⏎", "evidence"),
             ("a", "acknowledge"),
             ("/", "find"),
+        ],
+        Screen::Evidence => &[
+            ("q", "quit"),
+            ("?", "help"),
+            ("Esc", "back"),
+            ("↑↓", "move"),
+            ("⏎", "detail"),
+            ("y", "copy"),
         ],
         Screen::Timings | Screen::Compare => &[
             ("q", "quit"),
@@ -329,8 +342,19 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Screen::Alerts => {
             keys.extend(moves);
             keys.extend([
-                ("Enter", "open the execution the alert names"),
+                (
+                    "Enter",
+                    "open the alert's evidence (or the execution it names)",
+                ),
                 ("a", "acknowledge the selected alert"),
+            ]);
+        }
+        Screen::Evidence => {
+            keys.extend(moves);
+            keys.extend([
+                ("Enter", "open the selected execution"),
+                ("Esc", "back"),
+                ("y", "copy its correlation id"),
             ]);
         }
         Screen::Bottlenecks => {

@@ -1,0 +1,92 @@
+//! The Evidence screen: an alert, its figure, and the executions behind it
+//! worst first (`monitor::evidence`); Enter opens one's waterfall.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Theme, block};
+use crate::tui::app::{App, Screen};
+use crate::tui::model::Model;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+    let Some((rule, subject)) = &app.evidence else {
+        return;
+    };
+    let book = &model.monitor.alerts.book;
+    // The alert as it stands: firing, or as it last resolved.
+    let alert = book
+        .firing()
+        .into_iter()
+        .find(|a| a.rule == *rule && &a.subject == subject)
+        .map(|a| (a.severity, a.summary.clone(), "firing"))
+        .or_else(|| {
+            book.resolved()
+                .find(|a| a.rule == *rule && &a.subject == subject)
+                .map(|a| (a.severity, a.summary.clone(), "resolved"))
+        });
+    let evidence = app.evidence_of(model);
+    let [head, list] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
+    let b = block(&format!("{} {subject}", rule.as_str()), theme);
+    let inner = b.inner(head);
+    frame.render_widget(b, head);
+    let mut lines = Vec::new();
+    if let Some((severity, summary, state)) = alert {
+        let style = match severity {
+            crate::levels::Severity::Critical => theme.crit(),
+            crate::levels::Severity::Warning => theme.warn(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} {state} ", severity.as_str()), style),
+            Span::raw(summary),
+        ]));
+    }
+    lines.push(Line::from(Span::styled(
+        if evidence.what.is_empty() {
+            "this rule is about no execution".to_string()
+        } else {
+            format!("{} ({})", evidence.what, evidence.rows.len())
+        },
+        theme.dim(),
+    )));
+    frame.render_widget(Paragraph::new(lines), inner);
+
+    let b = block("executions behind it", theme);
+    let inner = b.inner(list);
+    frame.render_widget(b, list);
+    if evidence.rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "none in the window: the alert's figure is all there is",
+                theme.dim(),
+            )),
+            inner,
+        );
+        return;
+    }
+    let visible = inner.height as usize;
+    let selected = app
+        .selection(Screen::Evidence)
+        .index_of(evidence.rows.iter().map(|r| r.correlation_id.as_str()));
+    let first = selected.saturating_sub(visible.saturating_sub(1));
+    let lines: Vec<Line> = evidence
+        .rows
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, r)| {
+            let line = Line::from(vec![
+                Span::raw(format!("{:<28} ", r.correlation_id)),
+                Span::raw(r.figure.clone()),
+            ]);
+            if i == selected {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
