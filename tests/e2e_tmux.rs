@@ -61,9 +61,13 @@ fn assert_exited_cleanly(session: &str, exit_file: &std::path::Path) {
 }
 
 fn start(name: &str, term: &str, exit_file: &std::path::Path) -> TmuxSession {
+    start_with(name, term, "demo --speed 20", exit_file)
+}
+
+fn start_with(name: &str, term: &str, args: &str, exit_file: &std::path::Path) -> TmuxSession {
     let session = format!("runtop-e2e-{name}-{}", std::process::id());
     let command = format!(
-        "TERM={term} XDG_CONFIG_HOME=/nonexistent XDG_DATA_HOME=/nonexistent {} demo --speed 20; echo EXIT=$? > {}; sleep 30",
+        "TERM={term} XDG_CONFIG_HOME=/nonexistent XDG_DATA_HOME=/nonexistent {} {args}; echo EXIT=$? > {}; sleep 30",
         env!("CARGO_BIN_EXE_runtop"),
         exit_file.display()
     );
@@ -115,6 +119,81 @@ fn overview_drill_down_and_quit_in_a_real_terminal() {
     tmux(&["send-keys", "-t", &s.0, "Enter"]);
     let pane = wait_for(&s.0, "waterfall", Duration::from_secs(10));
     assert!(pane.contains("waterfall"), "{pane}");
+    tmux(&["send-keys", "-t", &s.0, "q"]);
+    assert_exited_cleanly(&s.0, &exit_file);
+    let _ = std::fs::remove_file(&exit_file);
+}
+
+/// From launch, `4` `Enter` `Enter`: the top critical alert's evidence,
+/// then the worst execution behind it, in a real terminal. The `failures`
+/// scenario's burst starts 10 simulated minutes in: 10 s at ×60.
+#[test]
+fn four_enter_enter_from_launch_reaches_the_execution_behind_the_top_alert() {
+    assert!(has_tmux(), "tmux is needed");
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-evidence-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let s = start_with(
+        "evidence",
+        "xterm-256color",
+        "demo --scenario failures --speed 60",
+        &exit_file,
+    );
+    let pane = wait_for(&s.0, "✖1", Duration::from_secs(40));
+    assert!(pane.contains("✖"), "a critical alert fires: {pane}");
+    tmux(&["send-keys", "-t", &s.0, "4"]);
+    wait_for(&s.0, "history", Duration::from_secs(5));
+    tmux(&["send-keys", "-t", &s.0, "Enter"]);
+    let pane = wait_for(&s.0, "executions behind it", Duration::from_secs(5));
+    assert!(pane.contains("executions behind it"), "{pane}");
+    assert!(
+        pane.contains("failed"),
+        "the failed attempts, worst first: {pane}"
+    );
+    tmux(&["send-keys", "-t", &s.0, "Enter"]);
+    let pane = wait_for(&s.0, "waterfall", Duration::from_secs(5));
+    assert!(pane.contains("waterfall"), "{pane}");
+    tmux(&["send-keys", "-t", &s.0, "q"]);
+    assert_exited_cleanly(&s.0, &exit_file);
+    let _ = std::fs::remove_file(&exit_file);
+}
+
+/// The demo plays simulated time: a stage's bar against its target moves
+/// at the pace its stage does, and the Detail header's total agrees with
+/// the list's.
+#[test]
+fn demo_bars_move_at_the_speed_stages_do() {
+    assert!(has_tmux(), "tmux is needed");
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-bars-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let s = start_with("bars", "xterm-256color", "demo --speed 10", &exit_file);
+    // At ×10 a verify stage (target 60 s, about 20 s long) reaches 10 % of
+    // its target within 6 s of wall time: a bar of at least one cell.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = 0;
+    while Instant::now() < deadline {
+        let pane = tmux(&["capture-pane", "-t", &s.0, "-p"]);
+        seen = pane
+            .lines()
+            .filter(|l| l.contains("verify") && l.contains('█'))
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .find(|w| w.ends_with('%'))
+                    .and_then(|w| w.trim_end_matches('%').parse::<u32>().ok())
+            })
+            .max()
+            .unwrap_or(0)
+            .max(seen);
+        if seen >= 20 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        seen >= 20,
+        "a verify stage passed 20 % of its target: {seen} %"
+    );
     tmux(&["send-keys", "-t", &s.0, "q"]);
     assert_exited_cleanly(&s.0, &exit_file);
     let _ = std::fs::remove_file(&exit_file);

@@ -12,9 +12,10 @@ use crate::alerts::notify::Notifier;
 use crate::analytics::baseline::Baseline;
 use crate::config::Config;
 use crate::engine::{Engine, EngineConfig};
+use crate::protocol::time::wall_clock_now;
 use crate::sim::Scenario;
 use crate::sim::serve::{self, ServeOptions};
-use crate::source::live::{self, Endpoint, LinkOptions, LiveSink, tls_config};
+use crate::source::live::{self, Endpoint, LinkOptions, LiveSink};
 use crate::source::local::SystemSampler;
 use crate::source::ndjson::{self, DEFAULT_MAX_LINE_BYTES};
 use crate::tui::app::App;
@@ -151,15 +152,11 @@ pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
             "--speed must be a non-negative number".into(),
         ));
     }
-    let runtime = runtime()?;
-    let (listener, addr) = runtime
-        .block_on(serve::bind(
-            "127.0.0.1:0".parse().expect("a loopback address"),
-        ))
-        .map_err(|error| CliError::Listen {
-            addr: "127.0.0.1:0 (the simulated runner)".into(),
-            error,
-        })?;
+    // The simulation is played as a recording is, on its own clock from
+    // now on: at ×10 a 9 s stage takes 0.9 s of wall time and shows as 9 s
+    // everywhere (list, bars against targets, Detail, waterfall). Served
+    // over a socket instead, its events were stamped with wall-clock time
+    // but carried simulated durations, and the two disagreed on screen.
     let options = ServeOptions {
         path: "/events".into(),
         seed: args.seed,
@@ -170,25 +167,31 @@ pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
         concurrency: None,
         batch: 1,
     };
-    runtime.spawn(serve::serve(listener, options));
-    let endpoint = Endpoint::parse(&format!("ws://{addr}/events")).map_err(CliError::from)?;
-    let link = LinkOptions::defaults(tls_config(None).map_err(CliError::from)?);
+    let reader = serve::NdjsonReader::new(&options, wall_clock_now());
+    let mut feed = ReplayFeed::new(
+        Box::new(std::io::BufReader::new(reader)),
+        args.speed,
+        DEFAULT_MAX_LINE_BYTES,
+    );
     let title = format!(
-        "demo: simulated runner ({}, ×{})",
+        "demo: simulated runner ({}, ×{}, simulated time)",
         args.scenario.name(),
         args.speed
     );
-    watch_endpoints(
-        &runtime,
+    let mut model = Model::new(
+        Engine::new(config.engine(EngineConfig::replay())),
         &config,
-        Watch {
-            endpoints: vec![endpoint],
-            link: &link,
-            recorder: None,
-            title,
-            notifier: args.settings.notifier()?,
-            baseline: baseline_for(&args.settings, None)?,
-        },
+        title,
+    );
+    model
+        .monitor
+        .set_baseline(baseline_for(&args.settings, None)?);
+    ui(
+        &config,
+        &mut model,
+        &mut feed,
+        stop_flag(),
+        args.settings.notifier()?,
     )
 }
 

@@ -70,11 +70,16 @@ fn is_departure(e: &tokio_tungstenite::tungstenite::Error) -> bool {
 
 /// The simulation a client gets.
 pub fn simulator(options: &ServeOptions) -> Simulator {
+    simulator_from(options, DEFAULT_START)
+}
+
+/// The simulation `options` describe, its clock starting at `start`.
+pub fn simulator_from(options: &ServeOptions, start: crate::protocol::Millis) -> Simulator {
     let mut model = options.scenario.model();
     if let Some(n) = options.concurrency {
         model = model.with_concurrency(n);
     }
-    let sim = Simulator::with_model(options.scenario, model, options.seed, DEFAULT_START);
+    let sim = Simulator::with_model(options.scenario, model, options.seed, start);
     match options.executions {
         Some(n) => sim.limit_executions(n),
         None => sim,
@@ -192,4 +197,41 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)
 /// Simulated events as NDJSON lines, with their simulated timestamps.
 pub fn ndjson_lines(options: &ServeOptions) -> impl Iterator<Item = String> {
     simulator(options).map(|e| to_json_line(&e))
+}
+
+/// A simulation as an NDJSON stream to read, started at `start`: what
+/// `demo` replays at its speed, so that every time it shows (timestamps,
+/// durations, elapsed times, bars against targets) is simulated time.
+pub struct NdjsonReader {
+    lines: Box<dyn Iterator<Item = String> + Send>,
+    pending: Vec<u8>,
+    at: usize,
+}
+
+impl NdjsonReader {
+    pub fn new(options: &ServeOptions, start: crate::protocol::Millis) -> Self {
+        NdjsonReader {
+            lines: Box::new(simulator_from(options, start).map(|e| to_json_line(&e) + "\n")),
+            pending: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl std::io::Read for NdjsonReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.pending.len() {
+            match self.lines.next() {
+                Some(line) => {
+                    self.pending = line.into_bytes();
+                    self.at = 0;
+                }
+                None => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.pending.len() - self.at);
+        out[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }

@@ -45,8 +45,10 @@ impl Feed for LiveFeed {
     }
 }
 
-/// A recording, paced by its timestamps: `speed` × real time, or as fast
-/// as possible with speed 0.
+/// A recording (or `demo`'s simulation), paced by its timestamps: `speed`
+/// × real time, or as fast as possible with speed 0. Its present is the
+/// recording's own: the first timestamp plus the time played × `speed`, so
+/// that a stage running in it is as old on screen as in the recording.
 pub struct ReplayFeed {
     lines: LineReader<Box<dyn BufRead + Send>>,
     speed: f64,
@@ -69,11 +71,24 @@ impl ReplayFeed {
     }
 }
 
+impl ReplayFeed {
+    /// Where playback is on the recording's clock, while it plays at a
+    /// speed.
+    fn present(&self) -> Option<Millis> {
+        let first = self.first_ts?;
+        (self.speed > 0.0)
+            .then(|| first + (self.started.elapsed().as_secs_f64() * 1000.0 * self.speed) as Millis)
+    }
+}
+
 impl Feed for ReplayFeed {
     fn pump(&mut self, model: &mut Model, budget: Duration) -> bool {
         if model.finished {
             return false;
         }
+        // Timestamps far past the wall clock are refused; a simulation
+        // played faster than real time is legitimately ahead of it.
+        self.received_at = wall_clock_now().max(self.present().unwrap_or(Millis::MIN));
         let started = Instant::now();
         let mut changed = false;
         while started.elapsed() < budget {
@@ -127,6 +142,12 @@ impl Feed for ReplayFeed {
     }
 
     fn now(&self, model: &Model) -> Millis {
-        model.monitor.engine.now().unwrap_or_else(wall_clock_now)
+        let engine = model.monitor.engine.now();
+        match (self.present(), engine) {
+            // A finished recording stops at its last event.
+            (Some(present), Some(last)) if !model.finished => present.max(last),
+            (_, Some(last)) => last,
+            (present, None) => present.unwrap_or_else(wall_clock_now),
+        }
     }
 }

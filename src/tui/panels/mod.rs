@@ -189,10 +189,24 @@ fn overview(
     retained: &mut Retained,
 ) {
     let tall = area.height >= 40;
+    let sys_height = if tall { 5 } else { 3 };
+    let lower_least = if tall { 10 } else { 5 };
+    // The active list and the timings get the rows they fill (a runner
+    // limited to five executions needs eight, not thirty); alerts and
+    // bottlenecks get the rest.
+    let engine = &model.monitor.engine;
+    let filled = engine
+        .executions()
+        .active_len()
+        .max(engine.stages().count()) as u16
+        + 3;
+    let middle_height = filled
+        .max(6)
+        .min(area.height.saturating_sub(sys_height + lower_least));
     let [sys, middle, lower] = Layout::vertical([
-        Constraint::Length(if tall { 5 } else { 3 }),
-        Constraint::Min(6),
-        Constraint::Length(if tall { 10 } else { 5 }),
+        Constraint::Length(sys_height),
+        Constraint::Length(middle_height),
+        Constraint::Min(lower_least),
     ])
     .areas(area);
     retained.draw(Panel::System, frame, sys, model, theme, |f| {
