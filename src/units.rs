@@ -69,6 +69,27 @@ fn human_secs(d: Duration) -> String {
     }
 }
 
+/// `text` in at most `width` characters, cut in the middle where it is too
+/// long: identifiers differ at both ends (`ci/acme-corp/monorepo/pull-4711/
+/// run-42-attempt-1` and `…-attempt-2`), so both are kept, the end a little
+/// more (`ci/acme-c…n-42-attempt-1` in 24).
+pub fn shorten_middle(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    let len = text.chars().count();
+    if len <= width {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    if width < 2 {
+        return text.chars().take(width).collect::<String>().into();
+    }
+    let kept = width - 1;
+    let head = kept * 2 / 5;
+    let tail = kept - head;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(len - tail));
+    out.into()
+}
+
 /// Formats milliseconds the way an operator reads them: `850ms`, `1.20s`,
 /// `2m05s`, `3h07m`, `2d04h`.
 pub fn human_ms(ms: f64) -> String {
@@ -122,6 +143,18 @@ mod tests {
         }
         let err = parse_duration("1e-9", min, max).unwrap_err().to_string();
         assert!(err.contains("from 0.5s to 30d"), "{err}");
+    }
+
+    #[test]
+    fn long_ids_keep_both_ends() {
+        let a = "ci/acme-corp/monorepo/pull-4711/run-42-attempt-1";
+        let b = "ci/acme-corp/monorepo/pull-4711/run-42-attempt-2";
+        let (sa, sb) = (shorten_middle(a, 24), shorten_middle(b, 24));
+        assert_eq!(sa, "ci/acme-c…n-42-attempt-1");
+        assert_eq!(sa.chars().count(), 24);
+        assert_ne!(sa, sb, "distinguishable");
+        assert_eq!(shorten_middle("exec_000001", 24), "exec_000001");
+        assert_eq!(shorten_middle("abc", 1), "a");
     }
 
     #[test]

@@ -575,3 +575,44 @@ fn kept_panels_always_equal_a_fresh_draw() {
     }
     assert_eq!(compared, 24);
 }
+
+#[test]
+fn long_ids_stay_distinguishable_at_80_columns() {
+    let mut model = Model::new(
+        Engine::new(EngineConfig::live()),
+        &Config::default(),
+        "ws://127.0.0.1:7878/events".into(),
+    );
+    let now = DEFAULT_START;
+    for attempt in 1..=3 {
+        let cid = format!("ci/acme-corp/monorepo/pull-4711/run-42-attempt-{attempt}");
+        let line = format!(
+            r#"{{"type":"stage_started","ts":{},"correlation_id":"{cid}","stage":"implement"}}"#,
+            now + attempt
+        );
+        model
+            .monitor
+            .engine
+            .feed(line.as_bytes(), now + attempt, Origin::default());
+    }
+    let mut app = App::default();
+    for screen_key in ['1', '2'] {
+        app.on_key(key(KeyCode::Char(screen_key)), &model);
+        let shown = screen(&app, &model, 80, 24);
+        // Cut in the middle: the ends that tell them apart are kept (cut
+        // from the end, all three read `ci/acme-corp/`).
+        for attempt in 1..=3 {
+            assert!(
+                shown.contains('…') && shown.contains(&format!("tempt-{attempt} ")),
+                "screen {screen_key}: {shown}"
+            );
+        }
+    }
+    // The full id in Detail.
+    app.on_key(key(KeyCode::Enter), &model);
+    let shown = screen(&app, &model, 80, 24);
+    assert!(
+        shown.contains("ci/acme-corp/monorepo/pull-4711/run-42-attempt-"),
+        "{shown}"
+    );
+}

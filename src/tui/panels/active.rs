@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use super::{Theme, bar, block};
 use crate::tui::app::{App, Screen};
 use crate::tui::model::Model;
-use crate::units::human_ms;
+use crate::units::{human_ms, shorten_middle};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     let store = model.monitor.engine.executions();
@@ -32,6 +32,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         return;
     }
     let wide = inner.width >= 90;
+    // The id column is what the fixed ones leave (and a space between
+    // each); long ids are cut in the middle to fit, keeping both ends.
+    let fixed = 10 + 14 + 7 + 3 + if wide { 14 + 10 + 3 + 7 + 4 } else { 0 };
+    let id_width = (inner.width as usize).saturating_sub(fixed).max(12);
     let visible = inner.height.saturating_sub(1) as usize;
     let selected = (app.screen == Screen::Overview).then(|| {
         app.selection(Screen::Overview)
@@ -71,7 +75,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
                 _ => Line::from(Span::styled(human_ms(elapsed), theme.dim())),
             };
             let mut cells = vec![
-                Cell::from(e.correlation_id.as_ref()),
+                Cell::from(shorten_middle(&e.correlation_id, id_width)),
                 Cell::from(stage),
                 Cell::from(progress),
                 Cell::from(human_ms((model.clock() - total).max(0) as f64)),

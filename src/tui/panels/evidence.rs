@@ -78,7 +78,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         .take(visible)
         .map(|(i, r)| {
             let line = Line::from(vec![
-                Span::raw(format!("{:<28} ", r.correlation_id)),
+                Span::raw(format!(
+                    "{:<28} ",
+                    crate::units::shorten_middle(&r.correlation_id, 28)
+                )),
                 Span::raw(r.figure.clone()),
             ]);
             if i == selected {

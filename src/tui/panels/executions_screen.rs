@@ -9,7 +9,7 @@ use super::{Theme, block};
 use crate::protocol::Status;
 use crate::tui::app::{App, Filter, Screen, Sort, executions};
 use crate::tui::model::Model;
-use crate::units::human_ms;
+use crate::units::{human_ms, shorten_middle};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     let list = executions(app, model);
@@ -43,6 +43,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         .index_of(list.iter().map(|e| &*e.correlation_id));
     let first = selected.saturating_sub(visible.saturating_sub(1));
     let wide = inner.width >= 100;
+    // The id column is what the fixed ones leave (and a space between
+    // each); long ids are cut in the middle to fit, keeping both ends.
+    let fixed = 10 + 8 + 14 + 6 + 4 + if wide { 16 + 12 + 8 + 3 } else { 0 };
+    let id_width = (inner.width as usize).saturating_sub(fixed).max(14);
     let rows = list
         .iter()
         .enumerate()
@@ -64,7 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
                 .or_else(|| e.tasks.last().map(|t| t.stage.to_string()))
                 .unwrap_or_default();
             let mut cells = vec![
-                Cell::from(e.correlation_id.to_string()),
+                Cell::from(shorten_middle(&e.correlation_id, id_width).into_owned()),
                 Cell::from(Span::styled(status, style)),
                 Cell::from(human_ms(duration)),
                 Cell::from(stage),
