@@ -158,6 +158,34 @@ fn four_enter_enter_from_launch_reaches_the_execution_behind_the_top_alert() {
     let _ = std::fs::remove_file(&exit_file);
 }
 
+/// `/` narrows the list as it is typed; an ambiguous search shows its
+/// candidates to pick from instead of opening one of them.
+#[test]
+fn an_ambiguous_search_shows_its_candidates() {
+    assert!(has_tmux(), "tmux is needed");
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-search-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let s = start_with("search", "xterm-256color", "demo --speed 60", &exit_file);
+    wait_for(&s.0, "exec_000012", Duration::from_secs(30));
+    tmux(&["send-keys", "-t", &s.0, "/", "exec_00000"]);
+    let pane = wait_for(&s.0, "9 matches", Duration::from_secs(5));
+    assert!(pane.contains("9 matches"), "{pane}");
+    tmux(&["send-keys", "-t", &s.0, "Enter"]);
+    let pane = wait_for(&s.0, "pick one", Duration::from_secs(5));
+    assert!(pane.contains("9 match \"exec_00000\": pick one"), "{pane}");
+    assert!(
+        pane.contains("exec_000001") && !pane.contains("exec_000012"),
+        "{pane}"
+    );
+    tmux(&["send-keys", "-t", &s.0, "Enter"]);
+    let pane = wait_for(&s.0, "waterfall", Duration::from_secs(5));
+    assert!(pane.contains("waterfall"), "{pane}");
+    tmux(&["send-keys", "-t", &s.0, "q"]);
+    assert_exited_cleanly(&s.0, &exit_file);
+    let _ = std::fs::remove_file(&exit_file);
+}
+
 /// The demo plays simulated time: a stage's bar against its target moves
 /// at the pace its stage does, and the Detail header's total agrees with
 /// the list's.

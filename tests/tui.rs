@@ -394,11 +394,41 @@ fn slash_finds_by_prefix_or_substring_finished_executions_too() {
     app.on_key(key(KeyCode::Enter), &model);
     assert_eq!(app.not_found.as_deref(), Some("nope"));
     assert!(screen(&app, &model, 80, 24).contains("no execution matches \"nope\""));
+    // A query several ids hold: the Executions list shows them to pick from,
+    // a match count in the footer; Enter opens the one picked; Esc clears.
+    app.on_key(key(KeyCode::Esc), &model);
+    app.on_key(key(KeyCode::Char('1')), &model);
+    app.on_key(key(KeyCode::Char('/')), &model);
+    for c in "exec_00001".chars() {
+        app.on_key(key(KeyCode::Char(c)), &model);
+    }
+    assert!(screen(&app, &model, 80, 24).contains("10 matches"));
+    app.on_key(key(KeyCode::Enter), &model);
+    assert_eq!(app.screen, Screen::Executions);
+    let shown = screen(&app, &model, 80, 24);
+    assert!(
+        shown.contains("10 match \"exec_00001\": pick one"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("exec_000010") && shown.contains("exec_000019"),
+        "{shown}"
+    );
+    assert!(!shown.contains("exec_000020"), "{shown}");
+    app.on_key(key(KeyCode::Char('j')), &model);
+    app.on_key(key(KeyCode::Enter), &model);
+    assert_eq!(app.screen, Screen::Detail);
+    assert!(app.detail.as_deref().unwrap().starts_with("exec_00001"));
+    app.on_key(key(KeyCode::Esc), &model);
+    app.on_key(key(KeyCode::Esc), &model);
+    assert!(app.query.is_none(), "Esc clears the candidates");
+    app.on_key(key(KeyCode::Esc), &model);
+    assert_eq!(app.screen, Screen::Overview);
     // Esc cancels a search without leaving the screen.
     app.on_key(key(KeyCode::Char('/')), &model);
     app.on_key(key(KeyCode::Esc), &model);
     assert!(app.search.is_none());
-    assert_eq!(app.screen, Screen::Detail);
+    assert_eq!(app.screen, Screen::Overview);
 }
 
 #[test]

@@ -85,8 +85,12 @@ pub struct App {
     /// goes on.
     pub frozen: Option<Box<Model>>,
     pub help: bool,
-    /// The correlation id search being typed after `/`.
+    /// The correlation id search being typed after `/`: the Executions
+    /// list narrows to its matches as it is typed.
     pub search: Option<String>,
+    /// A search that matched several executions, kept as the Executions
+    /// list's filter until Esc (the candidates to pick from).
+    pub query: Option<String>,
     /// What the last search found nothing for.
     pub not_found: Option<String>,
     pub detail: Option<String>,
@@ -113,6 +117,7 @@ impl Default for App {
             frozen: None,
             help: false,
             search: None,
+            query: None,
             not_found: None,
             detail: None,
             evidence: None,
@@ -130,6 +135,14 @@ fn failed(e: &Execution) -> bool {
 
 /// The executions the Executions screen lists, filtered and sorted.
 pub fn executions<'m>(app: &App, model: &'m Model) -> Vec<&'m Execution> {
+    let mut list = filtered(app, model);
+    if let Some(query) = app.search.as_deref().or(app.query.as_deref()) {
+        list.retain(|e| e.correlation_id.contains(query));
+    }
+    list
+}
+
+fn filtered<'m>(app: &App, model: &'m Model) -> Vec<&'m Execution> {
     let store = model.monitor.engine.executions();
     let mut list: Vec<&Execution> = match app.filter {
         Filter::Active => store.active().collect(),
@@ -160,20 +173,18 @@ pub fn executions<'m>(app: &App, model: &'m Model) -> Vec<&'m Execution> {
     list
 }
 
-/// Finds an execution by correlation id: a prefix first, then a substring;
-/// active and finished alike.
-pub fn find(query: &str, model: &Model) -> Option<String> {
+/// The executions whose correlation id holds `query`, those it starts
+/// first; active and finished alike.
+pub fn matches<'m>(query: &str, model: &'m Model) -> Vec<&'m str> {
     let store = model.monitor.engine.executions();
-    let all = || {
-        store
-            .active()
-            .chain(store.finished())
-            .map(|e| &*e.correlation_id)
-    };
-    all()
-        .find(|c| c.starts_with(query))
-        .or_else(|| all().find(|c| c.contains(query)))
-        .map(String::from)
+    let mut found: Vec<&str> = store
+        .active()
+        .chain(store.finished())
+        .map(|e| &*e.correlation_id)
+        .filter(|c| c.contains(query))
+        .collect();
+    found.sort_by_key(|c| !c.starts_with(query));
+    found
 }
 
 impl App {
@@ -273,12 +284,29 @@ impl App {
             }
             KeyCode::Enter => {
                 let query = self.search.take().unwrap_or_default();
-                match find(&query, self.view(model)) {
-                    Some(cid) => {
+                let found: Vec<String> = matches(&query, self.view(model))
+                    .into_iter()
+                    .take(2)
+                    .map(String::from)
+                    .collect();
+                match found.as_slice() {
+                    [] => self.not_found = Some(query),
+                    [one] => {
                         self.not_found = None;
+                        let cid = one.clone();
                         self.open(cid);
                     }
-                    None => self.not_found = Some(query),
+                    // Several: the Executions list shows them to pick from
+                    // (a prefix of many ids opened one of them silently).
+                    _ => {
+                        self.not_found = None;
+                        self.query = Some(query);
+                        if self.screen != Screen::Executions {
+                            self.back.push(self.screen);
+                            self.screen = Screen::Executions;
+                        }
+                        self.selections.remove(&Screen::Executions);
+                    }
                 }
             }
             // Correlation ids are sanitized, printable text.
@@ -379,6 +407,7 @@ impl App {
                     self.open_target(target);
                 }
             }
+            KeyCode::Esc if self.query.is_some() => self.query = None,
             KeyCode::Esc => {
                 if let Some(previous) = self.back.pop() {
                     self.screen = previous;

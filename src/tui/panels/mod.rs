@@ -152,7 +152,7 @@ pub fn draw_keeping(
         Screen::Detail => detail::draw(frame, body, app, model, theme),
         Screen::Evidence => evidence::draw(frame, body, app, model, theme),
     }
-    footer(frame, foot, app, theme);
+    footer(frame, foot, app, model, theme);
     if app.help {
         help(frame, area, app, theme);
     }
@@ -226,13 +226,17 @@ fn overview(
     });
 }
 
-fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+fn footer(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
     if let Some(query) = &app.search {
+        let found = crate::tui::app::matches(query, model).len();
         let line = Line::from(vec![
             Span::styled(" / ", theme.title()),
             Span::raw(format!("{query}▏")),
             Span::styled(
-                "  Enter open · Esc cancel (prefix, else substring)",
+                format!(
+                    "  {found} match{} · Enter open · Esc cancel",
+                    if found == 1 { "" } else { "es" }
+                ),
                 theme.dim(),
             ),
         ]);
@@ -240,13 +244,30 @@ fn footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         return;
     }
     if let Some(query) = &app.not_found {
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!(" no execution matches {query:?}"),
-                theme.warn(),
-            )),
-            area,
-        );
+        let line = Line::from(vec![
+            Span::styled(format!(" no execution matches {query:?} "), theme.warn()),
+            Span::styled(" / ", theme.title()),
+            Span::raw("find again "),
+            Span::styled(" q ", theme.title()),
+            Span::raw("quit "),
+            Span::styled(" ? ", theme.title()),
+            Span::raw("help"),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    if let (Some(query), Screen::Executions) = (&app.query, app.screen) {
+        let found = crate::tui::app::executions(app, model).len();
+        let line = Line::from(vec![
+            Span::styled(format!(" {found} match {query:?}: pick one "), theme.warn()),
+            Span::styled(" ↑↓ ", theme.title()),
+            Span::raw("move "),
+            Span::styled(" ⏎ ", theme.title()),
+            Span::raw("detail "),
+            Span::styled(" Esc ", theme.title()),
+            Span::raw("all executions"),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
         return;
     }
     let keys: &[(&str, &str)] = match app.screen {
