@@ -120,6 +120,9 @@ pub struct SourceStatus {
     /// connected.
     #[serde(skip)]
     pub down_since: Option<crate::protocol::Millis>,
+    /// When it dials again, while waiting to (wall clock, ms).
+    #[serde(skip)]
+    pub retry_at: Option<crate::protocol::Millis>,
 }
 
 impl SourceStatus {
@@ -137,11 +140,16 @@ impl SourceStatus {
             binary_frames: 0,
             clock_offset_ms: None,
             down_since: Some(now),
+            retry_at: None,
         }
     }
 
     pub fn update(&mut self, state: &LinkState, now: crate::protocol::Millis) {
         self.state = state.to_string();
+        self.retry_at = match state {
+            LinkState::Waiting { retry_in, .. } => Some(now + retry_in.as_millis() as i64),
+            _ => None,
+        };
         self.connected = *state == LinkState::Connected;
         self.down_since = match (self.connected, self.down_since) {
             (true, _) => None,

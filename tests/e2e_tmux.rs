@@ -158,6 +158,41 @@ fn four_enter_enter_from_launch_reaches_the_execution_behind_the_top_alert() {
     let _ = std::fs::remove_file(&exit_file);
 }
 
+/// A runner that refuses: a banner says so, why, for how long and when
+/// runtop tries again, within five seconds of launch.
+#[test]
+fn a_refused_source_shows_its_banner_within_5_seconds() {
+    assert!(has_tmux(), "tmux is needed");
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-banner-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let url = format!("ws://127.0.0.1:{}/events", common::closed_port());
+    let started = Instant::now();
+    let s = start_with(
+        "banner",
+        "xterm-256color",
+        &format!("watch {url}"),
+        &exit_file,
+    );
+    let pane = wait_for(&s.0, "connection refused", Duration::from_secs(5));
+    assert!(started.elapsed() <= Duration::from_secs(6), "{pane}");
+    let banner = pane
+        .lines()
+        .find(|l| l.contains("connection refused"))
+        .unwrap_or_else(|| panic!("no banner: {pane}"));
+    assert!(
+        banner.contains(&format!("○ {}", url.replace("/events", ""))),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("down") && banner.contains("try"),
+        "{banner}"
+    );
+    tmux(&["send-keys", "-t", &s.0, "q"]);
+    assert_exited_cleanly(&s.0, &exit_file);
+    let _ = std::fs::remove_file(&exit_file);
+}
+
 /// `/` narrows the list as it is typed; an ambiguous search shows its
 /// candidates to pick from instead of opening one of them.
 #[test]

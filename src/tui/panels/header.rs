@@ -61,3 +61,40 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
     spans.push(Span::raw(format!(" │ {}", model.title)));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
+
+/// One line per source that is not connected (it failed at least once):
+/// what it is, why, for how long, and when runtop tries again. Its
+/// executions' elapsed times are stale meanwhile.
+pub fn banner(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
+    if area.height == 0 {
+        return;
+    }
+    // The last tick's present: the wall clock live.
+    let now = model.now;
+    let lines: Vec<Line> = model
+        .monitor
+        .sources
+        .iter()
+        .filter(|s| !s.connected && s.last_failure.is_some())
+        .take(area.height as usize)
+        .map(|s| {
+            let down = s
+                .down_since
+                .map(|since| format!(" · down {}", human_ms((now - since).max(0) as f64)))
+                .unwrap_or_default();
+            let retry = match s.retry_at {
+                Some(at) if at > now => format!(" · next try in {}", human_ms((at - now) as f64)),
+                Some(_) => " · trying again".to_string(),
+                None => " · connecting".to_string(),
+            };
+            Line::from(vec![
+                Span::styled(format!(" ○ {} ", s.url), theme.crit()),
+                Span::raw(format!(
+                    "{}{down}{retry} · its running executions are stale",
+                    s.last_failure.as_deref().unwrap_or("not connected")
+                )),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}

@@ -133,14 +133,25 @@ pub fn draw_keeping(
         return;
     }
     let model = app.view(model);
-    let [head, tabs_area, body, foot] = Layout::vertical([
+    // A source that is not connected is said up front, one line each (at
+    // most three), until it is back.
+    let down = model
+        .monitor
+        .sources
+        .iter()
+        .filter(|s| !s.connected && s.last_failure.is_some())
+        .count()
+        .min(3) as u16;
+    let [head, banner, tabs_area, body, foot] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(down),
         Constraint::Length(1),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(area);
     header::draw(frame, head, app, model, theme);
+    header::banner(frame, banner, model, theme);
     tabs(frame, tabs_area, app, theme);
     match app.screen {
         Screen::Overview => overview(frame, body, app, model, theme, retained),
