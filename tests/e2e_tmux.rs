@@ -193,6 +193,40 @@ fn a_refused_source_shows_its_banner_within_5_seconds() {
     let _ = std::fs::remove_file(&exit_file);
 }
 
+/// `7`: the runner nodes side by side, the slowest node of each stage
+/// marked, in two keys from launch.
+#[test]
+fn the_nodes_screen_names_the_slowest_node_per_stage() {
+    assert!(has_tmux(), "tmux is needed");
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-nodes-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let s = start_with("nodes", "xterm-256color", "demo --speed 60", &exit_file);
+    wait_for(&s.0, "exec_000020", Duration::from_secs(40));
+    tmux(&["send-keys", "-t", &s.0, "7"]);
+    // Each stage is compared once two nodes have five attempts of it.
+    let marked = |pane: &str| {
+        ["prep", "implement", "verify"].iter().all(|stage| {
+            pane.lines()
+                .any(|l| l.contains(stage) && l.contains("◀ slowest"))
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut pane = String::new();
+    while Instant::now() < deadline && !marked(&pane) {
+        std::thread::sleep(Duration::from_millis(250));
+        pane = tmux(&["capture-pane", "-t", &s.0, "-p"]);
+    }
+    assert!(
+        pane.contains("runner nodes") && pane.contains("runner-1"),
+        "{pane}"
+    );
+    assert!(marked(&pane), "the slowest node of every stage: {pane}");
+    tmux(&["send-keys", "-t", &s.0, "q"]);
+    assert_exited_cleanly(&s.0, &exit_file);
+    let _ = std::fs::remove_file(&exit_file);
+}
+
 /// `/` narrows the list as it is typed; an ambiguous search shows its
 /// candidates to pick from instead of opening one of them.
 #[test]

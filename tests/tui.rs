@@ -319,6 +319,7 @@ fn every_screen_by_number_and_tab() {
         ('3', "timings"),
         ('5', "bottlenecks"),
         ('6', "compare"),
+        ('7', "nodes"),
     ] {
         app.on_key(key(KeyCode::Char(n)), &model);
         insta::assert_snapshot!(format!("{name}_80x24"), screen(&app, &model, 80, 24));
@@ -327,7 +328,7 @@ fn every_screen_by_number_and_tab() {
     app.on_key(key(KeyCode::Tab), &model);
     assert_eq!(app.screen, Screen::Overview, "Tab wraps around");
     app.on_key(key(KeyCode::BackTab), &model);
-    assert_eq!(app.screen, Screen::Compare);
+    assert_eq!(app.screen, Screen::Nodes);
 }
 
 #[test]

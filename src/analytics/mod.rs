@@ -1,12 +1,13 @@
 //! Analyses that turn a monitor into a triage tool, computed from what the
 //! engine holds (its finished-execution history and its distributions):
 //! A/B comparison of configurations, failure patterns, bottlenecks and the
-//! recommendations that follow from them. Pure functions, time passed in.
+//! recommendations that follow from them, runner nodes side by side. Pure functions, time passed in.
 
 pub mod baseline;
 pub mod bottlenecks;
 pub mod compare;
 pub mod failures;
+pub mod nodes;
 pub mod recommend;
 pub mod stats;
 
@@ -22,6 +23,7 @@ pub struct Analyses {
     pub failures: Vec<failures::FailurePattern>,
     pub trends: Vec<baseline::Trend>,
     pub recommendations: Vec<recommend::Recommendation>,
+    pub nodes: nodes::Nodes,
 }
 
 impl Analyses {
@@ -35,6 +37,7 @@ impl Analyses {
             bottlenecks,
             comparisons,
             recommendations,
+            nodes: nodes::nodes(engine),
         }
     }
 }

@@ -27,17 +27,20 @@ pub enum Screen {
     Detail,
     /// The executions behind an alert (in `App::evidence`).
     Evidence,
+    /// Runner nodes side by side.
+    Nodes,
 }
 
 impl Screen {
-    /// The screens Tab cycles through, in order (number keys 1–6).
-    pub const TABS: [Screen; 6] = [
+    /// The screens Tab cycles through, in order (number keys 1–7).
+    pub const TABS: [Screen; 7] = [
         Screen::Overview,
         Screen::Executions,
         Screen::Timings,
         Screen::Alerts,
         Screen::Bottlenecks,
         Screen::Compare,
+        Screen::Nodes,
     ];
 
     pub fn title(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Screen {
             Screen::Compare => "compare",
             Screen::Detail => "detail",
             Screen::Evidence => "evidence",
+            Screen::Nodes => "nodes",
         }
     }
 }
@@ -361,7 +365,7 @@ impl App {
                 };
                 self.go(Screen::TABS[next]);
             }
-            KeyCode::Char(c @ '1'..='6') => self.go(Screen::TABS[(c as usize) - ('1' as usize)]),
+            KeyCode::Char(c @ '1'..='7') => self.go(Screen::TABS[(c as usize) - ('1' as usize)]),
             KeyCode::Char('w') => {
                 self.window = match self.window {
                     Window::OneMinute => Window::FiveMinutes,

@@ -157,7 +157,7 @@ pub fn rows(app: &App, model: &Model, screen: Screen) -> Vec<Row> {
             .iter()
             .map(|r| execution(&r.correlation_id))
             .collect(),
-        Screen::Timings | Screen::Compare | Screen::Detail => Vec::new(),
+        Screen::Timings | Screen::Compare | Screen::Detail | Screen::Nodes => Vec::new(),
     }
 }
 

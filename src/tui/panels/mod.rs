@@ -9,6 +9,7 @@ mod detail;
 mod evidence;
 mod executions_screen;
 mod header;
+mod nodes_screen;
 pub mod retained;
 mod stage_table;
 mod system;
@@ -162,6 +163,7 @@ pub fn draw_keeping(
         Screen::Compare => compare::draw(frame, body, model, theme),
         Screen::Detail => detail::draw(frame, body, app, model, theme),
         Screen::Evidence => evidence::draw(frame, body, app, model, theme),
+        Screen::Nodes => nodes_screen::draw(frame, body, model, theme),
     }
     footer(frame, foot, app, model, theme);
     if app.help {
@@ -177,10 +179,13 @@ fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         } else {
             theme.dim()
         };
-        spans.push(Span::styled(
-            format!(" {} {} ", i + 1, screen.title()),
-            style,
-        ));
+        // Seven tabs fit 80 columns only without their padding.
+        let label = if area.width >= 100 {
+            format!(" {} {} ", i + 1, screen.title())
+        } else {
+            format!("{} {} ", i + 1, screen.title())
+        };
+        spans.push(Span::styled(label, style));
     }
     if matches!(app.screen, Screen::Detail | Screen::Evidence) {
         spans.push(Span::styled(
@@ -318,7 +323,7 @@ fn footer(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme)
             ("⏎", "detail"),
             ("y", "copy"),
         ],
-        Screen::Timings | Screen::Compare => &[
+        Screen::Timings | Screen::Compare | Screen::Nodes => &[
             ("q", "quit"),
             ("?", "help"),
             ("Tab", "screen"),
@@ -358,7 +363,7 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut keys = vec![
         ("q, Ctrl-C", "quit"),
         ("?", "this help (any key closes it)"),
-        ("Tab S-Tab 1-6", "next, previous, or a screen by number"),
+        ("Tab S-Tab 1-7", "next, previous, or a screen by number"),
         ("/", "find an execution by correlation id"),
         ("p", "pause the display (ingest goes on)"),
         ("w", "timings window: 1m, 5m, 1h, all"),
@@ -407,7 +412,7 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             keys.extend(moves);
             keys.push(("Enter", "open the bottleneck's first example"));
         }
-        Screen::Timings | Screen::Compare => {}
+        Screen::Timings | Screen::Compare | Screen::Nodes => {}
         Screen::Detail => keys.extend([("Esc", "back"), ("y", "copy the correlation id (OSC 52)")]),
     }
     let lines: Vec<Line> = keys
