@@ -647,3 +647,59 @@ fn long_ids_stay_distinguishable_at_80_columns() {
         "{shown}"
     );
 }
+
+#[test]
+fn the_selection_never_hides_text_and_borders_use_the_terminals_colour() {
+    use ratatui::style::{Color, Modifier};
+    let model = busy(1_300);
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('2')), &model);
+    app.on_key(key(KeyCode::Char('j')), &model);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let colour = Theme { color: true };
+    terminal.draw(|f| draw(f, &app, &model, colour)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let text = |y: u16| -> String {
+        (0..120)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect()
+    };
+    let chosen = {
+        let rows = runtop::tui::lists::rows(&app, &model, Screen::Executions);
+        app.selection(Screen::Executions)
+            .row(&rows)
+            .unwrap()
+            .key
+            .clone()
+    };
+    let y = (0..40)
+        .find(|&y| text(y).contains(&chosen))
+        .expect("the selected row is drawn");
+    for x in 1..119 {
+        let cell = &buffer[(x, y)];
+        assert!(
+            cell.modifier.contains(Modifier::REVERSED),
+            "({x},{y}) {:?} in {:?}",
+            cell.symbol(),
+            text(y)
+        );
+    }
+    // No text drawn in the colour of its own background, anywhere.
+    for y in 0..40 {
+        for x in 0..120 {
+            let cell = &buffer[(x, y)];
+            assert!(
+                cell.fg == Color::Reset || cell.fg != cell.bg,
+                "({x},{y}) {:?} fg {:?} on bg {:?}",
+                cell.symbol(),
+                cell.fg,
+                cell.bg
+            );
+        }
+    }
+    // Borders in the terminal's own foreground (dark grey vanished on light
+    // themes).
+    let corner = &buffer[(0, 2)];
+    assert_eq!(corner.symbol(), "┌", "{:?}", text(2));
+    assert_eq!(corner.fg, Color::Reset);
+}

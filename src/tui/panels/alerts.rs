@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, block};
 use crate::levels::Severity;
@@ -95,7 +95,7 @@ pub fn draw(
             theme.dim(),
         )));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 /// The Alerts screen: the firing ones, then the recently resolved (all
@@ -143,5 +143,5 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
     if lines.is_empty() {
         lines.push(Line::from(Span::styled("no transition yet", theme.dim())));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

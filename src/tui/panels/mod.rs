@@ -58,14 +58,16 @@ impl Theme {
     pub fn title(self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
+    /// Reversed, in colour too: a background of its own hid the text
+    /// drawn in that colour (dim grey `since …` on a dark grey bar);
+    /// reversed, every span keeps its colour, as the bar's.
     pub fn selected(self) -> Style {
-        if self.color {
-            Style::default()
-                .bg(Color::DarkGray)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            Style::default().add_modifier(Modifier::REVERSED)
-        }
+        Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    }
+    /// Borders in the terminal's own foreground: dark grey vanished on
+    /// light themes.
+    pub fn border(self) -> Style {
+        Style::default()
     }
     /// The style of a ratio against a target: yellow from 75 %, red from 100 %.
     pub fn ratio(self, r: f64) -> Style {
@@ -101,7 +103,7 @@ fn block(title: &str, theme: Theme) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(format!(" {title} "), theme.title()))
-        .border_style(theme.dim())
+        .border_style(theme.border())
 }
 
 /// A bar of `width` cells filled to `ratio` (capped at 1).
