@@ -90,6 +90,24 @@ pub fn shorten_middle(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// A change of duration over time, signed: `+1.20s/h`, `-850ms/h`.
+pub fn human_slope(ms_per_hour: f64) -> String {
+    let sign = if ms_per_hour < 0.0 { "-" } else { "+" };
+    format!("{sign}{}/h", human_ms(ms_per_hour.abs()))
+}
+
+/// A metric's value as people read it: durations (`…_ms`) formatted as
+/// durations, other values as they are.
+pub fn human_metric(name: &str, value: f64) -> String {
+    if name.ends_with("_ms") {
+        human_ms(value)
+    } else if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
 /// Formats milliseconds the way an operator reads them: `850ms`, `1.20s`,
 /// `2m05s`, `3h07m`, `2d04h`.
 pub fn human_ms(ms: f64) -> String {
@@ -143,6 +161,15 @@ mod tests {
         }
         let err = parse_duration("1e-9", min, max).unwrap_err().to_string();
         assert!(err.contains("from 0.5s to 30d"), "{err}");
+    }
+
+    #[test]
+    fn slopes_and_metrics_read_naturally() {
+        assert_eq!(human_slope(-922_461.0), "-15m22s/h");
+        assert_eq!(human_slope(1_200.0), "+1.20s/h");
+        assert_eq!(human_metric("queue_latency_ms", 896_688.0), "14m57s");
+        assert_eq!(human_metric("tokens", 1_200.0), "1200");
+        assert_eq!(human_metric("ratio", 0.256), "0.26");
     }
 
     #[test]

@@ -622,7 +622,8 @@ fn coordination(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
             _ => Verdict::Hold,
         };
         let summary = format!(
-            "coordination overhead {value:.0} ms ({})",
+            "coordination overhead {} ({})",
+            human_ms(value),
             coordination_level(value)
         );
         out.push(

@@ -55,7 +55,17 @@ pub(super) fn run(command: &BaselineCommand) -> Result<ExitCode, CliError> {
         } else {
             "not yet established"
         };
-        text.push_str(&format!("  {stage:<14} n = {:<6} p50 {:.0} ms [{:.0}–{:.0}]  p95 {:.0} ms [{:.0}–{:.0}]  {state}\n", e.count, e.p50, e.p50_low, e.p50_high, e.p95, e.p95_low, e.p95_high));
+        let ms = crate::units::human_ms;
+        text.push_str(&format!(
+            "  {stage:<14} n = {:<6} p50 {} [{}–{}]  p95 {} [{}–{}]  {state}\n",
+            e.count,
+            ms(e.p50),
+            ms(e.p50_low),
+            ms(e.p50_high),
+            ms(e.p95),
+            ms(e.p95_low),
+            ms(e.p95_high)
+        ));
     }
     print(&text)?;
     Ok(ExitCode::SUCCESS)

@@ -192,8 +192,11 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
             .iter()
             .map(|t| {
                 format!(
-                    "{} {} ({:+.0} ms/h, p = {:.3})",
-                    t.stage, t.direction, t.slope_ms_per_hour, t.p_value
+                    "{} {} ({}, p = {:.3})",
+                    t.stage,
+                    t.direction,
+                    crate::units::human_slope(t.slope_ms_per_hour),
+                    t.p_value
                 )
             })
             .collect();

@@ -182,8 +182,10 @@ pub fn render(v: &Verdict) -> String {
     if let Some(c) = &v.coordination_overhead_ms {
         let _ = writeln!(
             out,
-            "  coordination overhead: mean {:.0} ms, p95 {:.0} ms ({})",
-            c.mean, c.p95, c.level
+            "  coordination overhead: mean {}, p95 {} ({})",
+            human_ms(c.mean),
+            human_ms(c.p95),
+            c.level
         );
     }
     for q in v

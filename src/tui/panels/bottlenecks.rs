@@ -153,7 +153,11 @@ fn trends_and_baseline(frame: &mut Frame, area: Rect, model: &Model, theme: Them
                 Span::raw(format!("{} ", t.stage)),
                 Span::styled(t.direction, style),
                 Span::styled(
-                    format!(" {:+.0} ms/h, p = {:.3}", t.slope_ms_per_hour, t.p_value),
+                    format!(
+                        " {}, p = {:.3}",
+                        crate::units::human_slope(t.slope_ms_per_hour),
+                        t.p_value
+                    ),
                     theme.dim(),
                 ),
             ])

@@ -232,7 +232,11 @@ fn draw_logs(frame: &mut Frame, area: Rect, e: &Execution, theme: Theme) {
         })
         .chain(e.metrics.iter().map(|m| {
             Line::from(Span::styled(
-                format!("{} = {}", m.name, m.value),
+                format!(
+                    "{} = {}",
+                    m.name,
+                    crate::units::human_metric(&m.name, m.value)
+                ),
                 theme.dim(),
             ))
         }))
