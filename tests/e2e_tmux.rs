@@ -227,6 +227,59 @@ fn the_nodes_screen_names_the_slowest_node_per_stage() {
     let _ = std::fs::remove_file(&exit_file);
 }
 
+/// The correlation id on the row drawn reversed (the selection).
+fn selected_cid(session: &str) -> Option<String> {
+    let pane = tmux(&["capture-pane", "-e", "-p", "-t", session]);
+    let line = pane.lines().filter(|l| l.contains("exec_")).find(|l| {
+        l.split("\x1b[").skip(1).any(|sgr| {
+            sgr.split('m')
+                .next()
+                .is_some_and(|codes| codes.split(';').any(|c| c == "7"))
+        })
+    })?;
+    let start = line.find("exec_")?;
+    Some(line[start..start + 11].to_string())
+}
+
+/// The executions list re-sorts as new ones arrive (newest first): the
+/// selection stays on the execution chosen, not on its row number.
+#[test]
+fn the_selection_stays_on_its_execution_while_the_list_re_sorts() {
+    assert!(has_tmux(), "tmux is needed");
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-select-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let s = start_with("select", "xterm-256color", "demo --speed 60", &exit_file);
+    wait_for(&s.0, "exec_000008", Duration::from_secs(30));
+    tmux(&["send-keys", "-t", &s.0, "2", "j", "j", "j"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let chosen = selected_cid(&s.0).unwrap_or_else(|| {
+        panic!(
+            "a selected row: {}",
+            tmux(&["capture-pane", "-e", "-p", "-t", &s.0])
+        )
+    });
+    let row_of = |cid: &str| {
+        tmux(&["capture-pane", "-p", "-t", &s.0])
+            .lines()
+            .position(|l| l.contains(cid))
+    };
+    let first_row = row_of(&chosen);
+    // New executions arrive on top and push it down.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while row_of(&chosen) == first_row && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_ne!(row_of(&chosen), first_row, "the list moved");
+    assert_eq!(selected_cid(&s.0).as_deref(), Some(chosen.as_str()));
+    tmux(&["send-keys", "-t", &s.0, "Enter"]);
+    let pane = wait_for(&s.0, "waterfall", Duration::from_secs(5));
+    assert!(pane.contains(&chosen), "Enter opens the one chosen: {pane}");
+    tmux(&["send-keys", "-t", &s.0, "q"]);
+    assert_exited_cleanly(&s.0, &exit_file);
+    let _ = std::fs::remove_file(&exit_file);
+}
+
 /// `/` narrows the list as it is typed; an ambiguous search shows its
 /// candidates to pick from instead of opening one of them.
 #[test]
