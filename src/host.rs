@@ -18,6 +18,8 @@ pub struct SystemView {
     pub memory_used_mb: f64,
     pub memory_total_mb: f64,
     pub load_average: Option<(f64, f64, f64)>,
+    /// This host's name, to say which machine the panel shows.
+    pub host_name: Option<String>,
     /// runtop's own CPU (percent of one core) and resident memory.
     pub self_cpu_percent: f64,
     pub self_rss_mb: f64,

@@ -280,6 +280,47 @@ fn the_selection_stays_on_its_execution_while_the_list_re_sorts() {
     let _ = std::fs::remove_file(&exit_file);
 }
 
+/// Ids that differ only at their end stay apart at 80 columns: cut in
+/// the middle, not at the end (a recording of three such executions).
+#[test]
+fn long_ids_are_distinguishable_at_80_columns() {
+    assert!(has_tmux(), "tmux is needed");
+    let dir = common::TempDir::new("e2e-long-ids");
+    let log = dir.path("long.ndjson");
+    let mut lines = String::new();
+    for attempt in 1..=3 {
+        lines.push_str(&format!(
+            "{{\"type\":\"stage_started\",\"ts\":\"2026-11-22T10:00:0{attempt}Z\",\"correlation_id\":\"ci/acme-corp/monorepo/pull-4711/run-42-attempt-{attempt}\",\"stage\":\"implement\"}}\n"
+        ));
+    }
+    std::fs::write(&log, lines).unwrap();
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-ids-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let s = start_with(
+        "ids",
+        "xterm-256color",
+        &format!("replay {} --speed 0", log.display()),
+        &exit_file,
+    );
+    wait_for(&s.0, "replay finished", Duration::from_secs(10));
+    for screen in ["1", "2"] {
+        tmux(&["send-keys", "-t", &s.0, screen]);
+        std::thread::sleep(Duration::from_millis(300));
+        let pane = tmux(&["capture-pane", "-p", "-t", &s.0]);
+        for attempt in 1..=3 {
+            assert!(
+                pane.lines()
+                    .any(|l| l.contains('…') && l.contains(&format!("tempt-{attempt} "))),
+                "screen {screen}, attempt {attempt}: {pane}"
+            );
+        }
+    }
+    tmux(&["send-keys", "-t", &s.0, "q"]);
+    assert_exited_cleanly(&s.0, &exit_file);
+    let _ = std::fs::remove_file(&exit_file);
+}
+
 /// `/` narrows the list as it is typed; an ambiguous search shows its
 /// candidates to pick from instead of opening one of them.
 #[test]

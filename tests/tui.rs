@@ -343,6 +343,16 @@ fn the_executions_list_filters_sorts_and_opens() {
     assert_eq!(app.filter, Filter::Failed);
     let failed = runtop::tui::app::executions(&app, &model);
     assert!(!failed.is_empty() && failed.len() < all);
+    // Those that failed come first, then those that recovered.
+    let ended_failed: Vec<bool> = failed
+        .iter()
+        .map(|e| e.status.is_some_and(runtop::protocol::Status::is_error))
+        .collect();
+    assert!(ended_failed[0], "a failed execution first");
+    assert!(
+        ended_failed.windows(2).all(|w| w[0] || !w[1]),
+        "no failed one after a recovered one: {ended_failed:?}"
+    );
     assert!(
         failed
             .iter()

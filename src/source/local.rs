@@ -57,6 +57,7 @@ impl SystemSampler {
             load_average: System::load_average()
                 .ok()
                 .map(|l| (l.one, l.five, l.fifteen)),
+            host_name: System::host_name().ok(),
             self_cpu_percent: self_cpu,
             self_rss_mb: self_rss,
         }

@@ -174,6 +174,12 @@ fn filtered<'m>(app: &App, model: &'m Model) -> Vec<&'m Execution> {
             )
         }),
     }
+    if app.filter == Filter::Failed {
+        // Executions that failed before those that recovered from a failed
+        // attempt (`ok` at the top of a failed list read as a wrong filter);
+        // the sort holds within each (a stable sort).
+        list.sort_by_key(|e| !e.status.is_some_and(Status::is_error));
+    }
     list
 }
 

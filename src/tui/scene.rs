@@ -17,6 +17,7 @@ pub fn system() -> SystemView {
         memory_used_mb: 6_144.0,
         memory_total_mb: 24_576.0,
         load_average: Some((1.5, 1.2, 0.9)),
+        host_name: Some("ops-1".into()),
         self_cpu_percent: 0.7,
         self_rss_mb: 31.0,
     }

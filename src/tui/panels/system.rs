@@ -1,5 +1,7 @@
-//! This host: CPU (per core where there is room), memory, load average,
-//! runtop's own CPU and memory, with a sparkline of recent CPU.
+//! This host (the one runtop runs on, named in the title; runner nodes are
+//! on the Nodes screen): CPU (per core where there is room), memory, load
+//! average, runtop's own CPU and memory, with labelled sparklines of recent
+//! CPU and memory.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,7 +12,16 @@ use super::{Theme, block};
 use crate::tui::model::Model;
 
 pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
-    let b = block("system", theme);
+    let name = model
+        .monitor
+        .host
+        .as_ref()
+        .and_then(|s| s.host_name.as_deref())
+        .unwrap_or("this host");
+    let b = block(
+        &format!("system · {name} (runtop's host; runners: 7)"),
+        theme,
+    );
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let Some(s) = &model.monitor.host else {
@@ -63,10 +74,17 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
         // CPU above, memory below: the last minutes, a column a second.
         let [cpu_area, memory_area] =
             Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(spark);
-        for (history, area, style) in [
-            (&model.cpu_history, cpu_area, theme.ok()),
-            (&model.memory_history, memory_area, theme.title()),
+        for (label, history, area, style) in [
+            ("cpu", &model.cpu_history, cpu_area, theme.ok()),
+            ("mem", &model.memory_history, memory_area, theme.title()),
         ] {
+            // What it is and its scale: a sparkline alone says neither.
+            let [label_area, area] =
+                Layout::horizontal([Constraint::Length(11), Constraint::Min(0)]).areas(area);
+            frame.render_widget(
+                Paragraph::new(Span::styled(format!("{label} 0–100% "), theme.dim())),
+                label_area,
+            );
             let data: Vec<u64> = history.iter().copied().collect();
             let start = data.len().saturating_sub(area.width as usize);
             frame.render_widget(
