@@ -713,3 +713,22 @@ fn the_selection_never_hides_text_and_borders_use_the_terminals_colour() {
     assert_eq!(corner.symbol(), "┌", "{:?}", text(2));
     assert_eq!(corner.fg, Color::Reset);
 }
+
+#[test]
+fn help_shows_the_keys_the_config_added() {
+    let model = busy(600);
+    let mut app = App::default();
+    app.keymap = runtop::tui::keys::KeyMap::from_config(&std::collections::BTreeMap::from([
+        ("quit".to_string(), "x".to_string()),
+        ("open".to_string(), "space".to_string()),
+    ]))
+    .unwrap();
+    app.on_key(key(KeyCode::Char('?')), &model);
+    let shown = screen(&app, &model, 80, 24);
+    assert!(shown.contains("q x  quit"), "{shown}");
+    assert!(shown.contains("⏎ space  open"), "{shown}");
+    // And the added key does what the help says.
+    app.on_key(key(KeyCode::Char('z')), &model);
+    app.on_key(key(KeyCode::Char('x')), &model);
+    assert!(app.quit);
+}

@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use std::collections::HashMap;
 
+use super::actions::{self, Action};
 use super::keys::KeyMap;
 use super::lists::{self, Selection, Target};
 use super::model::Model;
@@ -343,36 +344,43 @@ impl App {
             }
         }
         let screen = self.screen;
+        let Some(action) = actions::action_for(key.code, screen) else {
+            return;
+        };
         let rows = lists::rows(self, self.view(model), screen);
         let selection = self.selections.entry(screen).or_default();
-        match key.code {
-            KeyCode::Char('q') => self.quit = true,
-            KeyCode::Char('?') => self.help = true,
-            KeyCode::Char('/') => {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = true,
+            Action::Search => {
                 self.search = Some(String::new());
                 self.not_found = None;
             }
-            KeyCode::Char('j') | KeyCode::Down => selection.move_by(&rows, 1),
-            KeyCode::Char('k') | KeyCode::Up => selection.move_by(&rows, -1),
-            KeyCode::PageDown => selection.move_by(&rows, 10),
-            KeyCode::PageUp => selection.move_by(&rows, -10),
-            KeyCode::Char('g') | KeyCode::Home => selection.set(&rows, 0),
-            KeyCode::Char('G') | KeyCode::End => selection.set(&rows, usize::MAX),
-            KeyCode::Tab | KeyCode::BackTab => {
+            Action::Down => selection.move_by(&rows, 1),
+            Action::Up => selection.move_by(&rows, -1),
+            Action::PageDown => selection.move_by(&rows, 10),
+            Action::PageUp => selection.move_by(&rows, -10),
+            Action::Top => selection.set(&rows, 0),
+            Action::Bottom => selection.set(&rows, usize::MAX),
+            Action::NextScreen | Action::PreviousScreen => {
                 let at = Screen::TABS
                     .iter()
                     .position(|s| *s == self.screen)
                     .unwrap_or(0);
                 let n = Screen::TABS.len();
-                let next = if key.code == KeyCode::Tab {
+                let next = if action == Action::NextScreen {
                     (at + 1) % n
                 } else {
                     (at + n - 1) % n
                 };
                 self.go(Screen::TABS[next]);
             }
-            KeyCode::Char(c @ '1'..='7') => self.go(Screen::TABS[(c as usize) - ('1' as usize)]),
-            KeyCode::Char('w') => {
+            Action::Screen => {
+                if let KeyCode::Char(c @ '1'..='7') = key.code {
+                    self.go(Screen::TABS[(c as usize) - ('1' as usize)]);
+                }
+            }
+            Action::Window => {
                 self.window = match self.window {
                     Window::OneMinute => Window::FiveMinutes,
                     Window::FiveMinutes => Window::OneHour,
@@ -380,7 +388,7 @@ impl App {
                     Window::AllTime => Window::OneMinute,
                 }
             }
-            KeyCode::Char('f') if self.screen == Screen::Executions => {
+            Action::Filter => {
                 self.filter = match self.filter {
                     Filter::All => Filter::Active,
                     Filter::Active => Filter::Finished,
@@ -388,21 +396,21 @@ impl App {
                     Filter::Failed => Filter::All,
                 };
             }
-            KeyCode::Char('s') if self.screen == Screen::Executions => {
+            Action::Sort => {
                 self.sort = match self.sort {
                     Sort::Recent => Sort::Slowest,
                     Sort::Slowest => Sort::Status,
                     Sort::Status => Sort::Recent,
                 };
             }
-            KeyCode::Char('p') => {
+            Action::Pause => {
                 self.frozen = match self.frozen {
                     Some(_) => None,
                     None => Some(Box::new(model.clone())),
                 }
             }
-            KeyCode::Char('a') if self.screen == Screen::Alerts => self.acknowledge = true,
-            KeyCode::Char('y') => {
+            Action::Acknowledge => self.acknowledge = true,
+            Action::Copy => {
                 self.copy = match self.screen {
                     Screen::Detail => self.detail.clone(),
                     _ => match selection.row(&rows).map(|r| &r.target) {
@@ -411,19 +419,18 @@ impl App {
                     },
                 };
             }
-            KeyCode::Enter if self.screen != Screen::Detail => {
+            Action::Open => {
                 if let Some(row) = selection.row(&rows) {
                     let target = row.target.clone();
                     self.open_target(target);
                 }
             }
-            KeyCode::Esc if self.query.is_some() => self.query = None,
-            KeyCode::Esc => {
+            Action::Back if self.query.is_some() => self.query = None,
+            Action::Back => {
                 if let Some(previous) = self.back.pop() {
                     self.screen = previous;
                 }
             }
-            _ => {}
         }
     }
 }

@@ -1,37 +1,24 @@
 //! Key bindings from the config's `[keys]` table: `action = "key"` adds a
-//! key for an action, beside its default (so a binding cannot lock anyone
-//! out of the defaults the help lists).
+//! key for an action of [`super::actions`], beside its default (so a
+//! binding cannot lock anyone out of the defaults the help lists).
 
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Every action and its default key.
-pub const ACTIONS: [(&str, KeyCode); 19] = [
-    ("quit", KeyCode::Char('q')),
-    ("help", KeyCode::Char('?')),
-    ("search", KeyCode::Char('/')),
-    ("down", KeyCode::Char('j')),
-    ("up", KeyCode::Char('k')),
-    ("page_down", KeyCode::PageDown),
-    ("page_up", KeyCode::PageUp),
-    ("top", KeyCode::Char('g')),
-    ("bottom", KeyCode::Char('G')),
-    ("open", KeyCode::Enter),
-    ("back", KeyCode::Esc),
-    ("next_screen", KeyCode::Tab),
-    ("previous_screen", KeyCode::BackTab),
-    ("window", KeyCode::Char('w')),
-    ("filter", KeyCode::Char('f')),
-    ("sort", KeyCode::Char('s')),
-    ("pause", KeyCode::Char('p')),
-    ("acknowledge", KeyCode::Char('a')),
-    ("copy", KeyCode::Char('y')),
-];
+/// The actions `[keys]` can bind, by name: every one in
+/// [`BINDINGS`](super::actions::BINDINGS) but the screen numbers.
+fn bindable() -> impl Iterator<Item = &'static super::actions::Binding> {
+    super::actions::BINDINGS
+        .iter()
+        .filter(|b| b.action != super::actions::Action::Screen)
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyMap {
-    aliases: Vec<(KeyCode, KeyModifiers, KeyCode)>,
+    /// An added key, its modifiers, the action's first default key it
+    /// stands for, and the key as the config wrote it (for the help).
+    aliases: Vec<(KeyCode, KeyModifiers, KeyCode, String)>,
 }
 
 /// Why a `[keys]` entry was refused.
@@ -105,14 +92,13 @@ impl KeyMap {
     pub fn from_config(keys: &BTreeMap<String, String>) -> Result<KeyMap, KeyError> {
         let mut aliases = Vec::new();
         for (action, key) in keys {
-            let Some((_, canonical)) = ACTIONS.iter().find(|(name, _)| name == action) else {
-                let hint = ACTIONS
-                    .iter()
-                    .map(|(name, _)| (strsim::jaro_winkler(action, name), *name))
+            let Some(binding) = bindable().find(|b| b.name == action) else {
+                let hint = bindable()
+                    .map(|b| (strsim::jaro_winkler(action, b.name), b.name))
                     .filter(|(score, _)| *score >= 0.8)
                     .max_by(|a, b| a.0.total_cmp(&b.0))
                     .map_or_else(String::new, |(_, name)| format!("; did you mean `{name}`?"));
-                let known: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
+                let known: Vec<&str> = bindable().map(|b| b.name).collect();
                 return Err(KeyError::UnknownAction {
                     action: action.clone(),
                     known: known.join(", "),
@@ -123,19 +109,29 @@ impl KeyMap {
                 action: action.clone(),
                 error: Box::new(error),
             })?;
-            aliases.push((code, modifiers, *canonical));
+            aliases.push((code, modifiers, binding.keys[0], key.trim().to_string()));
         }
         Ok(KeyMap { aliases })
     }
 
     /// The key an incoming key stands for.
     pub fn translate(&self, key: KeyEvent) -> KeyEvent {
-        for &(code, modifiers, canonical) in &self.aliases {
+        for &(code, modifiers, canonical, _) in &self.aliases {
             if key.code == code && key.modifiers.contains(modifiers) {
                 return KeyEvent::new(canonical, KeyModifiers::NONE);
             }
         }
         key
+    }
+
+    /// The keys the config added to the action whose first key is
+    /// `canonical`, as written there (the help shows them).
+    pub fn added_to(&self, canonical: KeyCode) -> Vec<&str> {
+        self.aliases
+            .iter()
+            .filter(|a| a.2 == canonical)
+            .map(|a| a.3.as_str())
+            .collect()
     }
 }
 

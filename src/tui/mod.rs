@@ -2,6 +2,8 @@
 //!
 //! - [`model`]: what the screens show (engine, alerts, sources, host load,
 //!   analyses); fed by a [`feed`], ticked by the loop.
+//! - [`actions`]: every key, in the one table the keys, the footer and the
+//!   help read.
 //! - [`app`]: the UI's own state and what each key does; [`lists`]: what
 //!   each screen lists and where its selection rests (by identity).
 //! - [`panels`]: drawing, one module per panel; reads, never writes.
@@ -9,6 +11,7 @@
 //!   when it draws.
 //! - [`terminal`]: the real terminal, taken over and handed back.
 
+pub mod actions;
 pub mod app;
 pub mod feed;
 pub mod keys;

@@ -288,66 +288,7 @@ fn footer(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme)
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
-    let keys: &[(&str, &str)] = match app.screen {
-        Screen::Overview => &[
-            ("q", "quit"),
-            ("?", "help"),
-            ("Tab", "screen"),
-            ("↑↓", "move"),
-            ("⏎", "detail"),
-            ("/", "find"),
-            ("w", "window"),
-            ("p", "pause"),
-        ],
-        Screen::Executions => &[
-            ("q", "quit"),
-            ("?", "help"),
-            ("Tab", "screen"),
-            ("⏎", "detail"),
-            ("f", "filter"),
-            ("s", "sort"),
-            ("/", "find"),
-            ("y", "copy"),
-        ],
-        Screen::Alerts => &[
-            ("q", "quit"),
-            ("?", "help"),
-            ("Tab", "screen"),
-            ("⏎", "evidence"),
-            ("a", "acknowledge"),
-            ("/", "find"),
-        ],
-        Screen::Evidence => &[
-            ("q", "quit"),
-            ("?", "help"),
-            ("Esc", "back"),
-            ("↑↓", "move"),
-            ("⏎", "detail"),
-            ("y", "copy"),
-        ],
-        Screen::Timings | Screen::Compare | Screen::Nodes => &[
-            ("q", "quit"),
-            ("?", "help"),
-            ("Tab", "screen"),
-            ("/", "find"),
-            ("p", "pause"),
-        ],
-        Screen::Bottlenecks => &[
-            ("q", "quit"),
-            ("?", "help"),
-            ("Tab", "screen"),
-            ("⏎", "example"),
-            ("/", "find"),
-        ],
-        Screen::Detail => &[
-            ("q", "quit"),
-            ("?", "help"),
-            ("Esc", "back"),
-            ("y", "copy id"),
-            ("/", "find"),
-            ("p", "pause"),
-        ],
-    };
+    let keys = crate::tui::actions::footer(app.screen);
     let spans: Vec<Span> = keys
         .iter()
         .flat_map(|(k, what)| {
@@ -360,63 +301,20 @@ fn footer(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme)
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Every key of the current screen.
+/// Every key of the current screen, from the one action table, with the
+/// keys the config's `[keys]` added.
 fn help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let mut keys = vec![
-        ("q, Ctrl-C", "quit"),
-        ("?", "this help (any key closes it)"),
-        ("Tab S-Tab 1-7", "next, previous, or a screen by number"),
-        ("/", "find an execution by correlation id"),
-        ("p", "pause the display (ingest goes on)"),
-        ("w", "timings window: 1m, 5m, 1h, all"),
-    ];
-    let moves = [
-        ("j k ↑ ↓", "move the selection"),
-        ("PgUp PgDn", "move by ten"),
-        ("g G", "first, last"),
-    ];
-    match app.screen {
-        Screen::Overview => {
-            keys.extend(moves);
-            keys.extend([
-                ("Enter", "open the selected execution"),
-                ("y", "copy its correlation id"),
-            ]);
-        }
-        Screen::Executions => {
-            keys.extend(moves);
-            keys.extend([
-                ("Enter", "open the selected execution"),
-                ("f", "filter: all, active, finished, failed"),
-                ("s", "sort: recent, slowest, status"),
-                ("y", "copy its correlation id"),
-            ]);
-        }
-        Screen::Alerts => {
-            keys.extend(moves);
-            keys.extend([
-                (
-                    "Enter",
-                    "open the alert's evidence (or the execution it names)",
-                ),
-                ("a", "acknowledge the selected alert"),
-            ]);
-        }
-        Screen::Evidence => {
-            keys.extend(moves);
-            keys.extend([
-                ("Enter", "open the selected execution"),
-                ("Esc", "back"),
-                ("y", "copy its correlation id"),
-            ]);
-        }
-        Screen::Bottlenecks => {
-            keys.extend(moves);
-            keys.push(("Enter", "open the bottleneck's first example"));
-        }
-        Screen::Timings | Screen::Compare | Screen::Nodes => {}
-        Screen::Detail => keys.extend([("Esc", "back"), ("y", "copy the correlation id (OSC 52)")]),
-    }
+    let keys: Vec<(String, &str)> = crate::tui::actions::on(app.screen)
+        .map(|b| {
+            let added = app.keymap.added_to(b.keys[0]);
+            let shown = if added.is_empty() {
+                b.shown.to_string()
+            } else {
+                format!("{} {}", b.shown, added.join(" "))
+            };
+            (shown, b.what)
+        })
+        .collect();
     let lines: Vec<Line> = keys
         .iter()
         .map(|(k, what)| {
@@ -426,7 +324,7 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ])
         })
         .collect();
-    let width = 66.min(area.width);
+    let width = 90.min(area.width);
     let height = (lines.len() as u16 + 2).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
