@@ -243,7 +243,7 @@ fn measure(rate: u64, seconds: u64) -> Measured {
         feed: &mut feed,
         system: &mut system,
         fps: 20,
-        theme: Theme { color: true },
+        theme: Theme::COLOUR,
         clipboard: &mut clipboard,
         notify: &mut notify,
     };

@@ -71,7 +71,7 @@ fn render(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 terminal
-                    .draw(|f| draw_keeping(f, &app, &model, Theme { color: true }, &mut retained))
+                    .draw(|f| draw_keeping(f, &app, &model, Theme::COLOUR, &mut retained))
                     .unwrap()
                     .area
                     .width

@@ -113,7 +113,7 @@ fn main() -> std::io::Result<()> {
         }
         let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
         terminal
-            .draw(|f| draw(f, &app, &model, Theme { color: true }))
+            .draw(|f| draw(f, &app, &model, Theme::COLOUR))
             .expect("drawn");
         let path = format!("screenshots/{name}.svg");
         std::fs::write(&path, svg(terminal.backend().buffer()))?;

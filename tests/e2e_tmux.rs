@@ -321,6 +321,34 @@ fn long_ids_are_distinguishable_at_80_columns() {
     let _ = std::fs::remove_file(&exit_file);
 }
 
+/// `--filter` and `--sort` (as `ui.filter`, `ui.sort`) set how the
+/// Executions screen starts.
+#[test]
+fn the_executions_list_starts_as_the_flags_say() {
+    assert!(has_tmux(), "tmux is needed");
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-flags-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample.ndjson");
+    let s = start_with(
+        "flags",
+        "xterm-256color",
+        &format!("replay {sample} --speed 0 --filter failed --sort slowest"),
+        &exit_file,
+    );
+    wait_for(&s.0, "replay finished", Duration::from_secs(20));
+    tmux(&["send-keys", "-t", &s.0, "2"]);
+    let pane = wait_for(&s.0, "filter failed", Duration::from_secs(5));
+    assert!(pane.contains("filter failed · sort slowest"), "{pane}");
+    assert!(
+        pane.contains("failed") || pane.contains("timeout"),
+        "{pane}"
+    );
+    tmux(&["send-keys", "-t", &s.0, "q"]);
+    assert_exited_cleanly(&s.0, &exit_file);
+    let _ = std::fs::remove_file(&exit_file);
+}
+
 /// `/` narrows the list as it is typed; an ambiguous search shows its
 /// candidates to pick from instead of opening one of them.
 #[test]

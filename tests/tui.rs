@@ -18,7 +18,7 @@ use runtop::tui::model::Model;
 use runtop::tui::panels::{Theme, draw};
 use runtop::tui::run::{Feed, Input, Keys, Loop, run};
 
-const PLAIN: Theme = Theme { color: false };
+const PLAIN: Theme = Theme::PLAIN;
 
 use runtop::tui::scene::{busy, system};
 
@@ -595,11 +595,7 @@ fn kept_panels_always_equal_a_fresh_draw() {
             _ => {}
         }
         // Twice a step: the second frame copies what it can.
-        let theme = if step == 9 {
-            PLAIN
-        } else {
-            Theme { color: true }
-        };
+        let theme = if step == 9 { PLAIN } else { Theme::COLOUR };
         for _ in 0..2 {
             kept.draw(|f| draw_keeping(f, &app, &model, theme, &mut retained))
                 .unwrap();
@@ -666,7 +662,7 @@ fn the_selection_never_hides_text_and_borders_use_the_terminals_colour() {
     app.on_key(key(KeyCode::Char('2')), &model);
     app.on_key(key(KeyCode::Char('j')), &model);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let colour = Theme { color: true };
+    let colour = Theme::COLOUR;
     terminal.draw(|f| draw(f, &app, &model, colour)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let text = |y: u16| -> String {

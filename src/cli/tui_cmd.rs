@@ -28,6 +28,30 @@ use crate::tui::terminal::{
 };
 use crate::tui::theme;
 
+/// How the terminal UI starts, beside the config's `[ui]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ViewArgs {
+    /// Which executions the Executions screen lists at start (`ui.filter`).
+    #[arg(long, value_enum)]
+    filter: Option<crate::config::ListFilter>,
+    /// How it orders them at start (`ui.sort`).
+    #[arg(long, value_enum)]
+    sort: Option<crate::config::ListSort>,
+}
+
+impl ViewArgs {
+    /// `config` with these flags over its `[ui]`.
+    fn apply(&self, mut config: Config) -> Config {
+        if let Some(filter) = self.filter {
+            config.ui.filter = filter;
+        }
+        if let Some(sort) = self.sort {
+            config.ui.sort = sort;
+        }
+        config
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// How much faster than real time the simulated runner goes.
@@ -37,6 +61,8 @@ pub struct DemoArgs {
     scenario: Scenario,
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    #[command(flatten)]
+    view: ViewArgs,
     #[command(flatten)]
     settings: SettingsArgs,
 }
@@ -48,6 +74,8 @@ pub struct WatchArgs {
     #[command(flatten)]
     live: LiveArgs,
     #[command(flatten)]
+    view: ViewArgs,
+    #[command(flatten)]
     settings: SettingsArgs,
 }
 
@@ -58,6 +86,8 @@ pub struct ReplayArgs {
     /// Speed against the recording's own timestamps; 0 = as fast as possible.
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
+    #[command(flatten)]
+    view: ViewArgs,
     #[command(flatten)]
     settings: SettingsArgs,
 }
@@ -86,6 +116,7 @@ fn ui(
 ) -> Result<ExitCode, CliError> {
     // Checked before the terminal is taken over, so the error is readable.
     let keymap = KeyMap::from_config(&config.keys)?;
+    let theme = theme(config)?;
     let mut terminal = open_terminal().map_err(CliError::Terminal)?;
     let mut sampler = SystemSampler::new();
     let mut system = || sampler.as_mut().map(SystemSampler::sample);
@@ -93,6 +124,8 @@ fn ui(
     let mut keys = TerminalKeys { stop };
     let mut app = App::default();
     app.keymap = keymap;
+    app.filter = config.ui.filter;
+    app.sort = config.ui.sort;
     let mut clipboard = |text: &str| osc52(text);
     let result = run(
         &mut terminal,
@@ -103,7 +136,7 @@ fn ui(
             feed,
             system: &mut system,
             fps: config.ui.fps,
-            theme: theme(config),
+            theme,
             clipboard: &mut clipboard,
             notify: &mut |transitions| notifier.notify(transitions),
         },
@@ -146,7 +179,7 @@ fn baseline_for(
 }
 
 pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
-    let config = args.settings.load()?.config;
+    let config = args.view.apply(args.settings.load()?.config);
     if !(args.speed >= 0.0 && args.speed.is_finite()) {
         return Err(CliError::Usage(
             "--speed must be a non-negative number".into(),
@@ -196,7 +229,7 @@ pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
 }
 
 pub(super) fn watch(args: &WatchArgs) -> Result<ExitCode, CliError> {
-    let config = args.settings.load()?.config;
+    let config = args.view.apply(args.settings.load()?.config);
     let urls = if args.urls.is_empty() {
         config.sources.urls.clone()
     } else {
@@ -272,7 +305,7 @@ fn watch_endpoints(
 }
 
 pub(super) fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
-    let config = args.settings.load()?.config;
+    let config = args.view.apply(args.settings.load()?.config);
     if !(args.speed >= 0.0 && args.speed.is_finite()) {
         return Err(CliError::Usage(
             "--speed must be a non-negative number".into(),

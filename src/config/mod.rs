@@ -207,8 +207,22 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 
 [ui]
 # Most frames per second, and colour: auto (off when NO_COLOR is set), always, never.
+# The Executions screen's filter (all, active, finished, failed) and sort
+# (recent, slowest, status) at start (--filter, --sort).
 #fps = 20
 #color = "auto"
+#filter = "all"
+#sort = "recent"
+
+[theme]
+# Colours by name (red, lightblue, gray, ...) or #rrggbb; "default" is the
+# terminal's own. The selection is drawn reversed, whatever the colours.
+#ok = "green"
+#warning = "yellow"
+#critical = "red"
+#dim = "darkgray"
+#title = "cyan"
+#border = "default"
 
 [keys]
 # Extra keys for the terminal UI's actions, beside the defaults; e.g.

@@ -19,6 +19,7 @@ pub struct Config {
     pub baseline: BaselineConfig,
     pub ci: CiConfig,
     pub ui: UiConfig,
+    pub theme: ThemeConfig,
     /// Key bindings: action = key, e.g. `quit = "q"`.
     pub keys: BTreeMap<String, String>,
     /// Named profiles in the file: partial configs applied with `--profile`.
@@ -329,6 +330,10 @@ pub struct UiConfig {
     pub fps: u32,
     /// `auto` (colour unless NO_COLOR is set), `always` or `never`.
     pub color: ColorMode,
+    /// Which executions the Executions screen lists at start.
+    pub filter: ListFilter,
+    /// How it orders them at start.
+    pub sort: ListSort,
 }
 
 impl Default for UiConfig {
@@ -336,6 +341,58 @@ impl Default for UiConfig {
         UiConfig {
             fps: 20,
             color: ColorMode::Auto,
+            filter: ListFilter::All,
+            sort: ListSort::Recent,
+        }
+    }
+}
+
+/// Which executions the Executions screen lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ListFilter {
+    All,
+    Active,
+    Finished,
+    Failed,
+}
+
+/// How the Executions screen orders them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ListSort {
+    /// Latest event first.
+    Recent,
+    /// Longest first.
+    Slowest,
+    /// Running, then by how they ended.
+    Status,
+}
+
+/// Colours of the terminal UI, by name (`red`, `lightblue`, `gray`…) or
+/// `#rrggbb`; `default` is the terminal's own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThemeConfig {
+    pub ok: String,
+    pub warning: String,
+    pub critical: String,
+    /// Secondary text (since…, labels).
+    pub dim: String,
+    /// Panel titles and key hints.
+    pub title: String,
+    pub border: String,
+}
+
+impl Default for ThemeConfig {
+    fn default() -> Self {
+        ThemeConfig {
+            ok: "green".into(),
+            warning: "yellow".into(),
+            critical: "red".into(),
+            dim: "darkgray".into(),
+            title: "cyan".into(),
+            border: "default".into(),
         }
     }
 }

@@ -59,22 +59,9 @@ impl Screen {
     }
 }
 
-/// Which executions the Executions screen lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Filter {
-    All,
-    Active,
-    Finished,
-    Failed,
-}
-
-/// How the Executions screen orders them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    Recent,
-    Slowest,
-    Status,
-}
+/// Which executions the Executions screen lists, and how it orders them
+/// (`ui.filter`, `ui.sort`, `--filter`, `--sort`; `f` and `s` cycle them).
+pub use crate::config::{ListFilter as Filter, ListSort as Sort};
 
 #[derive(Debug, Clone)]
 pub struct App {

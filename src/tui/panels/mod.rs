@@ -33,9 +33,43 @@ pub const MIN_HEIGHT: u16 = 24;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub color: bool,
+    pub palette: Palette,
+}
+
+/// The colours of a theme (`[theme]` in the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Palette {
+    pub ok: Color,
+    pub warning: Color,
+    pub critical: Color,
+    pub dim: Color,
+    pub title: Color,
+    pub border: Color,
+}
+
+impl Palette {
+    pub const DEFAULT: Palette = Palette {
+        ok: Color::Green,
+        warning: Color::Yellow,
+        critical: Color::Red,
+        dim: Color::DarkGray,
+        title: Color::Cyan,
+        border: Color::Reset,
+    };
 }
 
 impl Theme {
+    /// No colour at all.
+    pub const PLAIN: Theme = Theme {
+        color: false,
+        palette: Palette::DEFAULT,
+    };
+    /// The default colours.
+    pub const COLOUR: Theme = Theme {
+        color: true,
+        palette: Palette::DEFAULT,
+    };
+
     fn fg(self, c: Color) -> Style {
         if self.color {
             Style::default().fg(c)
@@ -44,19 +78,19 @@ impl Theme {
         }
     }
     pub fn ok(self) -> Style {
-        self.fg(Color::Green)
+        self.fg(self.palette.ok)
     }
     pub fn warn(self) -> Style {
-        self.fg(Color::Yellow)
+        self.fg(self.palette.warning)
     }
     pub fn crit(self) -> Style {
-        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+        self.fg(self.palette.critical).add_modifier(Modifier::BOLD)
     }
     pub fn dim(self) -> Style {
-        self.fg(Color::DarkGray)
+        self.fg(self.palette.dim)
     }
     pub fn title(self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        self.fg(self.palette.title).add_modifier(Modifier::BOLD)
     }
     /// Reversed, in colour too: a background of its own hid the text
     /// drawn in that colour (dim grey `since …` on a dark grey bar);
@@ -64,10 +98,10 @@ impl Theme {
     pub fn selected(self) -> Style {
         Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
     }
-    /// Borders in the terminal's own foreground: dark grey vanished on
-    /// light themes.
+    /// Borders in the terminal's own foreground by default: dark grey
+    /// vanished on light themes.
     pub fn border(self) -> Style {
-        Style::default()
+        self.fg(self.palette.border)
     }
     /// The style of a ratio against a target: yellow from 75 %, red from 100 %.
     pub fn ratio(self, r: f64) -> Style {
