@@ -72,6 +72,8 @@ fn disconnected_and_paused() {
     app.on_key(key(KeyCode::Char('p')), &model);
     let frozen = screen(&app, &model, 80, 24);
     assert!(frozen.lines().next().unwrap().contains("PAUSED"));
+    // A runner is down: its executions are stale, not "past target".
+    assert!(frozen.contains("stale"), "{frozen}");
     assert!(
         frozen.lines().next().unwrap().contains("● ○"),
         "one source up, one down"

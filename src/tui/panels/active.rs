@@ -32,6 +32,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         return;
     }
     let wide = inner.width >= 90;
+    let stale = model
+        .monitor
+        .sources
+        .iter()
+        .any(|s| !s.connected && s.last_failure.is_some());
     // The id column is what the fixed ones leave (and a space between
     // each); long ids are cut in the middle to fit, keeping both ends.
     let fixed = 10 + 14 + 7 + 3 + if wide { 14 + 10 + 3 + 7 + 4 } else { 0 };
@@ -64,6 +69,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
             };
             let total = e.started_at.unwrap_or(e.first_event_at);
             let progress = match target {
+                // Its runner is not connected: how long the stage has run
+                // is unknown, not "past target".
+                _ if stale => Line::from(Span::styled("stale", theme.dim())),
                 Some(t) if t > 0.0 => {
                     let r = elapsed / t;
                     Line::from(vec![
