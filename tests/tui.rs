@@ -146,6 +146,23 @@ fn four_enter_enter_reaches_the_worst_execution_behind_the_top_alert() {
     let shown = screen(&app, &model, 120, 40);
     assert!(shown.contains(&top.summary[..40]), "{shown}");
     assert!(shown.contains(&evidence.rows[0].correlation_id), "{shown}");
+    // Every row can be reached, one execution's several attempts too (the
+    // scene has one behind this alert twice).
+    let mut cids: Vec<&str> = evidence
+        .rows
+        .iter()
+        .map(|r| r.correlation_id.as_str())
+        .collect();
+    cids.sort_unstable();
+    let all = cids.len();
+    cids.dedup();
+    assert!(cids.len() < all, "an execution twice: {evidence:?}");
+    for _ in 1..evidence.rows.len() {
+        app.on_key(key(KeyCode::Char('j')), &model);
+    }
+    let rows = runtop::tui::lists::rows(&app, &model, Screen::Evidence);
+    assert_eq!(app.selection(Screen::Evidence).index(&rows), rows.len() - 1);
+    app.on_key(key(KeyCode::Char('g')), &model);
     app.on_key(key(KeyCode::Enter), &model);
     assert_eq!(app.screen, Screen::Detail);
     assert_eq!(

@@ -24,6 +24,14 @@ pub struct EvidenceRow {
     pub at: Millis,
 }
 
+impl EvidenceRow {
+    /// Its identity in a list: one execution can be behind an alert
+    /// several times (two failed attempts), each its own row.
+    pub fn key(&self) -> String {
+        format!("{}\t{}\t{}", self.correlation_id, self.at, self.figure)
+    }
+}
+
 /// The executions behind an alert, worst first, and what they are.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Evidence {

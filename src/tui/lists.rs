@@ -155,7 +155,10 @@ pub fn rows(app: &App, model: &Model, screen: Screen) -> Vec<Row> {
             .evidence_of(model)
             .rows
             .iter()
-            .map(|r| execution(&r.correlation_id))
+            .map(|r| Row {
+                key: r.key(),
+                target: Target::Execution(r.correlation_id.clone()),
+            })
             .collect(),
         Screen::Timings | Screen::Compare | Screen::Detail | Screen::Nodes => Vec::new(),
     }

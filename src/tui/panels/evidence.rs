@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, block};
 use crate::tui::app::{App, Screen};
@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
                 .map(|a| (a.severity, a.summary.clone(), "resolved"))
         });
     let evidence = app.evidence_of(model);
-    let [head, list] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
+    let [head, list] = Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
     let b = block(&format!("{} {subject}", rule.as_str()), theme);
     let inner = b.inner(head);
     frame.render_widget(b, head);
@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         },
         theme.dim(),
     )));
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 
     let b = block("executions behind it", theme);
     let inner = b.inner(list);
@@ -66,9 +66,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         return;
     }
     let visible = inner.height as usize;
+    let keys: Vec<String> = evidence.rows.iter().map(|r| r.key()).collect();
     let selected = app
         .selection(Screen::Evidence)
-        .index_of(evidence.rows.iter().map(|r| r.correlation_id.as_str()));
+        .index_of(keys.iter().map(String::as_str));
     let first = selected.saturating_sub(visible.saturating_sub(1));
     let lines: Vec<Line> = evidence
         .rows
