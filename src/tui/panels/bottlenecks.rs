@@ -132,7 +132,12 @@ fn failures(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     if lines.is_empty() {
         lines.push(Line::from(Span::styled("no failure yet", theme.dim())));
     }
-    frame.render_widget(Paragraph::new(lines).block(block("failures", theme)), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block("failures", theme)),
+        area,
+    );
 }
 
 /// Each stage's trend, and the regressions and improvements against the
