@@ -64,6 +64,24 @@ fn start(name: &str, term: &str, exit_file: &std::path::Path) -> TmuxSession {
     start_with(name, term, "demo --speed 20", exit_file)
 }
 
+/// A session running `runtop ARGS` at 80×24, and the file its exit code
+/// goes to.
+fn launch(name: &str, args: &str) -> (TmuxSession, std::path::PathBuf) {
+    assert!(has_tmux(), "tmux is needed");
+    let exit_file =
+        std::env::temp_dir().join(format!("runtop-e2e-{name}-{}.exit", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let session = start_with(name, "xterm-256color", args, &exit_file);
+    (session, exit_file)
+}
+
+/// `q`, then runtop has exited cleanly.
+fn quit(session: &TmuxSession, exit_file: &std::path::Path) {
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+    assert_exited_cleanly(&session.0, exit_file);
+    let _ = std::fs::remove_file(exit_file);
+}
+
 fn start_with(name: &str, term: &str, args: &str, exit_file: &std::path::Path) -> TmuxSession {
     let session = format!("runtop-e2e-{name}-{}", std::process::id());
     let command = format!(
@@ -119,9 +137,7 @@ fn overview_drill_down_and_quit_in_a_real_terminal() {
     tmux(&["send-keys", "-t", &s.0, "Enter"]);
     let pane = wait_for(&s.0, "waterfall", Duration::from_secs(10));
     assert!(pane.contains("waterfall"), "{pane}");
-    tmux(&["send-keys", "-t", &s.0, "q"]);
-    assert_exited_cleanly(&s.0, &exit_file);
-    let _ = std::fs::remove_file(&exit_file);
+    quit(&s, &exit_file);
 }
 
 /// From launch, `4` `Enter` `Enter`: the top critical alert's evidence,
@@ -129,16 +145,7 @@ fn overview_drill_down_and_quit_in_a_real_terminal() {
 /// scenario's burst starts 10 simulated minutes in: 10 s at ×60.
 #[test]
 fn four_enter_enter_from_launch_reaches_the_execution_behind_the_top_alert() {
-    assert!(has_tmux(), "tmux is needed");
-    let exit_file =
-        std::env::temp_dir().join(format!("runtop-e2e-evidence-{}.exit", std::process::id()));
-    let _ = std::fs::remove_file(&exit_file);
-    let s = start_with(
-        "evidence",
-        "xterm-256color",
-        "demo --scenario failures --speed 60",
-        &exit_file,
-    );
+    let (s, exit_file) = launch("evidence", "demo --scenario failures --speed 60");
     let pane = wait_for(&s.0, "✖1", Duration::from_secs(40));
     assert!(pane.contains("✖"), "a critical alert fires: {pane}");
     tmux(&["send-keys", "-t", &s.0, "4"]);
@@ -153,27 +160,16 @@ fn four_enter_enter_from_launch_reaches_the_execution_behind_the_top_alert() {
     tmux(&["send-keys", "-t", &s.0, "Enter"]);
     let pane = wait_for(&s.0, "waterfall", Duration::from_secs(5));
     assert!(pane.contains("waterfall"), "{pane}");
-    tmux(&["send-keys", "-t", &s.0, "q"]);
-    assert_exited_cleanly(&s.0, &exit_file);
-    let _ = std::fs::remove_file(&exit_file);
+    quit(&s, &exit_file);
 }
 
 /// A runner that refuses: a banner says so, why, for how long and when
 /// runtop tries again, within five seconds of launch.
 #[test]
 fn a_refused_source_shows_its_banner_within_5_seconds() {
-    assert!(has_tmux(), "tmux is needed");
-    let exit_file =
-        std::env::temp_dir().join(format!("runtop-e2e-banner-{}.exit", std::process::id()));
-    let _ = std::fs::remove_file(&exit_file);
     let url = format!("ws://127.0.0.1:{}/events", common::closed_port());
     let started = Instant::now();
-    let s = start_with(
-        "banner",
-        "xterm-256color",
-        &format!("watch {url}"),
-        &exit_file,
-    );
+    let (s, exit_file) = launch("banner", &format!("watch {url}"));
     let pane = wait_for(&s.0, "connection refused", Duration::from_secs(5));
     assert!(started.elapsed() <= Duration::from_secs(6), "{pane}");
     let banner = pane
@@ -188,20 +184,14 @@ fn a_refused_source_shows_its_banner_within_5_seconds() {
         banner.contains("down") && banner.contains("try"),
         "{banner}"
     );
-    tmux(&["send-keys", "-t", &s.0, "q"]);
-    assert_exited_cleanly(&s.0, &exit_file);
-    let _ = std::fs::remove_file(&exit_file);
+    quit(&s, &exit_file);
 }
 
 /// `7`: the runner nodes side by side, the slowest node of each stage
 /// marked, in two keys from launch.
 #[test]
 fn the_nodes_screen_names_the_slowest_node_per_stage() {
-    assert!(has_tmux(), "tmux is needed");
-    let exit_file =
-        std::env::temp_dir().join(format!("runtop-e2e-nodes-{}.exit", std::process::id()));
-    let _ = std::fs::remove_file(&exit_file);
-    let s = start_with("nodes", "xterm-256color", "demo --speed 60", &exit_file);
+    let (s, exit_file) = launch("nodes", "demo --speed 60");
     wait_for(&s.0, "exec_000020", Duration::from_secs(40));
     tmux(&["send-keys", "-t", &s.0, "7"]);
     // Each stage is compared once two nodes have five attempts of it.
@@ -222,9 +212,7 @@ fn the_nodes_screen_names_the_slowest_node_per_stage() {
         "{pane}"
     );
     assert!(marked(&pane), "the slowest node of every stage: {pane}");
-    tmux(&["send-keys", "-t", &s.0, "q"]);
-    assert_exited_cleanly(&s.0, &exit_file);
-    let _ = std::fs::remove_file(&exit_file);
+    quit(&s, &exit_file);
 }
 
 /// The correlation id on the row drawn reversed (the selection).
@@ -245,11 +233,7 @@ fn selected_cid(session: &str) -> Option<String> {
 /// selection stays on the execution chosen, not on its row number.
 #[test]
 fn the_selection_stays_on_its_execution_while_the_list_re_sorts() {
-    assert!(has_tmux(), "tmux is needed");
-    let exit_file =
-        std::env::temp_dir().join(format!("runtop-e2e-select-{}.exit", std::process::id()));
-    let _ = std::fs::remove_file(&exit_file);
-    let s = start_with("select", "xterm-256color", "demo --speed 60", &exit_file);
+    let (s, exit_file) = launch("select", "demo --speed 60");
     wait_for(&s.0, "exec_000008", Duration::from_secs(30));
     tmux(&["send-keys", "-t", &s.0, "2", "j", "j", "j"]);
     std::thread::sleep(Duration::from_millis(500));
@@ -275,9 +259,7 @@ fn the_selection_stays_on_its_execution_while_the_list_re_sorts() {
     tmux(&["send-keys", "-t", &s.0, "Enter"]);
     let pane = wait_for(&s.0, "waterfall", Duration::from_secs(5));
     assert!(pane.contains(&chosen), "Enter opens the one chosen: {pane}");
-    tmux(&["send-keys", "-t", &s.0, "q"]);
-    assert_exited_cleanly(&s.0, &exit_file);
-    let _ = std::fs::remove_file(&exit_file);
+    quit(&s, &exit_file);
 }
 
 /// Ids that differ only at their end stay apart at 80 columns: cut in
@@ -316,25 +298,17 @@ fn long_ids_are_distinguishable_at_80_columns() {
             );
         }
     }
-    tmux(&["send-keys", "-t", &s.0, "q"]);
-    assert_exited_cleanly(&s.0, &exit_file);
-    let _ = std::fs::remove_file(&exit_file);
+    quit(&s, &exit_file);
 }
 
 /// `--filter` and `--sort` (as `ui.filter`, `ui.sort`) set how the
 /// Executions screen starts.
 #[test]
 fn the_executions_list_starts_as_the_flags_say() {
-    assert!(has_tmux(), "tmux is needed");
-    let exit_file =
-        std::env::temp_dir().join(format!("runtop-e2e-flags-{}.exit", std::process::id()));
-    let _ = std::fs::remove_file(&exit_file);
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample.ndjson");
-    let s = start_with(
+    let (s, exit_file) = launch(
         "flags",
-        "xterm-256color",
         &format!("replay {sample} --speed 0 --filter failed --sort slowest"),
-        &exit_file,
     );
     wait_for(&s.0, "replay finished", Duration::from_secs(20));
     tmux(&["send-keys", "-t", &s.0, "2"]);
@@ -344,20 +318,14 @@ fn the_executions_list_starts_as_the_flags_say() {
         pane.contains("failed") || pane.contains("timeout"),
         "{pane}"
     );
-    tmux(&["send-keys", "-t", &s.0, "q"]);
-    assert_exited_cleanly(&s.0, &exit_file);
-    let _ = std::fs::remove_file(&exit_file);
+    quit(&s, &exit_file);
 }
 
 /// `/` narrows the list as it is typed; an ambiguous search shows its
 /// candidates to pick from instead of opening one of them.
 #[test]
 fn an_ambiguous_search_shows_its_candidates() {
-    assert!(has_tmux(), "tmux is needed");
-    let exit_file =
-        std::env::temp_dir().join(format!("runtop-e2e-search-{}.exit", std::process::id()));
-    let _ = std::fs::remove_file(&exit_file);
-    let s = start_with("search", "xterm-256color", "demo --speed 60", &exit_file);
+    let (s, exit_file) = launch("search", "demo --speed 60");
     wait_for(&s.0, "exec_000012", Duration::from_secs(30));
     tmux(&["send-keys", "-t", &s.0, "/", "exec_00000"]);
     let pane = wait_for(&s.0, "9 matches", Duration::from_secs(5));
@@ -372,9 +340,7 @@ fn an_ambiguous_search_shows_its_candidates() {
     tmux(&["send-keys", "-t", &s.0, "Enter"]);
     let pane = wait_for(&s.0, "waterfall", Duration::from_secs(5));
     assert!(pane.contains("waterfall"), "{pane}");
-    tmux(&["send-keys", "-t", &s.0, "q"]);
-    assert_exited_cleanly(&s.0, &exit_file);
-    let _ = std::fs::remove_file(&exit_file);
+    quit(&s, &exit_file);
 }
 
 /// The demo plays simulated time: a stage's bar against its target moves
@@ -382,11 +348,7 @@ fn an_ambiguous_search_shows_its_candidates() {
 /// the list's.
 #[test]
 fn demo_bars_move_at_the_speed_stages_do() {
-    assert!(has_tmux(), "tmux is needed");
-    let exit_file =
-        std::env::temp_dir().join(format!("runtop-e2e-bars-{}.exit", std::process::id()));
-    let _ = std::fs::remove_file(&exit_file);
-    let s = start_with("bars", "xterm-256color", "demo --speed 10", &exit_file);
+    let (s, exit_file) = launch("bars", "demo --speed 10");
     // At ×10 a verify stage (target 60 s, about 20 s long) reaches 10 % of
     // its target within 6 s of wall time: a bar of at least one cell.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -413,9 +375,7 @@ fn demo_bars_move_at_the_speed_stages_do() {
         seen >= 20,
         "a verify stage passed 20 % of its target: {seen} %"
     );
-    tmux(&["send-keys", "-t", &s.0, "q"]);
-    assert_exited_cleanly(&s.0, &exit_file);
-    let _ = std::fs::remove_file(&exit_file);
+    quit(&s, &exit_file);
 }
 
 /// A signal sent to runtop ends it with the terminal handed back.

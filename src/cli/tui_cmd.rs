@@ -211,21 +211,24 @@ pub(super) fn demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
         args.scenario.name(),
         args.speed
     );
+    play(&config, &mut feed, title, &args.settings)
+}
+
+/// The UI on a stream played on its own clock (a recording, the demo's
+/// simulation).
+fn play(
+    config: &Config,
+    feed: &mut ReplayFeed,
+    title: String,
+    settings: &SettingsArgs,
+) -> Result<ExitCode, CliError> {
     let mut model = Model::new(
         Engine::new(config.engine(EngineConfig::replay())),
-        &config,
+        config,
         title,
     );
-    model
-        .monitor
-        .set_baseline(baseline_for(&args.settings, None)?);
-    ui(
-        &config,
-        &mut model,
-        &mut feed,
-        stop_flag(),
-        args.settings.notifier()?,
-    )
+    model.monitor.set_baseline(baseline_for(settings, None)?);
+    ui(config, &mut model, feed, stop_flag(), settings.notifier()?)
 }
 
 pub(super) fn watch(args: &WatchArgs) -> Result<ExitCode, CliError> {
@@ -315,22 +318,7 @@ pub(super) fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         source_name: format!("'{}'", args.file),
         error,
     })?;
-    let stop = stop_flag();
     let mut feed = ReplayFeed::new(reader, args.speed, DEFAULT_MAX_LINE_BYTES);
     let title = format!("replay {} ×{}", args.file, args.speed);
-    let mut model = Model::new(
-        Engine::new(config.engine(EngineConfig::replay())),
-        &config,
-        title,
-    );
-    model
-        .monitor
-        .set_baseline(baseline_for(&args.settings, None)?);
-    ui(
-        &config,
-        &mut model,
-        &mut feed,
-        stop,
-        args.settings.notifier()?,
-    )
+    play(&config, &mut feed, title, &args.settings)
 }
