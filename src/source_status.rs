@@ -144,6 +144,12 @@ impl SourceStatus {
         }
     }
 
+    /// Lost (or never reached) after a failure: not merely connecting for
+    /// the first time. The screen's banner and stale executions read it.
+    pub fn is_down(&self) -> bool {
+        !self.connected && self.last_failure.is_some()
+    }
+
     pub fn update(&mut self, state: &LinkState, now: crate::protocol::Millis) {
         self.state = state.to_string();
         self.retry_at = match state {

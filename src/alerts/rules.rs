@@ -324,7 +324,8 @@ fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     for (subject, evidence) in subjects {
         let mut over = window.label().to_string();
         let mut recent_z = Z_99;
-        let mut judged_now = judged(&evidence, window);
+        let window_now = judged(&evidence, window);
+        let mut judged_now = window_now;
         // A burst shows in the last two minutes before it moves a 5m rate:
         // a stage is also judged over them, and pages if either does. Short
         // spans overlap and are tested four times as often, so they must
@@ -368,7 +369,6 @@ fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         // under the clear level clears too: during a real incident it never
         // is (no failure in five minutes of a 40 % burst), and the alert
         // resolves minutes after it ends, not an hour.
-        let window_now = judged(&evidence, window);
         let calm = window_now.finished >= rule.min_samples.max(1)
             && (window_now.errors as f64) <= rule.clear * window_now.finished as f64;
         let verdict = if low > rule.threshold {

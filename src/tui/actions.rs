@@ -284,11 +284,6 @@ pub fn action_for(code: KeyCode, screen: Screen) -> Option<Action> {
         .map(|b| b.action)
 }
 
-/// The binding named `name` in `[keys]`.
-pub fn by_name(name: &str) -> Option<&'static Binding> {
-    BINDINGS.iter().find(|b| b.name == name)
-}
-
 /// The footer's hints on `screen`: (keys, word), in the table's order.
 pub fn footer(screen: Screen) -> Vec<(&'static str, &'static str)> {
     BINDINGS

@@ -32,11 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         return;
     }
     let wide = inner.width >= 90;
-    let stale = model
-        .monitor
-        .sources
-        .iter()
-        .any(|s| !s.connected && s.last_failure.is_some());
+    let stale = model.monitor.sources.iter().any(|s| s.is_down());
     // The id column is what the fixed ones leave (and a space between
     // each); long ids are cut in the middle to fit, keeping both ends.
     let fixed = 10 + 14 + 7 + 3 + if wide { 14 + 10 + 3 + 7 + 4 } else { 0 };

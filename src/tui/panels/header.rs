@@ -75,7 +75,7 @@ pub fn banner(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
         .monitor
         .sources
         .iter()
-        .filter(|s| !s.connected && s.last_failure.is_some())
+        .filter(|s| s.is_down())
         .take(area.height as usize)
         .map(|s| {
             let down = s

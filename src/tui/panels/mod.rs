@@ -176,7 +176,7 @@ pub fn draw_keeping(
         .monitor
         .sources
         .iter()
-        .filter(|s| !s.connected && s.last_failure.is_some())
+        .filter(|s| s.is_down())
         .count()
         .min(3) as u16;
     let [head, banner, tabs_area, body, foot] = Layout::vertical([
