@@ -19,6 +19,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use runtop::tui::app::App;
 use runtop::tui::panels::{Theme, draw};
+use runtop::tui::view::View;
 
 const WIDTH: u16 = 160;
 const HEIGHT: u16 = 48;
@@ -106,14 +107,15 @@ fn main() -> std::io::Result<()> {
         ("bottlenecks", &[KeyCode::Char('5')]),
         ("compare", &[KeyCode::Char('6')]),
     ];
+    let view = View::capture(&model, None);
     for (name, keys) in shots {
         let mut app = App::default();
         for k in keys {
-            app.on_key(key(*k), &model);
+            app.on_key(key(*k), &view);
         }
         let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
         terminal
-            .draw(|f| draw(f, &app, &model, Theme::COLOUR))
+            .draw(|f| draw(f, &app, &view, Theme::COLOUR))
             .expect("drawn");
         let path = format!("screenshots/{name}.svg");
         std::fs::write(&path, svg(terminal.backend().buffer()))?;

@@ -117,6 +117,8 @@ pub fn human_ms(ms: f64) -> String {
     } else if ms >= 3_600_000.0 {
         let m = (ms / 60_000.0).round() as u64;
         format!("{}h{:02}m", m / 60, m % 60)
+    } else if ms == 0.0 {
+        "0ms".to_string()
     } else if ms < 1.0 {
         format!("{ms:.2}ms")
     } else if ms < 1_000.0 {
@@ -127,6 +129,15 @@ pub fn human_ms(ms: f64) -> String {
         let s = (ms / 1_000.0).round() as u64;
         format!("{}m{:02}s", s / 60, s % 60)
     }
+}
+
+/// The time of day of `ms` (UTC), `HH:MM:SS`: when an alert changed, on
+/// a screen that shows the date elsewhere.
+pub fn clock_of_day(ms: i64) -> String {
+    crate::protocol::time::format_rfc3339(ms)
+        .get(11..19)
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[cfg(test)]

@@ -51,7 +51,9 @@ fn assert_exited_cleanly(session: &str, exit_file: &std::path::Path) {
         std::fs::read_to_string(exit_file)
             .unwrap_or_default()
             .trim(),
-        "EXIT=0"
+        "EXIT=0",
+        "runtop's exit; the pane: {}",
+        tmux(&["capture-pane", "-p", "-t", session])
     );
     assert_eq!(
         tmux(&["display", "-p", "-t", session, "#{alternate_on}"]).trim(),

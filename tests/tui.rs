@@ -17,14 +17,21 @@ use runtop::tui::app::{App, Filter, Screen};
 use runtop::tui::model::Model;
 use runtop::tui::panels::{Theme, draw};
 use runtop::tui::run::{Feed, Input, Keys, Loop, run};
+use runtop::tui::view::View;
 
 const PLAIN: Theme = Theme::PLAIN;
 
 use runtop::tui::scene::{busy, system};
 
+/// What the screens show of `model`.
+fn view(model: &Model) -> View {
+    View::capture(model, None)
+}
+
 fn screen(app: &App, model: &Model, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| draw(f, app, model, PLAIN)).unwrap();
+    let view = view(model);
+    terminal.draw(|f| draw(f, app, &view, PLAIN)).unwrap();
     terminal.backend().to_string()
 }
 
@@ -68,12 +75,41 @@ fn disconnected_and_paused() {
         DEFAULT_START,
     );
     model.monitor.sources.push(down);
+    // Two executions run on the second runner, the rest on the first.
+    let at = model.monitor.engine.now().unwrap();
+    for (i, line) in [
+        r#"{"type":"execution_started","correlation_id":"r2-exec-1"}"#,
+        r#"{"type":"stage_started","correlation_id":"r2-exec-1","stage":"prep"}"#,
+        r#"{"type":"execution_started","correlation_id":"r2-exec-2"}"#,
+    ]
+    .iter()
+    .enumerate()
+    {
+        let line = line.replacen('{', &format!(r#"{{"ts":{},"#, at + i as i64), 1);
+        let from_runner_2 = Origin {
+            line: None,
+            source: Some(1),
+        };
+        model
+            .monitor
+            .engine
+            .feed(line.as_bytes(), at, from_runner_2);
+    }
     let mut app = App::default();
-    app.on_key(key(KeyCode::Char('p')), &model);
+    app.on_key(key(KeyCode::Char('p')), &view(&model));
     let frozen = screen(&app, &model, 80, 24);
     assert!(frozen.lines().next().unwrap().contains("PAUSED"));
-    // A runner is down: its executions are stale, not "past target".
-    assert!(frozen.contains("stale"), "{frozen}");
+    // A runner is down: its executions are stale, not "past target"; the
+    // other runner's are not.
+    let rows: Vec<&str> = frozen.lines().filter(|l| l.contains("exec")).collect();
+    for row in &rows {
+        assert_eq!(row.contains("r2-exec"), row.contains("stale"), "{frozen}");
+    }
+    assert!(
+        rows.iter().filter(|r| r.contains("stale")).count() == 2,
+        "{frozen}"
+    );
+    assert!(rows.len() > 2, "{frozen}");
     assert!(
         frozen.lines().next().unwrap().contains("● ○"),
         "one source up, one down"
@@ -82,19 +118,77 @@ fn disconnected_and_paused() {
     insta::assert_snapshot!("paused_disconnected_160x48", screen(&app, &model, 160, 48));
 }
 
+/// Pause freezes what the screen shows while the model goes on taking
+/// events, and the frozen snapshot shares the executions it shows with the
+/// store instead of copying the engine.
+#[test]
+fn pause_freezes_a_shared_snapshot_while_ingest_goes_on() {
+    use std::sync::Arc;
+    let mut model = busy(1_300);
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('2')), &view(&model));
+    let before = screen(&app, &model, 120, 40);
+    app.on_key(key(KeyCode::Char('p')), &view(&model));
+    let frozen = app.frozen.as_deref().expect("paused");
+    // Shared, not copied: each finished execution is the store's own.
+    assert!(!frozen.done.is_empty());
+    assert!(frozen.done.iter().all(|e| Arc::strong_count(e) >= 2));
+    let running = frozen.active[0].clone();
+    let received = frozen.input.received;
+    // Ingest goes on: the rest of the run, active executions included.
+    for e in Simulator::scenario(runtop::sim::Scenario::Failures, 7, DEFAULT_START)
+        .skip(1_300)
+        .take(700)
+    {
+        model.monitor.engine.feed(
+            to_json_line(&e).as_bytes(),
+            DEFAULT_START + 86_400_000,
+            Origin::default(),
+        );
+    }
+    let now = model.monitor.engine.now().unwrap();
+    model.tick(now, Some(system()));
+    assert_eq!(model.monitor.engine.input().received, received + 700);
+    // The execution that ran on changed in the store, not in the snapshot.
+    let live = model
+        .monitor
+        .engine
+        .executions()
+        .get(&running.correlation_id)
+        .unwrap();
+    assert_ne!(
+        live.last_event_at, running.last_event_at,
+        "it moved on in the model"
+    );
+    let frozen = app.frozen.as_deref().unwrap();
+    assert_eq!(frozen.active[0].last_event_at, running.last_event_at);
+    // The screen stays as it was, but for the PAUSED mark.
+    let paused = screen(&app, &model, 120, 40);
+    assert!(
+        paused.lines().next().unwrap().contains("PAUSED"),
+        "{paused}"
+    );
+    let body = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&paused), body(&before));
+    // Unpaused: the screen shows what came meanwhile.
+    app.on_key(key(KeyCode::Char('p')), &view(&model));
+    let after = screen(&app, &model, 120, 40);
+    assert_ne!(body(&after), body(&before));
+}
+
 #[test]
 fn drill_down_into_an_execution_and_back() {
     let model = busy(1_300);
     let mut app = App::default();
-    app.on_key(key(KeyCode::Char('j')), &model);
-    app.on_key(key(KeyCode::Enter), &model);
+    app.on_key(key(KeyCode::Char('j')), &view(&model));
+    app.on_key(key(KeyCode::Enter), &view(&model));
     assert_eq!(app.screen, Screen::Detail);
     let cid = app.detail.clone().unwrap();
     let shown = screen(&app, &model, 80, 24);
     assert!(shown.contains(&cid) && shown.contains("waterfall"));
     insta::assert_snapshot!("detail_80x24", shown);
     insta::assert_snapshot!("detail_160x48", screen(&app, &model, 160, 48));
-    app.on_key(key(KeyCode::Esc), &model);
+    app.on_key(key(KeyCode::Esc), &view(&model));
     assert_eq!(app.screen, Screen::Overview);
 }
 
@@ -102,7 +196,7 @@ fn drill_down_into_an_execution_and_back() {
 fn an_alert_opens_its_execution_and_a_can_acknowledge() {
     let mut model = busy(1_300);
     let mut app = App::default();
-    app.on_key(key(KeyCode::Char('4')), &model);
+    app.on_key(key(KeyCode::Char('4')), &view(&model));
     assert_eq!(app.screen, Screen::Alerts);
     let before = model
         .monitor
@@ -112,8 +206,8 @@ fn an_alert_opens_its_execution_and_a_can_acknowledge() {
         .iter()
         .filter(|a| !a.acknowledged)
         .count();
-    app.on_key(key(KeyCode::Char('a')), &model);
-    app.apply_acknowledge(&mut model);
+    app.on_key(key(KeyCode::Char('a')), &view(&model));
+    app.apply_acknowledge(&view(&model), &mut model);
     let after = model
         .monitor
         .alerts
@@ -137,11 +231,13 @@ fn four_enter_enter_reaches_the_worst_execution_behind_the_top_alert() {
         top.correlation_id.is_none(),
         "a rate or stage alert: {top:?}"
     );
-    app.on_key(key(KeyCode::Char('4')), &model);
-    app.on_key(key(KeyCode::Enter), &model);
+    app.on_key(key(KeyCode::Char('4')), &view(&model));
+    app.on_key(key(KeyCode::Enter), &view(&model));
     assert_eq!(app.screen, Screen::Evidence);
-    assert_eq!(app.evidence, Some((top.rule, top.subject.clone())));
-    let evidence = app.evidence_of(&model);
+    let chosen = app.evidence.clone().expect("an alert's evidence");
+    assert_eq!((chosen.rule, &chosen.subject), (top.rule, &top.subject));
+    assert_eq!(chosen.resolved_at, None, "it fires");
+    let evidence = app.evidence_of(&view(&model));
     assert!(!evidence.rows.is_empty(), "{evidence:?}");
     let shown = screen(&app, &model, 120, 40);
     assert!(shown.contains(&top.summary[..40]), "{shown}");
@@ -158,22 +254,62 @@ fn four_enter_enter_reaches_the_worst_execution_behind_the_top_alert() {
     cids.dedup();
     assert!(cids.len() < all, "an execution twice: {evidence:?}");
     for _ in 1..evidence.rows.len() {
-        app.on_key(key(KeyCode::Char('j')), &model);
+        app.on_key(key(KeyCode::Char('j')), &view(&model));
     }
-    let rows = runtop::tui::lists::rows(&app, &model, Screen::Evidence);
+    let rows = runtop::tui::lists::rows(&app, &view(&model), Screen::Evidence);
     assert_eq!(app.selection(Screen::Evidence).index(&rows), rows.len() - 1);
-    app.on_key(key(KeyCode::Char('g')), &model);
-    app.on_key(key(KeyCode::Enter), &model);
+    app.on_key(key(KeyCode::Char('g')), &view(&model));
+    app.on_key(key(KeyCode::Enter), &view(&model));
     assert_eq!(app.screen, Screen::Detail);
     assert_eq!(
         app.detail.as_deref(),
         Some(&*evidence.rows[0].correlation_id)
     );
     // Esc goes back along the way it came.
-    app.on_key(key(KeyCode::Esc), &model);
+    app.on_key(key(KeyCode::Esc), &view(&model));
     assert_eq!(app.screen, Screen::Evidence);
-    app.on_key(key(KeyCode::Esc), &model);
+    app.on_key(key(KeyCode::Esc), &view(&model));
     assert_eq!(app.screen, Screen::Alerts);
+}
+
+/// A resolved alert's evidence is what was behind it when it fired: over
+/// its window up to when it resolved, not a window ending now (which held
+/// nothing an hour after the burst).
+#[test]
+fn a_resolved_alert_opens_the_executions_behind_it_then() {
+    // The failures scenario with its rules run as events come, past the
+    // end of its burst.
+    let mut model = busy(0);
+    let mut last = DEFAULT_START;
+    for e in Simulator::scenario(runtop::sim::Scenario::Failures, 7, DEFAULT_START).take(4_000) {
+        last = e.ts;
+        let line = to_json_line(&e);
+        model.monitor.engine.feed(line.as_bytes(), DEFAULT_START, Origin::default());
+        model.monitor.after_events();
+    }
+    model.tick(last, Some(system()));
+    let shown = view(&model);
+    let rows = runtop::tui::lists::alert_rows(&shown, runtop::tui::lists::RESOLVED_LISTED);
+    let at = rows
+        .iter()
+        .position(|r| r.key.starts_with("resolved\terror_rate\tstage"))
+        .unwrap_or_else(|| panic!("the failure burst's error rate resolved: {:?}", rows.iter().map(|r| &r.key).collect::<Vec<_>>()));
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('4')), &shown);
+    for _ in 0..at {
+        app.on_key(key(KeyCode::Char('j')), &shown);
+    }
+    app.on_key(key(KeyCode::Enter), &shown);
+    assert_eq!(app.screen, Screen::Evidence);
+    let chosen = app.evidence.clone().unwrap();
+    let resolved_at = chosen.resolved_at.expect("a resolved alert");
+    assert!(shown.clock - resolved_at > 5 * 60_000, "resolved over 5 minutes ago");
+    let evidence = app.evidence_of(&shown);
+    assert!(!evidence.rows.is_empty(), "{evidence:?}");
+    assert!(evidence.rows.iter().all(|r| r.at <= resolved_at));
+    let text = screen(&app, &model, 120, 40);
+    assert!(text.contains("resolved "), "{text}");
+    assert!(text.contains(&evidence.rows[0].correlation_id), "{text}");
 }
 
 #[test]
@@ -182,27 +318,27 @@ fn the_selection_stays_on_its_execution_while_the_list_moves() {
     // arrive: newer executions push the rows down, the selection stays.
     let mut model = busy(600);
     let mut app = App::default();
-    app.on_key(key(KeyCode::Char('2')), &model);
+    app.on_key(key(KeyCode::Char('2')), &view(&model));
     for _ in 0..3 {
-        app.on_key(key(KeyCode::Char('j')), &model);
+        app.on_key(key(KeyCode::Char('j')), &view(&model));
     }
     let chosen = selected_cid(&app, &model);
     let more = busy(1_300);
     model = more;
     assert_ne!(
-        runtop::tui::lists::rows(&app, &model, Screen::Executions)
+        runtop::tui::lists::rows(&app, &view(&model), Screen::Executions)
             .iter()
             .position(|r| r.key == chosen),
         Some(3),
         "the list must have moved for this test to mean anything"
     );
     assert_eq!(selected_cid(&app, &model), chosen);
-    app.on_key(key(KeyCode::Enter), &model);
+    app.on_key(key(KeyCode::Enter), &view(&model));
     assert_eq!(app.detail.as_deref(), Some(chosen.as_str()));
 }
 
 fn selected_cid(app: &App, model: &Model) -> String {
-    let rows = runtop::tui::lists::rows(app, model, app.screen);
+    let rows = runtop::tui::lists::rows(app, &view(model), app.screen);
     app.selection(app.screen).row(&rows).unwrap().key.clone()
 }
 
@@ -210,10 +346,10 @@ fn selected_cid(app: &App, model: &Model) -> String {
 fn help_and_too_small() {
     let model = busy(1_000);
     let mut app = App::default();
-    app.on_key(key(KeyCode::Char('?')), &model);
+    app.on_key(key(KeyCode::Char('?')), &view(&model));
     insta::assert_snapshot!("help_80x24", screen(&app, &model, 80, 24));
     insta::assert_snapshot!("help_160x48", screen(&app, &model, 160, 48));
-    app.on_key(key(KeyCode::Char('x')), &model);
+    app.on_key(key(KeyCode::Char('x')), &view(&model));
     assert!(!app.help, "any key closes the help");
     let small = screen(&app, &model, 60, 20);
     assert!(small.contains("terminal too small: 60×20"), "{small}");
@@ -230,7 +366,9 @@ fn help_and_too_small() {
         (250, 80),
     ] {
         let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-        terminal.draw(|f| draw(f, &app, &model, PLAIN)).unwrap();
+        terminal
+            .draw(|f| draw(f, &app, &view(&model), PLAIN))
+            .unwrap();
     }
 }
 
@@ -340,13 +478,13 @@ fn every_screen_by_number_and_tab() {
         ('6', "compare"),
         ('7', "nodes"),
     ] {
-        app.on_key(key(KeyCode::Char(n)), &model);
+        app.on_key(key(KeyCode::Char(n)), &view(&model));
         insta::assert_snapshot!(format!("{name}_80x24"), screen(&app, &model, 80, 24));
         insta::assert_snapshot!(format!("{name}_160x48"), screen(&app, &model, 160, 48));
     }
-    app.on_key(key(KeyCode::Tab), &model);
+    app.on_key(key(KeyCode::Tab), &view(&model));
     assert_eq!(app.screen, Screen::Overview, "Tab wraps around");
-    app.on_key(key(KeyCode::BackTab), &model);
+    app.on_key(key(KeyCode::BackTab), &view(&model));
     assert_eq!(app.screen, Screen::Nodes);
 }
 
@@ -354,13 +492,14 @@ fn every_screen_by_number_and_tab() {
 fn the_executions_list_filters_sorts_and_opens() {
     let model = busy(1_300);
     let mut app = App::default();
-    app.on_key(key(KeyCode::Char('2')), &model);
-    let all = runtop::tui::app::executions(&app, &model).len();
+    app.on_key(key(KeyCode::Char('2')), &view(&model));
+    let v = view(&model);
+    let all = runtop::tui::app::executions(&app, &v).len();
     for _ in 0..3 {
-        app.on_key(key(KeyCode::Char('f')), &model);
+        app.on_key(key(KeyCode::Char('f')), &view(&model));
     }
     assert_eq!(app.filter, Filter::Failed);
-    let failed = runtop::tui::app::executions(&app, &model);
+    let failed = runtop::tui::app::executions(&app, &v);
     assert!(!failed.is_empty() && failed.len() < all);
     // Those that failed come first, then those that recovered.
     let ended_failed: Vec<bool> = failed
@@ -377,15 +516,15 @@ fn the_executions_list_filters_sorts_and_opens() {
             .iter()
             .all(|e| e.status.is_some_and(|s| s.is_error()) || e.errors().next().is_some())
     );
-    app.on_key(key(KeyCode::Char('s')), &model);
-    let slowest = runtop::tui::app::executions(&app, &model);
+    app.on_key(key(KeyCode::Char('s')), &view(&model));
+    let slowest = runtop::tui::app::executions(&app, &v);
     let first = slowest[0].correlation_id.to_string();
-    app.on_key(key(KeyCode::Enter), &model);
+    app.on_key(key(KeyCode::Enter), &view(&model));
     assert_eq!(
         (app.screen, app.detail.as_deref()),
         (Screen::Detail, Some(first.as_str()))
     );
-    app.on_key(key(KeyCode::Esc), &model);
+    app.on_key(key(KeyCode::Esc), &view(&model));
     assert_eq!(
         app.screen,
         Screen::Executions,
@@ -406,34 +545,34 @@ fn slash_finds_by_prefix_or_substring_finished_executions_too() {
         .correlation_id
         .to_string();
     let mut app = App::default();
-    app.on_key(key(KeyCode::Char('/')), &model);
+    app.on_key(key(KeyCode::Char('/')), &view(&model));
     for c in finished.trim_start_matches("exec_").chars() {
-        app.on_key(key(KeyCode::Char(c)), &model);
+        app.on_key(key(KeyCode::Char(c)), &view(&model));
     }
     insta::assert_snapshot!("search_80x24", screen(&app, &model, 80, 24));
-    app.on_key(key(KeyCode::Enter), &model);
+    app.on_key(key(KeyCode::Enter), &view(&model));
     assert_eq!(
         (app.screen, app.detail.as_deref()),
         (Screen::Detail, Some(finished.as_str())),
         "substring match"
     );
-    app.on_key(key(KeyCode::Char('/')), &model);
+    app.on_key(key(KeyCode::Char('/')), &view(&model));
     for c in "nope".chars() {
-        app.on_key(key(KeyCode::Char(c)), &model);
+        app.on_key(key(KeyCode::Char(c)), &view(&model));
     }
-    app.on_key(key(KeyCode::Enter), &model);
+    app.on_key(key(KeyCode::Enter), &view(&model));
     assert_eq!(app.not_found.as_deref(), Some("nope"));
     assert!(screen(&app, &model, 80, 24).contains("no execution matches \"nope\""));
     // A query several ids hold: the Executions list shows them to pick from,
     // a match count in the footer; Enter opens the one picked; Esc clears.
-    app.on_key(key(KeyCode::Esc), &model);
-    app.on_key(key(KeyCode::Char('1')), &model);
-    app.on_key(key(KeyCode::Char('/')), &model);
+    app.on_key(key(KeyCode::Esc), &view(&model));
+    app.on_key(key(KeyCode::Char('1')), &view(&model));
+    app.on_key(key(KeyCode::Char('/')), &view(&model));
     for c in "exec_00001".chars() {
-        app.on_key(key(KeyCode::Char(c)), &model);
+        app.on_key(key(KeyCode::Char(c)), &view(&model));
     }
     assert!(screen(&app, &model, 80, 24).contains("10 matches"));
-    app.on_key(key(KeyCode::Enter), &model);
+    app.on_key(key(KeyCode::Enter), &view(&model));
     assert_eq!(app.screen, Screen::Executions);
     let shown = screen(&app, &model, 80, 24);
     assert!(
@@ -445,18 +584,18 @@ fn slash_finds_by_prefix_or_substring_finished_executions_too() {
         "{shown}"
     );
     assert!(!shown.contains("exec_000020"), "{shown}");
-    app.on_key(key(KeyCode::Char('j')), &model);
-    app.on_key(key(KeyCode::Enter), &model);
+    app.on_key(key(KeyCode::Char('j')), &view(&model));
+    app.on_key(key(KeyCode::Enter), &view(&model));
     assert_eq!(app.screen, Screen::Detail);
     assert!(app.detail.as_deref().unwrap().starts_with("exec_00001"));
-    app.on_key(key(KeyCode::Esc), &model);
-    app.on_key(key(KeyCode::Esc), &model);
+    app.on_key(key(KeyCode::Esc), &view(&model));
+    app.on_key(key(KeyCode::Esc), &view(&model));
     assert!(app.query.is_none(), "Esc clears the candidates");
-    app.on_key(key(KeyCode::Esc), &model);
+    app.on_key(key(KeyCode::Esc), &view(&model));
     assert_eq!(app.screen, Screen::Overview);
     // Esc cancels a search without leaving the screen.
-    app.on_key(key(KeyCode::Char('/')), &model);
-    app.on_key(key(KeyCode::Esc), &model);
+    app.on_key(key(KeyCode::Char('/')), &view(&model));
+    app.on_key(key(KeyCode::Esc), &view(&model));
     assert!(app.search.is_none());
     assert_eq!(app.screen, Screen::Overview);
 }
@@ -498,9 +637,9 @@ fn key_bindings_from_the_config_add_keys() {
     ]);
     let mut app = App::default();
     app.keymap = runtop::tui::keys::KeyMap::from_config(&keys).unwrap();
-    app.on_key(key(KeyCode::Char('n')), &model);
+    app.on_key(key(KeyCode::Char('n')), &view(&model));
     assert_eq!(app.screen, Screen::Executions);
-    app.on_key(key(KeyCode::Char('x')), &model);
+    app.on_key(key(KeyCode::Char('x')), &view(&model));
     assert!(app.quit);
 }
 
@@ -555,7 +694,7 @@ fn failures_trends_and_baseline_regressions_show_on_the_bottlenecks_screen() {
         model.monitor.changes
     );
     let mut app = App::default();
-    app.on_key(key(KeyCode::Char('5')), &model);
+    app.on_key(key(KeyCode::Char('5')), &view(&model));
     let shown = screen(&app, &model, 160, 48);
     assert!(
         shown.contains("failures") && shown.contains("trends · baseline"),
@@ -583,6 +722,7 @@ fn kept_panels_always_equal_a_fresh_draw() {
         .skip(3_000)
         .peekable();
     let mut compared = 0;
+    let mut shown = view(&model);
     for step in 0..12 {
         // Events, as between two ticks.
         for e in events.by_ref().take(150) {
@@ -599,28 +739,30 @@ fn kept_panels_always_equal_a_fresh_draw() {
             }
             5 => {
                 // Acknowledged on the Alerts screen, seen on the overview.
-                app.on_key(key(KeyCode::Char('4')), &model);
-                app.on_key(key(KeyCode::Char('a')), &model);
-                app.apply_acknowledge(&mut model);
-                app.on_key(key(KeyCode::Char('1')), &model);
+                app.on_key(key(KeyCode::Char('4')), &view(&model));
+                app.on_key(key(KeyCode::Char('a')), &view(&model));
+                app.apply_acknowledge(&view(&model), &mut model);
+                app.on_key(key(KeyCode::Char('1')), &view(&model));
             }
             6 => {
                 let (w, h) = (120, 40);
                 kept.backend_mut().resize(w, h);
                 kept.resize(Rect::new(0, 0, w, h)).unwrap();
             }
-            8 => app.on_key(key(KeyCode::Char('p')), &model),
-            10 => app.on_key(key(KeyCode::Char('p')), &model),
+            8 => app.on_key(key(KeyCode::Char('p')), &view(&model)),
+            10 => app.on_key(key(KeyCode::Char('p')), &view(&model)),
             _ => {}
         }
+        // As the loop does: a new snapshot sharing what did not change.
+        shown = View::capture(&model, Some(&shown));
         // Twice a step: the second frame copies what it can.
         let theme = if step == 9 { PLAIN } else { Theme::COLOUR };
         for _ in 0..2 {
-            kept.draw(|f| draw_keeping(f, &app, &model, theme, &mut retained))
+            kept.draw(|f| draw_keeping(f, &app, &shown, theme, &mut retained))
                 .unwrap();
             let area = kept.backend().buffer().area;
             let mut fresh = Terminal::new(TestBackend::new(area.width, area.height)).unwrap();
-            fresh.draw(|f| draw(f, &app, &model, theme)).unwrap();
+            fresh.draw(|f| draw(f, &app, &view(&model), theme)).unwrap();
             assert_eq!(
                 kept.backend().buffer(),
                 fresh.backend().buffer(),
@@ -653,7 +795,7 @@ fn long_ids_stay_distinguishable_at_80_columns() {
     }
     let mut app = App::default();
     for screen_key in ['1', '2'] {
-        app.on_key(key(KeyCode::Char(screen_key)), &model);
+        app.on_key(key(KeyCode::Char(screen_key)), &view(&model));
         let shown = screen(&app, &model, 80, 24);
         // Cut in the middle: the ends that tell them apart are kept (cut
         // from the end, all three read `ci/acme-corp/`).
@@ -665,7 +807,7 @@ fn long_ids_stay_distinguishable_at_80_columns() {
         }
     }
     // The full id in Detail.
-    app.on_key(key(KeyCode::Enter), &model);
+    app.on_key(key(KeyCode::Enter), &view(&model));
     let shown = screen(&app, &model, 80, 24);
     assert!(
         shown.contains("ci/acme-corp/monorepo/pull-4711/run-42-attempt-"),
@@ -678,11 +820,13 @@ fn the_selection_never_hides_text_and_borders_use_the_terminals_colour() {
     use ratatui::style::{Color, Modifier};
     let model = busy(1_300);
     let mut app = App::default();
-    app.on_key(key(KeyCode::Char('2')), &model);
-    app.on_key(key(KeyCode::Char('j')), &model);
+    app.on_key(key(KeyCode::Char('2')), &view(&model));
+    app.on_key(key(KeyCode::Char('j')), &view(&model));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let colour = Theme::COLOUR;
-    terminal.draw(|f| draw(f, &app, &model, colour)).unwrap();
+    terminal
+        .draw(|f| draw(f, &app, &view(&model), colour))
+        .unwrap();
     let buffer = terminal.backend().buffer().clone();
     let text = |y: u16| -> String {
         (0..120)
@@ -690,7 +834,7 @@ fn the_selection_never_hides_text_and_borders_use_the_terminals_colour() {
             .collect()
     };
     let chosen = {
-        let rows = runtop::tui::lists::rows(&app, &model, Screen::Executions);
+        let rows = runtop::tui::lists::rows(&app, &view(&model), Screen::Executions);
         app.selection(Screen::Executions)
             .row(&rows)
             .unwrap()
@@ -738,12 +882,12 @@ fn help_shows_the_keys_the_config_added() {
         ("open".to_string(), "space".to_string()),
     ]))
     .unwrap();
-    app.on_key(key(KeyCode::Char('?')), &model);
+    app.on_key(key(KeyCode::Char('?')), &view(&model));
     let shown = screen(&app, &model, 80, 24);
     assert!(shown.contains("q x  quit"), "{shown}");
     assert!(shown.contains("⏎ space  open"), "{shown}");
     // And the added key does what the help says.
-    app.on_key(key(KeyCode::Char('z')), &model);
-    app.on_key(key(KeyCode::Char('x')), &model);
+    app.on_key(key(KeyCode::Char('z')), &view(&model));
+    app.on_key(key(KeyCode::Char('x')), &view(&model));
     assert!(app.quit);
 }

@@ -252,6 +252,18 @@ pub struct Change {
     pub severity: Option<Severity>,
 }
 
+impl Change {
+    /// `from → to` as people read them: durations for stages, a metric's
+    /// value in its unit.
+    pub fn shown(&self) -> String {
+        let show = |v: f64| match self.subject.strip_prefix("metric ") {
+            Some(name) => crate::units::human_metric(name, v),
+            None => crate::units::human_ms(v),
+        };
+        format!("{} → {}", show(self.baseline), show(self.current))
+    }
+}
+
 /// Regressions and improvements of `current` against `baseline`, for the
 /// entries established in both.
 pub fn changes(baseline: &Baseline, current: &Baseline) -> Vec<Change> {

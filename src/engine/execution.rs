@@ -42,6 +42,11 @@ pub struct Execution {
     /// The first and latest event time seen for it.
     pub first_event_at: Millis,
     pub last_event_at: Millis,
+    /// The live source its latest event came from (by index), so that a
+    /// source going down marks its own executions stale and no other's;
+    /// `None` from a file.
+    #[serde(skip)]
+    pub source: Option<usize>,
     pub tasks: Vec<Task>,
     pub logs: VecDeque<LogLine>,
     pub metrics: VecDeque<MetricSample>,
@@ -132,6 +137,7 @@ impl Execution {
             abandoned: false,
             first_event_at: at,
             last_event_at: at,
+            source: None,
             tasks: Vec::new(),
             logs: VecDeque::new(),
             metrics: VecDeque::new(),

@@ -156,6 +156,10 @@ impl Engine {
         match self.apply(event, at) {
             Ok(()) => {
                 self.input.accepted();
+                if let (Some(source), Some(cid)) = (origin.source, event.correlation_id.as_deref())
+                {
+                    self.store.note_source(cid, source);
+                }
                 if let Some(key) = id_key {
                     self.recent_ids.insert(key);
                 }

@@ -5,8 +5,14 @@
 //! executions (the oldest is evicted), a cap on finished ones (the oldest is
 //! forgotten), and a byte budget for the logs and metric samples they retain
 //! (the oldest finished executions lose theirs first).
+//!
+//! Each execution is held behind an `Arc`, written copy-on-write: a screen
+//! that froze its view (`p`) shares the executions it shows with the store,
+//! and the store copies one only when an event changes it during the pause
+//! (a deep copy of every execution held took 50 ms and doubled memory).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use foldhash::HashMap;
 
@@ -36,7 +42,7 @@ impl Default for StoreLimits {
 #[derive(Debug, Clone)]
 struct Slot {
     seq: u64,
-    exec: Execution,
+    exec: Arc<Execution>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -99,34 +105,58 @@ impl ExecutionStore {
         self.active
             .get(id)
             .or_else(|| self.finished.get(id))
-            .map(|s| &s.exec)
+            .map(|s| &*s.exec)
     }
 
     pub fn get_mut(&mut self, id: &str) -> Option<&mut Execution> {
         match self.active.get_mut(id) {
-            Some(slot) => Some(&mut slot.exec),
-            None => self.finished.get_mut(id).map(|s| &mut s.exec),
+            Some(slot) => Some(Arc::make_mut(&mut slot.exec)),
+            None => self
+                .finished
+                .get_mut(id)
+                .map(|s| Arc::make_mut(&mut s.exec)),
         }
     }
 
     pub fn get_active_mut(&mut self, id: &str) -> Option<&mut Execution> {
-        self.active.get_mut(id).map(|s| &mut s.exec)
+        self.active.get_mut(id).map(|s| Arc::make_mut(&mut s.exec))
+    }
+
+    /// Notes the live source an execution's latest event came from.
+    pub fn note_source(&mut self, id: &str, source: usize) {
+        // Looked at first: writing would copy an execution a paused screen
+        // shares.
+        if self.get(id).is_some_and(|e| e.source != Some(source))
+            && let Some(e) = self.get_mut(id)
+        {
+            e.source = Some(source);
+        }
     }
 
     pub fn get_finished(&self, id: &str) -> Option<&Execution> {
-        self.finished.get(id).map(|s| &s.exec)
+        self.finished.get(id).map(|s| &*s.exec)
     }
 
     /// Active executions, oldest first.
     pub fn active(&self) -> impl Iterator<Item = &Execution> {
+        self.active_shared().map(|e| &**e)
+    }
+
+    /// Finished executions, most recent first.
+    pub fn finished(&self) -> impl Iterator<Item = &Execution> {
+        self.finished_shared().map(|e| &**e)
+    }
+
+    /// Active executions, oldest first, to share (a frozen view).
+    pub fn active_shared(&self) -> impl Iterator<Item = &Arc<Execution>> {
         self.active_order
             .values()
             .filter_map(|id| self.active.get(id))
             .map(|s| &s.exec)
     }
 
-    /// Finished executions, most recent first.
-    pub fn finished(&self) -> impl Iterator<Item = &Execution> {
+    /// Finished executions, most recent first, to share.
+    pub fn finished_shared(&self) -> impl Iterator<Item = &Arc<Execution>> {
         self.finished_order
             .iter()
             .rev()
@@ -147,12 +177,15 @@ impl ExecutionStore {
         let id = exec.correlation_id.clone();
         self.active_order.insert(seq, id.clone());
         self.retained_bytes += retained_size(&exec);
-        &mut self
+        let slot = self
             .active
             .entry(id)
-            .insert_entry(Slot { seq, exec })
-            .into_mut()
-            .exec
+            .insert_entry(Slot {
+                seq,
+                exec: Arc::new(exec),
+            })
+            .into_mut();
+        Arc::make_mut(&mut slot.exec)
     }
 
     /// Moves an active execution to the finished history (after its status
@@ -160,14 +193,18 @@ impl ExecutionStore {
     pub fn retire(&mut self, id: &str) {
         if let Some(slot) = self.active.remove(id) {
             self.active_order.remove(&slot.seq);
-            self.insert_finished(slot.exec);
+            self.insert_shared(slot.exec);
         }
     }
 
     /// Adds an execution to the finished history, replacing an older run
     /// under the same correlation id.
-    pub fn insert_finished(&mut self, mut exec: Execution) {
-        exec.compact();
+    pub fn insert_finished(&mut self, exec: Execution) {
+        self.insert_shared(Arc::new(exec));
+    }
+
+    fn insert_shared(&mut self, mut exec: Arc<Execution>) {
+        Arc::make_mut(&mut exec).compact();
         let seq = self.seq();
         let id = exec.correlation_id.clone();
         if let Some(old) = self.finished.insert(id.clone(), Slot { seq, exec }) {
@@ -208,7 +245,7 @@ impl ExecutionStore {
             .collect();
         for id in silent {
             if let Some(slot) = self.active.get_mut(&id) {
-                slot.exec.abandoned = true;
+                Arc::make_mut(&mut slot.exec).abandoned = true;
             }
             self.retire(&id);
             self.counters.abandoned += 1;
@@ -260,8 +297,9 @@ impl ExecutionStore {
             if let Some(slot) = self.finished.get_mut(&id).filter(|s| s.seq == seq) {
                 let freed = retained_size(&slot.exec);
                 self.counters.trimmed += (slot.exec.logs.len() + slot.exec.metrics.len()) as u64;
-                slot.exec.logs.clear();
-                slot.exec.metrics.clear();
+                let exec = Arc::make_mut(&mut slot.exec);
+                exec.logs.clear();
+                exec.metrics.clear();
                 self.retained_bytes -= freed;
             }
         }

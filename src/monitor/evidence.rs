@@ -7,7 +7,7 @@
 //! first, so the path from a page to an execution's waterfall is one list.
 
 use crate::alerts::Rule;
-use crate::engine::{Engine, Execution, Window};
+use crate::engine::{Execution, Window};
 use crate::protocol::{Millis, Status};
 use crate::units::human_ms;
 
@@ -45,20 +45,22 @@ fn stage_of(subject: &str) -> &str {
     subject.strip_prefix("stage ").unwrap_or(subject)
 }
 
-fn all(engine: &Engine) -> impl Iterator<Item = &Execution> {
-    let store = engine.executions();
-    store.active().chain(store.finished())
-}
-
-/// The executions behind the alert `rule` raised about `subject`, over
-/// `window` up to `now` (the engine's clock).
-pub fn evidence(
-    engine: &Engine,
+/// The executions behind the alert `rule` raised about `subject`, among
+/// these active and finished executions, over `window` up to `now` (the
+/// engine's clock).
+pub fn evidence<'e, A, F>(
+    active: A,
+    finished: F,
     rule: Rule,
     subject: &str,
     window: Window,
     now: Millis,
-) -> Evidence {
+) -> Evidence
+where
+    A: Iterator<Item = &'e Execution> + Clone,
+    F: Iterator<Item = &'e Execution> + Clone,
+{
+    let all = || active.clone().chain(finished.clone());
     let since = window
         .span_ms()
         .map_or(Millis::MIN, |span| now.saturating_sub(span));
@@ -67,7 +69,7 @@ pub fn evidence(
     let what = match rule {
         Rule::StageP95 | Rule::Slowdown => {
             let stage = stage_of(subject);
-            for e in all(engine) {
+            for e in all() {
                 for task in e.tasks.iter().filter(|t| &*t.stage == stage) {
                     for a in &task.attempts {
                         let (Some(ms), Some(at)) = (a.duration_ms, a.finished_at) else {
@@ -83,7 +85,7 @@ pub fn evidence(
         }
         Rule::ErrorRate if subject != "executions" => {
             let stage = stage_of(subject);
-            for e in all(engine) {
+            for e in all() {
                 for task in e.tasks.iter().filter(|t| &*t.stage == stage) {
                     for a in &task.attempts {
                         let failed = a.status.is_some_and(Status::is_error);
@@ -107,7 +109,7 @@ pub fn evidence(
             format!("failed {stage} attempts over the last {label}, newest first")
         }
         Rule::ErrorRate => {
-            for e in all(engine) {
+            for e in all() {
                 if let (Some(status), Some(at)) = (e.status, e.finished_at)
                     && status.is_error()
                     && at >= since
@@ -122,7 +124,7 @@ pub fn evidence(
         }
         Rule::StageRunning => {
             // One execution: its own row.
-            for e in all(engine).filter(|e| &*e.correlation_id == subject) {
+            for e in all().filter(|e| &*e.correlation_id == subject) {
                 let figure = e.current().map_or_else(
                     || "finished".to_string(),
                     |(task, a)| {
@@ -135,7 +137,7 @@ pub fn evidence(
             "the execution".to_string()
         }
         Rule::Concurrency => {
-            for e in engine.executions().active() {
+            for e in active.clone() {
                 let started = e.started_at.unwrap_or(e.first_event_at);
                 let figure = format!("running {}", human_ms((now - started) as f64));
                 scored.push(((now - started) as f64, row(e, figure, started)));
@@ -143,7 +145,7 @@ pub fn evidence(
             "running executions, longest first".to_string()
         }
         Rule::Autonomy => {
-            for e in all(engine) {
+            for e in all() {
                 if e.autonomous == Some(false) {
                     let at = e.finished_at.unwrap_or(e.last_event_at);
                     scored.push((at as f64, row(e, "needed a human".into(), at)));
@@ -156,7 +158,7 @@ pub fn evidence(
                 .strip_prefix("node ")
                 .and_then(|s| s.rsplit_once(' ').map(|(n, _)| n))
                 .unwrap_or_default();
-            for e in all(engine).filter(|e| e.node.as_deref() == Some(node)) {
+            for e in all().filter(|e| e.node.as_deref() == Some(node)) {
                 let at = e.last_event_at;
                 if at >= since {
                     let figure = match e.duration_ms {

@@ -58,6 +58,9 @@ pub struct Monitor {
     pub baseline: Option<(String, Baseline)>,
     pub changes: Vec<Change>,
     pub analyses: Analyses,
+    /// Counts the changes to the alerts, the analyses and the baseline, so
+    /// that a front end holding a copy of them knows when to take a new one.
+    pub revision: u64,
     /// Transitions not yet taken by a front end (for its sinks).
     transitions: Vec<Transition>,
     /// Inputs counted when the analyses were last computed, and when.
@@ -81,6 +84,7 @@ impl Monitor {
             baseline: None,
             changes: Vec::new(),
             analyses: Analyses::default(),
+            revision: 0,
             transitions: Vec::new(),
             analysed: None,
             min_samples: config.baseline.min_samples,
@@ -94,6 +98,15 @@ impl Monitor {
     pub fn set_baseline(&mut self, baseline: Option<(String, Baseline)>) {
         self.baseline = baseline;
         self.analysed = None;
+        self.revision += 1;
+    }
+
+    /// Acknowledges a firing alert: it stays, marked, until it resolves.
+    /// False if no such alert is firing.
+    pub fn acknowledge(&mut self, rule: crate::alerts::Rule, subject: &str) -> bool {
+        let done = self.alerts.book.acknowledge(rule, subject);
+        self.revision += u64::from(done);
+        done
     }
 
     /// Whether this monitor runs on a file's clock.
@@ -163,6 +176,7 @@ impl Monitor {
         // On the grid, so that when evaluations happen depends only on the
         // engine's clock, not on when a front end looked.
         self.next_evaluation = Some((now.div_euclid(self.every_ms) + 1) * self.every_ms);
+        self.revision += 1;
         let local = match &self.host {
             Some(host) if !self.event_time() => Some(host.load()),
             _ => None,
@@ -191,6 +205,7 @@ impl Monitor {
 
     fn analyse(&mut self, now: Millis) {
         self.analysed = Some((self.engine.input().received, now));
+        self.revision += 1;
         self.analyses = Analyses::of(&self.engine);
         if let Some((_, base)) = &self.baseline {
             self.changes = changes(base, &self.current_baseline("", now));

@@ -218,12 +218,11 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
                 .map_or(String::new(), |s| format!(" {}", s.as_str()));
             writeln!(
                 out,
-                "  {}{severity}: {} {} {} → {} ({:+.0}%)",
+                "  {}{severity}: {} {} {} ({:+.0}%)",
                 c.kind,
                 c.subject,
                 c.quantile,
-                c.baseline,
-                c.current,
+                c.shown(),
                 c.change * 100.0
             )?;
         }

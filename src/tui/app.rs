@@ -1,20 +1,21 @@
 //! The UI's own state: which screen, what is selected, the filter and sort
 //! of the executions list, the search being typed, paused or not, the help
-//! overlay; and what each key does. The model is read, never written (the
-//! loop applies acknowledgements and clipboard copies the app asks for).
+//! overlay; and what each key does. Keys act on the [`View`] shown, never
+//! on the model (the loop applies acknowledgements and clipboard copies the
+//! app asks for).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::actions::{self, Action};
 use super::keys::KeyMap;
-use super::lists::{self, Selection, Target};
+use super::lists::{self, AlertRef, Selection, Target};
 use super::model::Model;
-use crate::alerts::Rule;
+use super::view::View;
 use crate::engine::{Execution, Window};
-use crate::monitor::evidence::{Evidence, evidence};
-use crate::protocol::Status;
+use crate::monitor::evidence::Evidence;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Screen {
@@ -73,9 +74,9 @@ pub struct App {
     pub window: Window,
     pub filter: Filter,
     pub sort: Sort,
-    /// A frozen copy of the model while paused: the display stops, ingest
-    /// goes on.
-    pub frozen: Option<Box<Model>>,
+    /// The snapshot shown while paused: the display stops, ingest and
+    /// alerts go on in the model.
+    pub frozen: Option<Box<View>>,
     pub help: bool,
     /// The correlation id search being typed after `/`: the Executions
     /// list narrows to its matches as it is typed.
@@ -87,7 +88,7 @@ pub struct App {
     pub not_found: Option<String>,
     pub detail: Option<String>,
     /// The alert whose evidence the Evidence screen shows.
-    pub evidence: Option<(Rule, String)>,
+    pub evidence: Option<AlertRef>,
     pub quit: bool,
     /// `a` was pressed on the alerts: the loop acknowledges the selected one.
     pub acknowledge: bool,
@@ -121,73 +122,19 @@ impl Default for App {
     }
 }
 
-fn failed(e: &Execution) -> bool {
-    e.status.is_some_and(Status::is_error) || e.errors().next().is_some()
-}
-
-/// The executions the Executions screen lists, filtered and sorted.
-pub fn executions<'m>(app: &App, model: &'m Model) -> Vec<&'m Execution> {
-    let mut list = filtered(app, model);
-    if let Some(query) = app.search.as_deref().or(app.query.as_deref()) {
-        list.retain(|e| e.correlation_id.contains(query));
-    }
-    list
-}
-
-fn filtered<'m>(app: &App, model: &'m Model) -> Vec<&'m Execution> {
-    let store = model.monitor.engine.executions();
-    let mut list: Vec<&Execution> = match app.filter {
-        Filter::Active => store.active().collect(),
-        Filter::Finished => store.finished().collect(),
-        Filter::Failed => store
-            .finished()
-            .chain(store.active())
-            .filter(|e| failed(e))
-            .collect(),
-        Filter::All => store.active().chain(store.finished()).collect(),
-    };
-    match app.sort {
-        Sort::Recent => list.sort_by_key(|e| std::cmp::Reverse(e.last_event_at)),
-        Sort::Slowest => list.sort_by(|a, b| {
-            let d = |e: &Execution| {
-                e.duration_ms
-                    .unwrap_or((model.clock() - e.started_at.unwrap_or(e.first_event_at)) as f64)
-            };
-            d(b).total_cmp(&d(a))
-        }),
-        Sort::Status => list.sort_by_key(|e| {
-            (
-                e.status.map_or(0, |s| 1 + s.index()),
-                std::cmp::Reverse(e.last_event_at),
-            )
-        }),
-    }
-    if app.filter == Filter::Failed {
-        // Executions that failed before those that recovered from a failed
-        // attempt (`ok` at the top of a failed list read as a wrong filter);
-        // the sort holds within each (a stable sort).
-        list.sort_by_key(|e| !e.status.is_some_and(Status::is_error));
-    }
-    list
-}
-
-/// The executions whose correlation id holds `query`, those it starts
-/// first; active and finished alike.
-pub fn matches<'m>(query: &str, model: &'m Model) -> Vec<&'m str> {
-    let store = model.monitor.engine.executions();
-    let mut found: Vec<&str> = store
-        .active()
-        .chain(store.finished())
-        .map(|e| &*e.correlation_id)
-        .filter(|c| c.contains(query))
-        .collect();
-    found.sort_by_key(|c| !c.starts_with(query));
-    found
+/// The executions the Executions screen lists, filtered, sorted and
+/// narrowed by the search being typed or kept.
+pub fn executions<'v>(app: &App, view: &'v View) -> Vec<&'v Execution> {
+    let query = app.search.as_deref().or(app.query.as_deref());
+    view.listed(app.filter, app.sort, query)
+        .iter()
+        .filter_map(|i| view.execution(*i))
+        .collect()
 }
 
 impl App {
-    /// What the screens show: the frozen model while paused.
-    pub fn view<'m>(&'m self, live: &'m Model) -> &'m Model {
+    /// What the screens show: the frozen snapshot while paused.
+    pub fn view<'v>(&'v self, live: &'v View) -> &'v View {
         self.frozen.as_deref().unwrap_or(live)
     }
 
@@ -200,52 +147,52 @@ impl App {
         self.selections.get(&screen).cloned().unwrap_or_default()
     }
 
-    /// The executions behind the alert the Evidence screen shows, over the
-    /// alert rule's own window, up to the engine's present.
-    pub fn evidence_of(&self, model: &Model) -> Evidence {
-        let Some((rule, subject)) = &self.evidence else {
-            return Evidence::default();
-        };
-        let config = &model.monitor.alerts.config;
-        let window = match rule {
-            Rule::ErrorRate => config.error_rate.window,
-            _ => config.stage_p95.window,
-        };
-        let engine = &model.monitor.engine;
-        evidence(engine, *rule, subject, window, model.clock())
+    /// The executions behind the alert the Evidence screen shows.
+    pub fn evidence_of(&self, view: &View) -> Arc<Evidence> {
+        match &self.evidence {
+            Some(alert) => view.evidence(alert),
+            None => Arc::default(),
+        }
     }
 
-    /// Acknowledges the selected firing alert on `model`, if `a` asked to.
-    pub fn apply_acknowledge(&mut self, model: &mut Model) {
+    /// Acknowledges on `model` the firing alert selected on the screen
+    /// (`live`, or the paused snapshot), if `a` asked to. Returns whether
+    /// an alert was acknowledged.
+    pub fn apply_acknowledge(&mut self, live: &View, model: &mut Model) -> bool {
         if !std::mem::take(&mut self.acknowledge) {
-            return;
+            return false;
         }
-        let rows = lists::alert_rows(model, 0);
+        let view = self.view(live);
+        let rows = lists::alert_rows(view, 0);
         let Some(key) = self
             .selection(Screen::Alerts)
             .row(&rows)
             .map(|r| r.key.clone())
         else {
-            return;
+            return false;
         };
-        let chosen = model
-            .monitor
+        let chosen = view
+            .ticked
             .alerts
-            .book
             .firing()
             .into_iter()
             .find(|a| lists::alert_key(a.rule, &a.subject, None) == key)
             .map(|a| (a.rule, a.subject.clone()));
         if let Some((rule, subject)) = chosen {
             model.acknowledge(rule, &subject);
+            if let Some(frozen) = self.frozen.as_mut() {
+                frozen.acknowledge(rule, &subject);
+            }
+            return true;
         }
+        false
     }
 
     fn open_target(&mut self, target: Target) {
         match target {
             Target::Execution(cid) => self.open(cid),
-            Target::Evidence { rule, subject } => {
-                self.evidence = Some((rule, subject));
+            Target::Evidence(alert) => {
+                self.evidence = Some(alert);
                 if self.screen != Screen::Evidence {
                     self.back.push(self.screen);
                 }
@@ -271,7 +218,7 @@ impl App {
         }
     }
 
-    fn on_search_key(&mut self, key: KeyEvent, model: &Model) {
+    fn on_search_key(&mut self, key: KeyEvent, live: &View) {
         let Some(query) = self.search.as_mut() else {
             return;
         };
@@ -282,10 +229,13 @@ impl App {
             }
             KeyCode::Enter => {
                 let query = self.search.take().unwrap_or_default();
-                let found: Vec<String> = matches(&query, self.view(model))
-                    .into_iter()
+                let view = self.view(live);
+                let found: Vec<String> = view
+                    .matches(&query)
+                    .iter()
                     .take(2)
-                    .map(String::from)
+                    .filter_map(|i| view.execution(*i))
+                    .map(|e| e.correlation_id.to_string())
                     .collect();
                 match found.as_slice() {
                     [] => self.not_found = Some(query),
@@ -313,14 +263,16 @@ impl App {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent, model: &Model) {
+    /// Acts on `key` against what the screen shows (`live`, or the paused
+    /// snapshot).
+    pub fn on_key(&mut self, key: KeyEvent, live: &View) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && key.code == KeyCode::Char('c') {
             self.quit = true;
             return;
         }
         if self.search.is_some() {
-            return self.on_search_key(key, model);
+            return self.on_search_key(key, live);
         }
         let key = self.keymap.translate(key);
         if self.help {
@@ -334,7 +286,7 @@ impl App {
         let Some(action) = actions::action_for(key.code, screen) else {
             return;
         };
-        let rows = lists::rows(self, self.view(model), screen);
+        let rows = lists::rows(self, self.view(live), screen);
         let selection = self.selections.entry(screen).or_default();
         match action {
             Action::Quit => self.quit = true,
@@ -393,7 +345,7 @@ impl App {
             Action::Pause => {
                 self.frozen = match self.frozen {
                     Some(_) => None,
-                    None => Some(Box::new(model.clone())),
+                    None => Some(Box::new(live.clone())),
                 }
             }
             Action::Acknowledge => self.acknowledge = true,

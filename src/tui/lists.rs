@@ -10,7 +10,7 @@
 //! with its row; when the row is gone, it stays at the same place.
 
 use super::app::{App, Screen, executions};
-use super::model::Model;
+use super::view::View;
 use crate::alerts::Rule;
 
 /// What Enter on a row opens.
@@ -19,11 +19,19 @@ pub enum Target {
     /// An execution's Detail, by correlation id.
     Execution(String),
     /// The executions behind an alert (the Evidence screen).
-    Evidence {
-        rule: Rule,
-        subject: String,
-    },
+    Evidence(AlertRef),
     Nothing,
+}
+
+/// One alert: firing, or as it resolved at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRef {
+    pub rule: Rule,
+    pub subject: String,
+    /// When it resolved; `None` while it fires. Its evidence is taken over
+    /// the window up to then (a window ending now held nothing behind an
+    /// alert that resolved an hour ago).
+    pub resolved_at: Option<i64>,
 }
 
 /// One row a selection can rest on.
@@ -88,27 +96,33 @@ pub fn alert_key(rule: Rule, subject: &str, resolved_at: Option<i64>) -> String 
 }
 
 /// What Enter on an alert opens: its execution, or the executions behind it.
-fn alert_target(rule: Rule, subject: &str, cid: Option<&str>) -> Target {
+fn alert_target(rule: Rule, subject: &str, cid: Option<&str>, resolved_at: Option<i64>) -> Target {
     match cid {
         Some(cid) => Target::Execution(cid.to_string()),
-        None => Target::Evidence {
+        None => Target::Evidence(AlertRef {
             rule,
             subject: subject.to_string(),
-        },
+            resolved_at,
+        }),
     }
 }
 
 /// The alert rows the Alerts screen shows, in its order: firing (by
 /// severity, then age), then recently resolved, newest first.
-pub fn alert_rows(model: &Model, resolved: usize) -> Vec<Row> {
-    let book = &model.monitor.alerts.book;
+pub fn alert_rows(view: &View, resolved: usize) -> Vec<Row> {
+    let book = &view.ticked.alerts;
     let firing = book.firing().into_iter().map(|a| Row {
         key: alert_key(a.rule, &a.subject, None),
-        target: alert_target(a.rule, &a.subject, a.correlation_id.as_deref()),
+        target: alert_target(a.rule, &a.subject, a.correlation_id.as_deref(), None),
     });
     let resolved = book.resolved().take(resolved).map(|a| Row {
         key: alert_key(a.rule, &a.subject, Some(a.since)),
-        target: alert_target(a.rule, &a.subject, a.correlation_id.as_deref()),
+        target: alert_target(
+            a.rule,
+            &a.subject,
+            a.correlation_id.as_deref(),
+            Some(a.since),
+        ),
     });
     firing.chain(resolved).collect()
 }
@@ -124,22 +138,20 @@ fn execution(cid: &str) -> Row {
 }
 
 /// The rows of `screen`, in display order.
-pub fn rows(app: &App, model: &Model, screen: Screen) -> Vec<Row> {
+pub fn rows(app: &App, view: &View, screen: Screen) -> Vec<Row> {
     match screen {
-        Screen::Overview => model
-            .monitor
-            .engine
-            .executions()
-            .active()
-            .map(|e| execution(&e.correlation_id))
-            .collect(),
-        Screen::Executions => executions(app, model)
+        Screen::Overview => view
+            .active
             .iter()
             .map(|e| execution(&e.correlation_id))
             .collect(),
-        Screen::Alerts => alert_rows(model, RESOLVED_LISTED),
-        Screen::Bottlenecks => model
-            .monitor
+        Screen::Executions => executions(app, view)
+            .iter()
+            .map(|e| execution(&e.correlation_id))
+            .collect(),
+        Screen::Alerts => alert_rows(view, RESOLVED_LISTED),
+        Screen::Bottlenecks => view
+            .ticked
             .analyses
             .bottlenecks
             .iter()
@@ -152,7 +164,7 @@ pub fn rows(app: &App, model: &Model, screen: Screen) -> Vec<Row> {
             })
             .collect(),
         Screen::Evidence => app
-            .evidence_of(model)
+            .evidence_of(view)
             .rows
             .iter()
             .map(|r| Row {

@@ -22,6 +22,7 @@ pub mod panels;
 pub mod run;
 pub mod scene;
 pub mod terminal;
+pub mod view;
 
 use crate::config::{ColorMode, Config};
 

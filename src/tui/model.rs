@@ -111,7 +111,7 @@ impl Model {
 impl Model {
     /// Acknowledges a firing alert: it stays, marked, until it resolves.
     pub fn acknowledge(&mut self, rule: crate::alerts::Rule, subject: &str) {
-        if self.monitor.alerts.book.acknowledge(rule, subject) {
+        if self.monitor.acknowledge(rule, subject) {
             self.generation += 1;
         }
     }

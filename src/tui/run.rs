@@ -14,6 +14,7 @@ use super::model::{Model, SystemView};
 use super::pacing::Pacing;
 use super::panels::retained::Retained;
 use super::panels::{Theme, draw_keeping};
+use super::view::View;
 use crate::protocol::Millis;
 
 /// What the user does.
@@ -72,6 +73,10 @@ where
     let mut retained = Retained::default();
     let frame_every = pacing.frame_every();
     let mut last_tick = Instant::now() - Duration::from_secs(1);
+    // What the screen shows and keys act on; taken again from the model
+    // before a frame when the model changed (not while paused).
+    let mut view = View::capture(model, None);
+    let mut behind = false;
     loop {
         // Input first: every key waiting is handled before any data.
         // Wake shortly before a frame is due, to apply the data that came,
@@ -92,8 +97,8 @@ where
         while let Some(i) = input {
             match i {
                 Input::Key(k) => {
-                    app.on_key(k, model);
-                    app.apply_acknowledge(model);
+                    app.on_key(k, &view);
+                    behind |= app.apply_acknowledge(&view, model);
                     if let Some(text) = app.copy.take() {
                         (l.clipboard)(&text);
                     }
@@ -108,11 +113,12 @@ where
             pacing.changed();
             input = l.keys.next(Duration::ZERO)?;
         }
-        // While paused the screens read the frozen model: data and ticks
-        // change nothing on screen until the pause ends.
+        // While paused the screens read the frozen snapshot: data and
+        // ticks change nothing on screen until the pause ends.
         let live = !app.paused();
         let received = model.monitor.engine.input().received;
         let changed = l.feed.pump(model, frame_every / 2);
+        behind |= changed;
         let events = model
             .monitor
             .engine
@@ -129,6 +135,7 @@ where
         if last_tick.elapsed() >= Duration::from_secs(1) {
             last_tick = Instant::now();
             let now = l.feed.now(model);
+            behind = true;
             if model.tick(now, (l.system)()) && live {
                 pacing.changed();
             }
@@ -138,8 +145,12 @@ where
         }
         let started = Instant::now();
         if pacing.due().is_some_and(|due| started >= due) {
+            if behind && !app.paused() {
+                view = View::capture(model, Some(&view));
+                behind = false;
+            }
             terminal
-                .draw(|f| draw_keeping(f, app, model, l.theme, &mut retained))
+                .draw(|f| draw_keeping(f, app, &view, l.theme, &mut retained))
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
             pacing.drawn(started);
         }

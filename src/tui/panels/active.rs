@@ -9,21 +9,20 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Theme, bar, block};
 use crate::tui::app::{App, Screen};
-use crate::tui::model::Model;
+use crate::tui::view::View;
 use crate::units::{human_ms, shorten_middle};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
-    let store = model.monitor.engine.executions();
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
     let title = format!(
         "active executions {} / limit {}",
-        store.active_len(),
-        model.concurrency_limit
+        view.active.len(),
+        view.concurrency_limit
     );
     let b = block(&title, theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    if store.active_len() == 0 {
-        let text = if model.monitor.engine.input().received == 0 {
+    if view.active.is_empty() {
+        let text = if view.input.received == 0 {
             "no events yet"
         } else {
             "no execution running"
@@ -32,7 +31,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         return;
     }
     let wide = inner.width >= 90;
-    let stale = model.monitor.sources.iter().any(|s| s.is_down());
     // The id column is what the fixed ones leave (and a space between
     // each); long ids are cut in the middle to fit, keeping both ends.
     let fixed = 10 + 14 + 7 + 3 + if wide { 14 + 10 + 3 + 7 + 4 } else { 0 };
@@ -40,24 +38,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
     let visible = inner.height.saturating_sub(1) as usize;
     let selected = (app.screen == Screen::Overview).then(|| {
         app.selection(Screen::Overview)
-            .index_of(store.active().map(|e| &*e.correlation_id))
+            .index_of(view.active.iter().map(|e| &*e.correlation_id))
     });
     let first = selected.map_or(0, |s| s.saturating_sub(visible.saturating_sub(1)));
-    let rows = store
-        .active()
+    let rows = view
+        .active
+        .iter()
         .enumerate()
         .skip(first)
         .take(visible)
         .map(|(i, e)| {
             let (stage, elapsed, target, attempt) = match e.current() {
                 Some((task, a)) => {
-                    let elapsed = a
-                        .started_at
-                        .map_or(0.0, |s| (model.clock() - s).max(0) as f64);
+                    let elapsed = a.started_at.map_or(0.0, |s| (view.clock - s).max(0) as f64);
                     (
                         task.stage.as_ref(),
                         elapsed,
-                        model.monitor.engine.target(&task.stage),
+                        view.target(&task.stage),
                         a.attempt,
                     )
                 }
@@ -67,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
             let progress = match target {
                 // Its runner is not connected: how long the stage has run
                 // is unknown, not "past target".
-                _ if stale => Line::from(Span::styled("stale", theme.dim())),
+                _ if view.stale(e) => Line::from(Span::styled("stale", theme.dim())),
                 Some(t) if t > 0.0 => {
                     let r = elapsed / t;
                     Line::from(vec![
@@ -82,7 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
                 Cell::from(shorten_middle(&e.correlation_id, id_width)),
                 Cell::from(stage),
                 Cell::from(progress),
-                Cell::from(human_ms((model.clock() - total).max(0) as f64)),
+                Cell::from(human_ms((view.clock - total).max(0) as f64)),
             ];
             if wide {
                 cells.extend([

@@ -8,39 +8,37 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, block};
 use crate::levels::Severity;
-use crate::protocol::time::format_rfc3339;
 use crate::tui::app::{App, Screen};
 use crate::tui::lists;
-use crate::tui::model::Model;
+use crate::tui::view::View;
 
-fn clock(ms: i64) -> String {
-    format_rfc3339(ms)
-        .get(11..19)
-        .unwrap_or_default()
-        .to_string()
-}
+use crate::units::clock_of_day as clock;
 
-/// Alerts: firing, then up to `resolved_max` recently resolved;
-/// `selected` highlights one (its index among both, as `lists::alert_rows`).
-pub fn draw(
-    frame: &mut Frame,
-    area: Rect,
+/// Most firing alerts listed: a storm can fire hundreds.
+const FIRING_LISTED: usize = 200;
+
+/// One line per alert: firing, then up to `resolved_max` recently
+/// resolved; `selected` highlights one (its index among both, as
+/// `lists::alert_rows`).
+fn lines(
+    view: &View,
     selected: Option<usize>,
     resolved_max: usize,
-    model: &Model,
     theme: Theme,
-) {
-    let book = &model.monitor.alerts.book;
+) -> Vec<Line<'static>> {
+    let book = &view.ticked.alerts;
     let firing = book.firing();
-    let b = block(&format!("alerts {} firing", firing.len()), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
-    // Only what fits is built: a storm can fire hundreds.
-    let room = inner.height as usize;
+    let highlight = |i: usize, line: Line<'static>| {
+        if selected == Some(i) {
+            line.style(theme.selected())
+        } else {
+            line
+        }
+    };
     let mut lines: Vec<Line> = firing
         .iter()
+        .take(FIRING_LISTED)
         .enumerate()
-        .take(room)
         .map(|(i, a)| {
             let (mark, style) = match a.severity {
                 Severity::Critical => ("✖", theme.crit()),
@@ -63,18 +61,13 @@ pub fn draw(
                 )),
                 Span::styled(format!(" since {}", clock(a.since)), theme.dim()),
             ]);
-            if selected == Some(i) {
-                line.style(theme.selected())
-            } else {
-                line
-            }
+            highlight(i, line)
         })
         .collect();
-    let firing_shown = lines.len();
-    let resolved_room = room.saturating_sub(firing_shown).min(resolved_max);
+    let firing_listed = lines.len();
     lines.extend(
         book.resolved()
-            .take(resolved_room)
+            .take(resolved_max)
             .enumerate()
             .map(|(i, a)| {
                 let line = Line::from(vec![
@@ -82,30 +75,87 @@ pub fn draw(
                     Span::raw(format!("{} {}: {}", a.rule.as_str(), a.subject, a.summary)),
                     Span::styled(format!(" resolved {}", clock(a.since)), theme.dim()),
                 ]);
-                if selected == Some(firing.len() + i) {
-                    line.style(theme.selected())
-                } else {
-                    line
-                }
+                highlight(firing_listed + i, line)
             }),
     );
+    lines
+}
+
+/// How many rows each line takes, wrapped at `width`.
+fn heights(lines: &[Line<'static>], width: u16) -> Vec<usize> {
+    lines
+        .iter()
+        .map(|l| {
+            Paragraph::new(l.clone())
+                .wrap(Wrap { trim: false })
+                .line_count(width)
+                .max(1)
+        })
+        .collect()
+}
+
+/// The rows the alerts take wrapped at `width` (a panel's inner width).
+fn rows_needed(view: &View, resolved_max: usize, width: u16, theme: Theme) -> usize {
+    heights(&lines(view, None, resolved_max, theme), width)
+        .iter()
+        .sum()
+}
+
+/// Alerts: firing, then up to `resolved_max` recently resolved, wrapped;
+/// scrolled so that the `selected` one is in full view.
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    selected: Option<usize>,
+    resolved_max: usize,
+    view: &View,
+    theme: Theme,
+) {
+    let firing = view.ticked.alerts.firing().len();
+    let b = block(&format!("alerts {firing} firing"), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let lines = lines(view, selected, resolved_max, theme);
     if lines.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no alert: every rule is quiet",
-            theme.dim(),
-        )));
+        let quiet = Line::from(Span::styled("no alert: every rule is quiet", theme.dim()));
+        frame.render_widget(Paragraph::new(quiet), inner);
+        return;
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let room = inner.height as usize;
+    let heights = heights(&lines, inner.width);
+    // The first row shown: the selected alert's last row at the bottom at
+    // the latest, its first row in view at the earliest.
+    let scroll = selected.filter(|s| *s < lines.len()).map_or(0, |s| {
+        let top: usize = heights[..s].iter().sum();
+        let bottom = top + heights[s];
+        bottom.saturating_sub(room).min(top)
+    });
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        inner,
+    );
 }
 
 /// The Alerts screen: the firing ones, then the recently resolved (all
 /// selectable: Enter opens an alert's evidence), then the history of
 /// transitions, newest first.
-pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
     use ratatui::layout::{Constraint, Layout};
-    let rows = lists::alert_rows(model, lists::RESOLVED_LISTED);
+    let rows = lists::alert_rows(view, lists::RESOLVED_LISTED);
+    // The alerts get the rows they take wrapped (up to two thirds), the
+    // history the rest.
+    let needed = rows_needed(
+        view,
+        lists::RESOLVED_LISTED,
+        area.width.saturating_sub(2),
+        theme,
+    );
     let [top, bottom] = Layout::vertical([
-        Constraint::Length((rows.len() as u16 + 2).clamp(5, area.height * 2 / 3)),
+        Constraint::Length(
+            (needed.min(u16::MAX as usize - 2) as u16 + 2).clamp(5, area.height * 2 / 3),
+        ),
         Constraint::Min(3),
     ])
     .areas(area);
@@ -115,13 +165,13 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
         top,
         Some(selected),
         lists::RESOLVED_LISTED,
-        model,
+        view,
         theme,
     );
     let b = block("history", theme);
     let inner = b.inner(bottom);
     frame.render_widget(b, bottom);
-    let history: Vec<_> = model.monitor.alerts.book.history().collect();
+    let history: Vec<_> = view.ticked.alerts.history().collect();
     let mut lines: Vec<Line> = history
         .iter()
         .rev()

@@ -7,20 +7,19 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, block};
 use crate::tui::app::App;
-use crate::tui::model::Model;
+use crate::tui::view::View;
 
-pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let b = block("bottlenecks", theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let lines: Vec<Line> = if model.monitor.analyses.bottlenecks.is_empty() {
+    let lines: Vec<Line> = if view.ticked.analyses.bottlenecks.is_empty() {
         vec![Line::from(Span::styled(
             "none yet: ranked once ten executions have finished",
             theme.dim(),
         ))]
     } else {
-        model
-            .monitor
+        view.ticked
             .analyses
             .bottlenecks
             .iter()
@@ -39,7 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
 
 /// The Bottlenecks screen: each with its full evidence and examples
 /// (Enter opens the first), then the recommendations.
-pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
     use ratatui::layout::{Constraint, Layout};
     let [top, middle, bottom] = Layout::vertical([
         Constraint::Percentage(45),
@@ -49,17 +48,17 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
     .areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
-    failures(frame, left, model, theme);
-    trends_and_baseline(frame, right, model, theme);
+    failures(frame, left, view, theme);
+    trends_and_baseline(frame, right, view, theme);
     let b = block("bottlenecks", theme);
     let inner = b.inner(top);
     frame.render_widget(b, top);
     let mut lines = Vec::new();
-    let rows = crate::tui::lists::rows(app, model, crate::tui::app::Screen::Bottlenecks);
+    let rows = crate::tui::lists::rows(app, view, crate::tui::app::Screen::Bottlenecks);
     let selected = app
         .selection(crate::tui::app::Screen::Bottlenecks)
         .index(&rows);
-    for (i, bn) in model.monitor.analyses.bottlenecks.iter().enumerate() {
+    for (i, bn) in view.ticked.analyses.bottlenecks.iter().enumerate() {
         let kind = bn.kind.as_str();
         let head = Line::from(vec![
             Span::styled(format!("{:.2} ", bn.score), theme.warn()),
@@ -86,7 +85,7 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     // Computed by the monitor when data changed, not per frame.
-    let recommendations = &model.monitor.analyses.recommendations;
+    let recommendations = &view.ticked.analyses.recommendations;
     let lines: Vec<Line> = if recommendations.is_empty() {
         vec![Line::from(Span::styled(
             "no recommendation yet: each needs a figure behind it",
@@ -112,9 +111,9 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, model: &Model, them
 }
 
 /// Error patterns, most frequent first.
-fn failures(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
-    let mut lines: Vec<Line> = model
-        .monitor
+fn failures(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+    let mut lines: Vec<Line> = view
+        .ticked
         .analyses
         .failures
         .iter()
@@ -142,9 +141,9 @@ fn failures(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
 
 /// Each stage's trend, and the regressions and improvements against the
 /// baseline, when there is one.
-fn trends_and_baseline(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
-    let mut lines: Vec<Line> = model
-        .monitor
+fn trends_and_baseline(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+    let mut lines: Vec<Line> = view
+        .ticked
         .analyses
         .trends
         .iter()
@@ -174,20 +173,21 @@ fn trends_and_baseline(frame: &mut Frame, area: Rect, model: &Model, theme: Them
             theme.dim(),
         )));
     }
-    match &model.monitor.baseline {
+    match &view.ticked.baseline {
         None => lines.push(Line::from(Span::styled(
             "no baseline (--baseline FILE, or one kept for live sources)",
             theme.dim(),
         ))),
-        Some((file, _)) if model.monitor.changes.is_empty() => lines.push(Line::from(
-            Span::styled(format!("baseline {file}: no regression"), theme.ok()),
-        )),
-        Some((file, _)) => {
+        Some(file) if view.ticked.changes.is_empty() => lines.push(Line::from(Span::styled(
+            format!("baseline {file}: no regression"),
+            theme.ok(),
+        ))),
+        Some(file) => {
             lines.push(Line::from(Span::styled(
                 format!("baseline {file}:"),
                 theme.title(),
             )));
-            lines.extend(model.monitor.changes.iter().map(|c| {
+            lines.extend(view.ticked.changes.iter().map(|c| {
                 let style = if c.kind == "regression" {
                     theme.crit()
                 } else {
@@ -195,13 +195,12 @@ fn trends_and_baseline(frame: &mut Frame, area: Rect, model: &Model, theme: Them
                 };
                 Line::from(Span::styled(
                     format!(
-                        "  {} {} {} {:+.0}% ({} → {})",
+                        "  {} {} {} {:+.0}% ({})",
                         c.kind,
                         c.subject,
                         c.quantile,
                         c.change * 100.0,
-                        c.baseline,
-                        c.current
+                        c.shown()
                     ),
                     style,
                 ))
@@ -209,7 +208,9 @@ fn trends_and_baseline(frame: &mut Frame, area: Rect, model: &Model, theme: Them
         }
     }
     frame.render_widget(
-        Paragraph::new(lines).block(block("trends · baseline", theme)),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block("trends · baseline", theme)),
         area,
     );
 }

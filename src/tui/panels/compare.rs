@@ -7,12 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, block};
-use crate::tui::model::Model;
+use crate::tui::view::View;
 use crate::units::human_ms;
 
-pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let mut lines = Vec::new();
-    for c in &model.monitor.analyses.comparisons {
+    for c in &view.ticked.analyses.comparisons {
         let style = if c.significant {
             theme.title()
         } else {

@@ -14,12 +14,12 @@ use crate::engine::Execution;
 use crate::protocol::Status;
 use crate::protocol::time::format_rfc3339;
 use crate::tui::app::App;
-use crate::tui::model::Model;
+use crate::tui::view::View;
 use crate::units::human_ms;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
     let cid = app.detail.as_deref().unwrap_or_default();
-    let Some(e) = model.monitor.engine.executions().get(cid) else {
+    let Some(e) = view.get(cid) else {
         let text =
             format!("{cid} is no longer held (the history keeps the last finished executions)");
         frame.render_widget(Paragraph::new(text).block(block("execution", theme)), area);
@@ -34,11 +34,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         Constraint::Min(4),
     ])
     .areas(area);
-    draw_ids(frame, ids, e, model, theme);
-    draw_waterfall(frame, waterfall, e, model, theme);
+    draw_ids(frame, ids, e, view, theme);
+    draw_waterfall(frame, waterfall, e, view, theme);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
-    draw_errors_and_alerts(frame, left, e, model, theme);
+    draw_errors_and_alerts(frame, left, e, view, theme);
     draw_logs(frame, right, e, theme);
 }
 
@@ -51,15 +51,19 @@ fn status_span(status: Option<Status>, abandoned: bool, theme: Theme) -> Span<'s
     }
 }
 
-fn draw_ids(frame: &mut Frame, area: Rect, e: &Execution, model: &Model, theme: Theme) {
+fn draw_ids(frame: &mut Frame, area: Rect, e: &Execution, view: &View, theme: Theme) {
     let opt = |v: &Option<Box<str>>| v.as_deref().unwrap_or("-").to_string();
-    let end = e.finished_at.unwrap_or(model.clock());
+    let end = e.finished_at.unwrap_or(view.clock);
     let start = e.started_at.unwrap_or(e.first_event_at);
     let lines = vec![
         Line::from(vec![
             Span::styled(e.correlation_id.to_string(), theme.title()),
             Span::raw("  "),
-            status_span(e.status, e.abandoned, theme),
+            if view.stale(e) {
+                Span::styled("stale: its source is not connected", theme.dim())
+            } else {
+                status_span(e.status, e.abandoned, theme)
+            },
             Span::raw(format!("  {}", human_ms((end - start).max(0) as f64))),
         ]),
         Line::from(format!(
@@ -74,12 +78,12 @@ fn draw_ids(frame: &mut Frame, area: Rect, e: &Execution, model: &Model, theme: 
     frame.render_widget(Paragraph::new(lines).block(block("execution", theme)), area);
 }
 
-fn draw_waterfall(frame: &mut Frame, area: Rect, e: &Execution, model: &Model, theme: Theme) {
+fn draw_waterfall(frame: &mut Frame, area: Rect, e: &Execution, view: &View, theme: Theme) {
     let b = block("waterfall (* critical path)", theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let start = e.started_at.unwrap_or(e.first_event_at);
-    let end = e.finished_at.unwrap_or(model.clock()).max(start + 1);
+    let end = e.finished_at.unwrap_or(view.clock).max(start + 1);
     let span = (end - start) as f64;
     let label_width = 22usize;
     let tail = 26usize;
@@ -92,7 +96,7 @@ fn draw_waterfall(frame: &mut Frame, area: Rect, e: &Execution, model: &Model, t
         let critical = if path.contains(&ti) { "*" } else { " " };
         for a in &task.attempts {
             let from = a.started_at.unwrap_or(start);
-            let to = a.finished_at.unwrap_or(model.clock()).max(from);
+            let to = a.finished_at.unwrap_or(view.clock).max(from);
             let col = |t: i64| {
                 (((t - start) as f64 / span) * track as f64)
                     .round()
@@ -121,7 +125,7 @@ fn draw_waterfall(frame: &mut Frame, area: Rect, e: &Execution, model: &Model, t
                 Span::raw(format!(
                     " {:>8} ",
                     a.duration_ms
-                        .map_or_else(|| human_ms((model.clock() - from).max(0) as f64), human_ms)
+                        .map_or_else(|| human_ms((view.clock - from).max(0) as f64), human_ms)
                 )),
                 status_span(a.status, false, theme),
                 Span::styled(
@@ -141,13 +145,7 @@ fn draw_waterfall(frame: &mut Frame, area: Rect, e: &Execution, model: &Model, t
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn draw_errors_and_alerts(
-    frame: &mut Frame,
-    area: Rect,
-    e: &Execution,
-    model: &Model,
-    theme: Theme,
-) {
+fn draw_errors_and_alerts(frame: &mut Frame, area: Rect, e: &Execution, view: &View, theme: Theme) {
     let mut lines: Vec<Line> = e
         .errors()
         .map(|(task, a, err)| {
@@ -162,10 +160,9 @@ fn draw_errors_and_alerts(
             ])
         })
         .collect();
-    let alerts: Vec<Line> = model
-        .monitor
+    let alerts: Vec<Line> = view
+        .ticked
         .alerts
-        .book
         .firing()
         .iter()
         .filter(|a| a.correlation_id.as_deref() == Some(&*e.correlation_id))

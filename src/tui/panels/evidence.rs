@@ -8,25 +8,35 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, block};
 use crate::tui::app::{App, Screen};
-use crate::tui::model::Model;
+use crate::tui::view::View;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
-    let Some((rule, subject)) = &app.evidence else {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
+    let Some(chosen) = &app.evidence else {
         return;
     };
-    let book = &model.monitor.alerts.book;
-    // The alert as it stands: firing, or as it last resolved.
-    let alert = book
-        .firing()
-        .into_iter()
-        .find(|a| a.rule == *rule && &a.subject == subject)
-        .map(|a| (a.severity, a.summary.clone(), "firing"))
-        .or_else(|| {
-            book.resolved()
-                .find(|a| a.rule == *rule && &a.subject == subject)
-                .map(|a| (a.severity, a.summary.clone(), "resolved"))
-        });
-    let evidence = app.evidence_of(model);
+    let (rule, subject) = (&chosen.rule, &chosen.subject);
+    let book = &view.ticked.alerts;
+    // The alert chosen: firing, or as it resolved then (a firing one that
+    // resolved since: as it last resolved).
+    let firing = chosen.resolved_at.is_none().then(|| {
+        book.firing()
+            .into_iter()
+            .find(|a| a.rule == *rule && &a.subject == subject)
+            .map(|a| (a.severity, a.summary.clone(), "firing".to_string()))
+    });
+    let alert = firing.flatten().or_else(|| {
+        book.resolved()
+            .find(|a| {
+                a.rule == *rule
+                    && &a.subject == subject
+                    && chosen.resolved_at.is_none_or(|at| a.since == at)
+            })
+            .map(|a| {
+                let when = crate::units::clock_of_day(a.since);
+                (a.severity, a.summary.clone(), format!("resolved {when}"))
+            })
+    });
+    let evidence = app.evidence_of(view);
     let [head, list] = Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
     let b = block(&format!("{} {subject}", rule.as_str()), theme);
     let inner = b.inner(head);

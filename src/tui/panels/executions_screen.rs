@@ -8,11 +8,11 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use super::{Theme, block};
 use crate::protocol::Status;
 use crate::tui::app::{App, Filter, Screen, Sort, executions};
-use crate::tui::model::Model;
+use crate::tui::view::View;
 use crate::units::{human_ms, shorten_middle};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
-    let list = executions(app, model);
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
+    let list = executions(app, view);
     let filter = match app.filter {
         Filter::All => "all",
         Filter::Active => "active",
@@ -57,11 +57,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
                 (Some(Status::Ok), _) => ("ok".to_string(), theme.ok()),
                 (Some(s), _) => (s.as_str().to_string(), theme.crit()),
                 (None, true) => ("abandoned".into(), theme.warn()),
+                // Its runner is not connected: whether it still runs is
+                // unknown.
+                (None, false) if view.stale(e) => ("stale".into(), theme.dim()),
                 (None, false) => ("running".into(), theme.warn()),
             };
-            let duration = e.duration_ms.unwrap_or(
-                (model.clock() - e.started_at.unwrap_or(e.first_event_at)).max(0) as f64,
-            );
+            let duration = e
+                .duration_ms
+                .unwrap_or((view.clock - e.started_at.unwrap_or(e.first_event_at)).max(0) as f64);
             let stage = e
                 .current()
                 .map(|(t, _)| t.stage.to_string())

@@ -10,14 +10,14 @@ use ratatui::widgets::Paragraph;
 use super::Theme;
 use crate::levels::Severity;
 use crate::tui::app::App;
-use crate::tui::model::Model;
+use crate::tui::view::View;
 use crate::units::human_ms;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
     let mut spans = vec![Span::styled("runtop", theme.title())];
     let (crit, warn) = (
-        model.monitor.alerts.book.count(Severity::Critical),
-        model.monitor.alerts.book.count(Severity::Warning),
+        view.ticked.alerts.count(Severity::Critical),
+        view.ticked.alerts.count(Severity::Warning),
     );
     spans.push(Span::styled(
         format!(" ✖{crit}"),
@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
     if app.paused() {
         spans.push(Span::styled(" PAUSED", theme.crit()));
     }
-    for s in &model.monitor.sources {
+    for s in &view.sources {
         let (mark, style) = if s.connected {
             ("●", theme.ok())
         } else {
@@ -47,32 +47,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
             ));
         }
     }
-    if model.finished {
+    if view.finished {
         spans.push(Span::styled(" (replay finished)", theme.warn()));
     }
-    let input = model.monitor.engine.input();
+    let input = &view.input;
     spans.push(Span::raw(format!(
         " │ {} events {:.0}/s",
-        input.received, model.event_rate
+        input.received, view.event_rate
     )));
-    if let Some(p95) = model.lag_p95 {
+    if let Some(p95) = view.lag_p95 {
         spans.push(Span::raw(format!(" │ lag p95 {p95:.0}ms")));
     }
-    spans.push(Span::raw(format!(" │ {}", model.title)));
+    spans.push(Span::raw(format!(" │ {}", view.title)));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// One line per source that is not connected (it failed at least once):
 /// what it is, why, for how long, and when runtop tries again. Its
 /// executions' elapsed times are stale meanwhile.
-pub fn banner(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
+pub fn banner(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     if area.height == 0 {
         return;
     }
     // The last tick's present: the wall clock live.
-    let now = model.now;
-    let lines: Vec<Line> = model
-        .monitor
+    let now = view.now;
+    let lines: Vec<Line> = view
         .sources
         .iter()
         .filter(|s| s.is_down())

@@ -22,7 +22,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, Screen};
-use super::model::Model;
+use super::view::View;
 use crate::levels::Level;
 use retained::{Panel, Retained};
 
@@ -147,8 +147,8 @@ pub fn bar(ratio: f64, width: usize) -> String {
 }
 
 /// Draws the whole screen.
-pub fn draw(frame: &mut Frame, app: &App, model: &Model, theme: Theme) {
-    draw_keeping(frame, app, model, theme, &mut Retained::default());
+pub fn draw(frame: &mut Frame, app: &App, view: &View, theme: Theme) {
+    draw_keeping(frame, app, view, theme, &mut Retained::default());
 }
 
 /// Draws the whole screen, copying the panels that have not changed since
@@ -156,7 +156,7 @@ pub fn draw(frame: &mut Frame, app: &App, model: &Model, theme: Theme) {
 pub fn draw_keeping(
     frame: &mut Frame,
     app: &App,
-    model: &Model,
+    view: &View,
     theme: Theme,
     retained: &mut Retained,
 ) {
@@ -169,16 +169,10 @@ pub fn draw_keeping(
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
-    let model = app.view(model);
+    let view = app.view(view);
     // A source that is not connected is said up front, one line each (at
     // most three), until it is back.
-    let down = model
-        .monitor
-        .sources
-        .iter()
-        .filter(|s| s.is_down())
-        .count()
-        .min(3) as u16;
+    let down = view.sources.iter().filter(|s| s.is_down()).count().min(3) as u16;
     let [head, banner, tabs_area, body, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(down),
@@ -187,21 +181,21 @@ pub fn draw_keeping(
         Constraint::Length(1),
     ])
     .areas(area);
-    header::draw(frame, head, app, model, theme);
-    header::banner(frame, banner, model, theme);
+    header::draw(frame, head, app, view, theme);
+    header::banner(frame, banner, view, theme);
     tabs(frame, tabs_area, app, theme);
     match app.screen {
-        Screen::Overview => overview(frame, body, app, model, theme, retained),
-        Screen::Executions => executions_screen::draw(frame, body, app, model, theme),
-        Screen::Timings => timings_screen::draw(frame, body, model, theme),
-        Screen::Alerts => alerts::draw_screen(frame, body, app, model, theme),
-        Screen::Bottlenecks => bottlenecks::draw_screen(frame, body, app, model, theme),
-        Screen::Compare => compare::draw(frame, body, model, theme),
-        Screen::Detail => detail::draw(frame, body, app, model, theme),
-        Screen::Evidence => evidence::draw(frame, body, app, model, theme),
-        Screen::Nodes => nodes_screen::draw(frame, body, model, theme),
+        Screen::Overview => overview(frame, body, app, view, theme, retained),
+        Screen::Executions => executions_screen::draw(frame, body, app, view, theme),
+        Screen::Timings => timings_screen::draw(frame, body, view, theme),
+        Screen::Alerts => alerts::draw_screen(frame, body, app, view, theme),
+        Screen::Bottlenecks => bottlenecks::draw_screen(frame, body, app, view, theme),
+        Screen::Compare => compare::draw(frame, body, view, theme),
+        Screen::Detail => detail::draw(frame, body, app, view, theme),
+        Screen::Evidence => evidence::draw(frame, body, app, view, theme),
+        Screen::Nodes => nodes_screen::draw(frame, body, view, theme),
     }
-    footer(frame, foot, app, model, theme);
+    footer(frame, foot, app, view, theme);
     if app.help {
         help(frame, area, app, theme);
     }
@@ -236,7 +230,7 @@ fn overview(
     frame: &mut Frame,
     area: Rect,
     app: &App,
-    model: &Model,
+    view: &View,
     theme: Theme,
     retained: &mut Retained,
 ) {
@@ -246,12 +240,7 @@ fn overview(
     // The active list and the timings get the rows they fill (a runner
     // limited to five executions needs eight, not thirty); alerts and
     // bottlenecks get the rest.
-    let engine = &model.monitor.engine;
-    let filled = engine
-        .executions()
-        .active_len()
-        .max(engine.stages().count()) as u16
-        + 3;
+    let filled = view.active.len().max(view.stages.len()) as u16 + 3;
     let middle_height = filled
         .max(6)
         .min(area.height.saturating_sub(sys_height + lower_least));
@@ -261,26 +250,26 @@ fn overview(
         Constraint::Min(lower_least),
     ])
     .areas(area);
-    retained.draw(Panel::System, frame, sys, model, theme, |f| {
-        system::draw(f, sys, model, theme);
+    retained.draw(Panel::System, frame, sys, view, theme, |f| {
+        system::draw(f, sys, view, theme);
     });
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(middle);
-    active::draw(frame, left, app, model, theme);
-    stage_table::draw(frame, right, app, model, theme);
+    active::draw(frame, left, app, view, theme);
+    stage_table::draw(frame, right, app, view, theme);
     let [l, r] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
-    retained.draw(Panel::Alerts, frame, l, model, theme, |f| {
-        alerts::draw(f, l, None, 3, model, theme);
+    retained.draw(Panel::Alerts, frame, l, view, theme, |f| {
+        alerts::draw(f, l, None, 3, view, theme);
     });
-    retained.draw(Panel::Bottlenecks, frame, r, model, theme, |f| {
-        bottlenecks::draw(f, r, model, theme);
+    retained.draw(Panel::Bottlenecks, frame, r, view, theme, |f| {
+        bottlenecks::draw(f, r, view, theme);
     });
 }
 
-fn footer(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+fn footer(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
     if let Some(query) = &app.search {
-        let found = crate::tui::app::matches(query, model).len();
+        let found = view.matches(query).len();
         let line = Line::from(vec![
             Span::styled(" / ", theme.title()),
             Span::raw(format!("{query}▏")),
@@ -309,7 +298,7 @@ fn footer(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme)
         return;
     }
     if let (Some(query), Screen::Executions) = (&app.query, app.screen) {
-        let found = crate::tui::app::executions(app, model).len();
+        let found = crate::tui::app::executions(app, view).len();
         let line = Line::from(vec![
             Span::styled(format!(" {found} match {query:?}: pick one "), theme.warn()),
             Span::styled(" ↑↓ ", theme.title()),

@@ -8,11 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Theme, block};
-use crate::tui::model::Model;
+use crate::tui::view::View;
 use crate::units::human_ms;
 
-pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
-    let nodes = &model.monitor.analyses.nodes;
+pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+    let nodes = &view.ticked.analyses.nodes;
     let b = block("runner nodes", theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);

@@ -3,7 +3,7 @@
 //! again.
 //!
 //! The live loop draws whenever events arrive, but the system, alerts and
-//! bottlenecks panels change only when the model is ticked (once a second)
+//! bottlenecks panels change only when the view is ticked (once a second)
 //! or an alert is acknowledged: [`Model::generation`] counts those changes.
 //! Copying their cells is several times cheaper than laying out their text
 //! again, which matters for both the CPU goal and the latency goal.
@@ -15,7 +15,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::Theme;
-use crate::tui::model::Model;
+use crate::tui::view::View;
 
 /// The panels that can be kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ impl Panel {
 
 #[derive(Debug, Clone)]
 struct Kept {
-    /// The generation of the model it was drawn from.
+    /// The generation of the view it was drawn from.
     generation: u64,
     theme: Theme,
     cells: Buffer,
@@ -49,20 +49,20 @@ pub struct Retained {
 
 impl Retained {
     /// Draws `panel` in `area` with `draw`, or copies it from the last frame
-    /// if neither `model`'s generation, nor the area, nor the theme changed.
+    /// if neither `view`'s generation, nor the area, nor the theme changed.
     pub fn draw(
         &mut self,
         panel: Panel,
         frame: &mut Frame,
         area: Rect,
-        model: &Model,
+        view: &View,
         theme: Theme,
         draw: impl FnOnce(&mut Frame),
     ) {
         let slot = &mut self.kept[panel.index()];
         let target = frame.buffer_mut();
         if let Some(kept) = slot.as_ref()
-            && kept.generation == model.generation
+            && kept.generation == view.generation
             && kept.theme == theme
             && kept.cells.area == area
             && target.area.intersection(area) == area
@@ -90,7 +90,7 @@ impl Retained {
             }
         }
         *slot = Some(Kept {
-            generation: model.generation,
+            generation: view.generation,
             theme,
             cells,
         });

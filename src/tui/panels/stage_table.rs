@@ -9,22 +9,21 @@ use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
 use super::{Theme, block};
 use crate::levels::Level;
 use crate::tui::app::App;
-use crate::tui::model::Model;
+use crate::tui::view::View;
 use crate::units::human_ms;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
     let b = block(&format!("timings {}", app.window.label()), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let wide = inner.width >= 50;
-    let rows: Vec<Row> = model
-        .monitor
-        .engine
-        .stages()
-        .map(|(stage, stats)| (stage, stats.durations.snapshot(app.window)))
+    let rows: Vec<Row> = view
+        .stages
+        .iter()
+        .map(|stage| (&*stage.name, stage.durations(app.window)))
         .filter(|(_, s)| s.count > 0)
         .map(|(stage, s)| {
-            let target = model.monitor.engine.target(stage);
+            let target = view.target(stage);
             let level = target.map(|t| Level::from_ratio(s.p95 / t));
             let style = level.map_or(theme.dim(), |l| theme.level(l));
             let level_text = level.map_or("-", |l| l.as_str());
@@ -94,7 +93,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, model: &Model, theme: Them
         table_area,
     );
     if spark_height > 0 {
-        let data: Vec<u64> = model.p95_history.iter().copied().collect();
+        let data: Vec<u64> = view.ticked.p95_history.iter().copied().collect();
         let start = data.len().saturating_sub(spark.width as usize);
         frame.render_widget(
             Sparkline::default()

@@ -9,11 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
 use super::{Theme, block};
-use crate::tui::model::Model;
+use crate::tui::view::View;
 
-pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
-    let name = model
-        .monitor
+pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+    let name = view
+        .ticked
         .host
         .as_ref()
         .and_then(|s| s.host_name.as_deref())
@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
     );
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let Some(s) = &model.monitor.host else {
+    let Some(s) = &view.ticked.host else {
         frame.render_widget(
             Paragraph::new(Span::styled("sampling this host's load…", theme.dim())),
             inner,
@@ -75,8 +75,13 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
         let [cpu_area, memory_area] =
             Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(spark);
         for (label, history, area, style) in [
-            ("cpu", &model.cpu_history, cpu_area, theme.ok()),
-            ("mem", &model.memory_history, memory_area, theme.title()),
+            ("cpu", &view.ticked.cpu_history, cpu_area, theme.ok()),
+            (
+                "mem",
+                &view.ticked.memory_history,
+                memory_area,
+                theme.title(),
+            ),
         ] {
             // What it is and its scale: a sparkline alone says neither.
             let [label_area, area] =

@@ -9,25 +9,25 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use super::{Theme, block};
 use crate::engine::Window;
 use crate::levels::Level;
-use crate::tui::model::Model;
+use crate::tui::view::View;
 use crate::units::human_ms;
 
-pub fn draw(frame: &mut Frame, area: Rect, model: &Model, theme: Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let b = block("timings: p50 / p95 / p99 per window", theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     // Narrow terminals drop max and the queue wait.
     let wide = inner.width >= 100;
     let mut rows = Vec::new();
-    for (stage, stats) in model.monitor.engine.stages() {
-        let target = model.monitor.engine.target(stage);
+    for stats in &view.stages {
+        let (stage, target) = (&*stats.name, stats.target);
         for (i, window) in Window::ALL.into_iter().enumerate() {
-            let s = stats.durations.snapshot(window);
+            let s = stats.durations(window);
             let level = target
                 .filter(|_| s.count > 0)
                 .map(|t| Level::from_ratio(s.p95 / t));
             let style = level.map_or(theme.dim(), |l| theme.level(l));
-            let queue = stats.queue.snapshot(window);
+            let queue = stats.queue(window);
             let mut cells = vec![
                 Cell::from(if i == 0 {
                     stage.to_string()
