@@ -284,7 +284,10 @@ fn a_resolved_alert_opens_the_executions_behind_it_then() {
     for e in Simulator::scenario(runtop::sim::Scenario::Failures, 7, DEFAULT_START).take(4_000) {
         last = e.ts;
         let line = to_json_line(&e);
-        model.monitor.engine.feed(line.as_bytes(), DEFAULT_START, Origin::default());
+        model
+            .monitor
+            .engine
+            .feed(line.as_bytes(), DEFAULT_START, Origin::default());
         model.monitor.after_events();
     }
     model.tick(last, Some(system()));
@@ -293,7 +296,12 @@ fn a_resolved_alert_opens_the_executions_behind_it_then() {
     let at = rows
         .iter()
         .position(|r| r.key.starts_with("resolved\terror_rate\tstage"))
-        .unwrap_or_else(|| panic!("the failure burst's error rate resolved: {:?}", rows.iter().map(|r| &r.key).collect::<Vec<_>>()));
+        .unwrap_or_else(|| {
+            panic!(
+                "the failure burst's error rate resolved: {:?}",
+                rows.iter().map(|r| &r.key).collect::<Vec<_>>()
+            )
+        });
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('4')), &shown);
     for _ in 0..at {
@@ -303,7 +311,10 @@ fn a_resolved_alert_opens_the_executions_behind_it_then() {
     assert_eq!(app.screen, Screen::Evidence);
     let chosen = app.evidence.clone().unwrap();
     let resolved_at = chosen.resolved_at.expect("a resolved alert");
-    assert!(shown.clock - resolved_at > 5 * 60_000, "resolved over 5 minutes ago");
+    assert!(
+        shown.clock - resolved_at > 5 * 60_000,
+        "resolved over 5 minutes ago"
+    );
     let evidence = app.evidence_of(&shown);
     assert!(!evidence.rows.is_empty(), "{evidence:?}");
     assert!(evidence.rows.iter().all(|r| r.at <= resolved_at));

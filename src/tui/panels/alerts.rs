@@ -122,10 +122,10 @@ pub fn draw(
         return;
     }
     let room = inner.height as usize;
-    let heights = heights(&lines, inner.width);
     // The first row shown: the selected alert's last row at the bottom at
     // the latest, its first row in view at the earliest.
     let scroll = selected.filter(|s| *s < lines.len()).map_or(0, |s| {
+        let heights = heights(&lines[..=s], inner.width);
         let top: usize = heights[..s].iter().sum();
         let bottom = top + heights[s];
         bottom.saturating_sub(room).min(top)
