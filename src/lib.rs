@@ -40,6 +40,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod engine;
 pub mod files;
+pub mod fleet;
 pub mod hash;
 pub mod host;
 pub mod levels;

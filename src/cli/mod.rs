@@ -11,6 +11,7 @@ mod config_cmd;
 mod headless;
 mod live_args;
 mod report;
+mod serve_cmd;
 mod simulate;
 mod tui_cmd;
 
@@ -49,6 +50,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Run a simulated runner: serve its events over WebSocket, or write them.
     Simulate(simulate::SimulateArgs),
+    /// Run headless as a daemon: /metrics for Prometheus, the report as JSON.
+    Serve(serve_cmd::ServeArgs),
     /// Write, show or locate the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -149,6 +152,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Serve(args) => serve_cmd::run(&args),
         Command::Config(command) => config_cmd::run(&command),
         Command::Baseline(command) => baseline_cmd::run(&command),
     };

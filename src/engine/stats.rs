@@ -433,6 +433,15 @@ impl Rolling {
     }
 }
 
+/// All-time counts at or below fixed bounds ([`Distribution::cumulative`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cumulative {
+    pub count: u64,
+    pub sum: f64,
+    /// Values at or below each bound, in the bounds' order.
+    pub at_most: Vec<u64>,
+}
+
 /// A named distribution (one stage's durations, one metric's values) over
 /// all time and the three rolling windows.
 #[derive(Debug, Clone)]
@@ -501,6 +510,31 @@ impl Distribution {
     /// Total count over all time.
     pub fn count(&self) -> u64 {
         self.all_time.count
+    }
+
+    /// Over all time: how many values, their sum, and how many are at or
+    /// below each of `bounds` (ascending), for a fixed-bucket histogram of
+    /// the same values (Prometheus's). A value within the 1 % of a bound
+    /// that its histogram bucket spans may count on either side of it.
+    pub fn cumulative(&self, bounds: &[f64]) -> Cumulative {
+        let t = &self.all_time;
+        let at_most = bounds
+            .iter()
+            .map(|&b| {
+                if t.count == 0 || b < t.min {
+                    0
+                } else if b >= t.max {
+                    t.count
+                } else {
+                    t.hist.count_between(0, scaled(b))
+                }
+            })
+            .collect();
+        Cumulative {
+            count: t.count,
+            sum: t.sum,
+            at_most,
+        }
     }
 }
 

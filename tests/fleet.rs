@@ -1,0 +1,310 @@
+//! `runtop serve` with the real servers of a fleet: a real Prometheus
+//! scrapes it every second while `runtop simulate` feeds it, and what
+//! Prometheus then holds agrees with runtop's own report; `promtool` finds
+//! nothing wrong with `/metrics`. Everything on loopback, bounded in time.
+
+mod common;
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{BIN, Simulator, TempDir};
+
+/// `runtop serve ARGS` on a free loopback port; killed when dropped.
+struct Daemon {
+    child: Child,
+    addr: String,
+}
+
+impl Daemon {
+    fn start(home: &TempDir, args: &[&str]) -> Daemon {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("XDG_CONFIG_HOME", home.path("config"))
+            .env("XDG_DATA_HOME", home.path("data"))
+            .env_remove("RUNTOP_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|s| s.split('/').next())
+            .unwrap_or_else(|| panic!("the address served: {line:?}"))
+            .to_string();
+        Daemon { child, addr }
+    }
+
+    fn get(&self, path: &str) -> String {
+        get(&format!("http://{}{path}", self.addr))
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn get(url: &str) -> String {
+    ureq::get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .into_body()
+        .read_to_string()
+        .unwrap()
+}
+
+/// Polls `f` every 200 ms until it gives something, for at most `limit`.
+fn wait_for<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(t) = f() {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A real Prometheus on a free loopback port, scraping `target` every
+/// second; killed when dropped.
+struct Prometheus {
+    child: Child,
+    url: String,
+}
+
+impl Prometheus {
+    fn start(home: &TempDir, target: &str) -> Prometheus {
+        let config = home.path("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+                 scrape_configs:\n  - job_name: runtop\n    static_configs:\n      - targets: ['{target}']\n"
+            ),
+        )
+        .unwrap();
+        let port = common::closed_port();
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", home.str("tsdb")))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--log.level=warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let p = Prometheus { child, url };
+        wait_for("Prometheus to be ready", Duration::from_secs(30), || {
+            ureq::get(&format!("{}/-/ready", p.url)).call().ok()
+        });
+        p
+    }
+
+    /// The value of an instant query's only series.
+    fn value(&self, query: &str) -> Option<f64> {
+        let body = ureq::get(&format!("{}/api/v1/query", self.url))
+            .query("query", query)
+            .call()
+            .ok()?
+            .into_body()
+            .read_to_string()
+            .ok()?;
+        let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+        let result = v["data"]["result"].as_array()?;
+        match result.as_slice() {
+            [one] => one["value"][1].as_str()?.parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn have_prometheus() -> bool {
+    let there =
+        common::require("prometheus", "--version") && common::require("promtool", "--version");
+    if !there {
+        eprintln!("prometheus or promtool is not installed: skipped (.ci/run installs them)");
+    }
+    there
+}
+
+#[test]
+fn prometheus_scraping_serve_holds_what_the_report_says() {
+    if !have_prometheus() {
+        return;
+    }
+    let home = TempDir::new("fleet-prom");
+    let sim = Simulator::start(&["--speed", "300", "--executions", "40", "--seed", "3"]);
+    let serve = Daemon::start(&home, &[&sim.url]);
+    let prometheus = Prometheus::start(&home, &serve.addr);
+    // The simulated runner finishes its 40 executions; the report says so.
+    let report: serde_json::Value =
+        wait_for("40 finished executions", Duration::from_secs(60), || {
+            let r: serde_json::Value = serde_json::from_str(&serve.get("/api/v1/report")).ok()?;
+            (r["executions"]["finished"] == 40).then_some(r)
+        });
+    // Prometheus has scraped it since.
+    wait_for(
+        "Prometheus to scrape the end",
+        Duration::from_secs(20),
+        || {
+            prometheus
+                .value("sum(runtop_executions_finished_total)")
+                .filter(|v| *v == 40.0)
+        },
+    );
+    let accepted = report["events"]["accepted"].as_f64().unwrap();
+    assert!(accepted > 100.0);
+    assert_eq!(
+        prometheus.value(r#"runtop_events_total{outcome="accepted"}"#),
+        Some(accepted)
+    );
+    assert_eq!(
+        prometheus.value(r#"runtop_executions_finished_total{status="ok"}"#),
+        report["executions"]["ok"].as_f64()
+    );
+    for stage in report["stages"].as_array().unwrap() {
+        let name = stage["stage"].as_str().unwrap();
+        let count = prometheus.value(&format!(
+            r#"runtop_stage_duration_seconds_count{{stage="{name}"}}"#
+        ));
+        assert_eq!(count, stage["count"].as_f64(), "{name}");
+        let finished = prometheus.value(&format!(
+            r#"sum(runtop_stage_finished_total{{stage="{name}"}})"#
+        ));
+        assert_eq!(finished, stage["count"].as_f64(), "{name}");
+        // The fleet's p95 from the buckets, against runtop's own: within
+        // the bucket that holds it.
+        let fleet = prometheus
+            .value(&format!(
+                r#"histogram_quantile(0.95, sum by (le) (runtop_stage_duration_seconds_bucket{{stage="{name}"}}))"#
+            ))
+            .unwrap();
+        let own = stage["p95_ms"].as_f64().unwrap() / 1000.0;
+        let target = stage["target_ms"].as_f64().map(|t| t / 1000.0);
+        let bounds = runtop::fleet::exposition::stage_bounds(target.map(|t| t * 1000.0));
+        let bucket = |v: f64| bounds.iter().position(|b| v <= *b).unwrap_or(bounds.len());
+        assert!(
+            bucket(fleet).abs_diff(bucket(own)) <= 1,
+            "{name}: Prometheus p95 {fleet} s, runtop's {own} s, bounds {bounds:?}"
+        );
+    }
+    // promtool finds nothing wrong with the exposition.
+    let metrics = serve.get("/metrics");
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    promtool
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(metrics.as_bytes())
+        .unwrap();
+    let out = promtool.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}\n{metrics}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A file is read to its end, then served as it ended: ready, and its
+/// report the very one `runtop report` writes of it (one monitor for both).
+#[test]
+fn serve_a_file_answers_as_report_does() {
+    let home = TempDir::new("fleet-file");
+    let log = common::regression_log(&home.0);
+    let serve = Daemon::start(&home, &[&log]);
+    wait_for("the file read", Duration::from_secs(30), || {
+        ureq::get(&format!("http://{}/readyz", serve.addr))
+            .call()
+            .ok()
+    });
+    assert_eq!(serve.get("/healthz"), "ok\n");
+    let served: serde_json::Value = serde_json::from_str(&serve.get("/api/v1/report")).unwrap();
+    let out = common::run(
+        &home.0,
+        &["report", &log, "--format", "json"],
+        Duration::from_secs(60),
+    );
+    let reported: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(served, reported);
+    // What is not served is said, and only GET is.
+    let missing = ureq::get(&format!("http://{}/nope", serve.addr)).call();
+    assert!(
+        matches!(missing, Err(ureq::Error::StatusCode(404))),
+        "{missing:?}"
+    );
+    let posted = ureq::post(&format!("http://{}/metrics", serve.addr)).send("x");
+    assert!(
+        matches!(posted, Err(ureq::Error::StatusCode(405))),
+        "{posted:?}"
+    );
+}
+
+/// Hundreds of clients that connect and say nothing take no more than the
+/// connection limit, for no longer than the header timeout; ingest goes on
+/// meanwhile, and scrapes are served again after.
+#[test]
+fn a_flood_of_silent_clients_stalls_nothing() {
+    let home = TempDir::new("fleet-flood");
+    let sim = Simulator::start(&["--rate", "200", "--scenario", "flood"]);
+    let serve = Daemon::start(&home, &[&sim.url]);
+    let received = |serve: &Daemon| -> u64 {
+        let r: serde_json::Value = serde_json::from_str(&serve.get("/api/v1/report")).unwrap();
+        r["events"]["received"].as_u64().unwrap()
+    };
+    let before = wait_for("events", Duration::from_secs(20), || {
+        Some(received(&serve)).filter(|n| *n > 0)
+    });
+    let mut silent = Vec::new();
+    for _ in 0..300 {
+        if let Ok(s) = std::net::TcpStream::connect(&serve.addr) {
+            silent.push(s);
+        }
+    }
+    let rss = common::peak_rss(serve.child.id()).unwrap_or(0);
+    // Past the header timeout the silent ones are dropped, and the server
+    // answers again: events went on arriving meanwhile.
+    let after = wait_for(
+        "the server to answer again",
+        Duration::from_secs(20),
+        || {
+            ureq::get(&format!("http://{}/api/v1/report", serve.addr))
+                .call()
+                .ok()?;
+            Some(received(&serve))
+        },
+    );
+    drop(silent);
+    assert!(after >= before + 200, "ingest went on: {before} → {after}");
+    assert!(
+        rss < 100 << 20,
+        "memory bounded under the flood: {rss} bytes"
+    );
+}
