@@ -309,3 +309,24 @@ fn the_diagnostic_trail_goes_to_a_private_log_file_without_secrets() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("RUNTOP_LOG"), "{}", stderr(&out));
 }
+
+/// `simulate --listen` stops on SIGTERM as on Ctrl-C (it ran on, a
+/// scripted flood never ended).
+#[test]
+fn the_simulator_stops_on_sigterm() {
+    let sim = common::Simulator::start(&["--scenario", "flood"]);
+    common::kill(sim.child.id(), "TERM");
+    let mut sim = sim;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = sim.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running 5 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+}

@@ -130,8 +130,18 @@ fn serve_forever(listen: SocketAddr, options: ServeOptions) -> Result<ExitCode, 
         let _ = std::io::stdout().flush();
         tokio::select! {
             result = serve::serve(listener, options) => result.map_err(CliError::Serve)?,
-            _ = tokio::signal::ctrl_c() => {}
+            // SIGINT, SIGTERM and SIGHUP alike (`crate::signals`): a
+            // simulator sent SIGTERM by a script used to run on.
+            _ = stop_requested() => {}
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Returns once a stopping signal has arrived.
+async fn stop_requested() {
+    let mut poll = tokio::time::interval(std::time::Duration::from_millis(50));
+    while !crate::signals::stop_requested() {
+        poll.tick().await;
+    }
 }

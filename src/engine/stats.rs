@@ -518,15 +518,28 @@ impl Distribution {
     /// that its histogram bucket spans may count on either side of it.
     pub fn cumulative(&self, bounds: &[f64]) -> Cumulative {
         let t = &self.all_time;
+        let scaled_bounds: Vec<u64> = bounds.iter().map(|&b| scaled(b)).collect();
+        // One pass over the recorded buckets (not one per bound): a value
+        // is at or below a bound when its bucket starts there or lower, as
+        // `count_between` counts.
+        let mut in_bucket = vec![0u64; bounds.len() + 1];
+        for v in t.hist.iter_recorded() {
+            let start = t.hist.lowest_equivalent(v.value_iterated_to());
+            let i = scaled_bounds.partition_point(|b| *b < start);
+            in_bucket[i] += v.count_at_value();
+        }
+        let mut below = 0;
         let at_most = bounds
             .iter()
-            .map(|&b| {
+            .zip(&in_bucket)
+            .map(|(&b, n)| {
+                below += n;
                 if t.count == 0 || b < t.min {
                     0
                 } else if b >= t.max {
                     t.count
                 } else {
-                    t.hist.count_between(0, scaled(b))
+                    below
                 }
             })
             .collect();
