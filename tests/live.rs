@@ -511,7 +511,15 @@ async fn several_runners_merge_into_one_report_with_a_state_each() {
         ),
         (Some(true), Some(false))
     );
-    assert!(sources[2]["failures"]["refused"].as_u64().unwrap() >= 1);
+    // The twelfth event can arrive before the refusal of the third is
+    // counted (a loaded machine): then it is still connecting, said so.
+    let refused = sources[2]["failures"]["refused"].as_u64().unwrap_or(0);
+    let state = sources[2]["state"].as_str().unwrap_or_default();
+    assert!(
+        refused >= 1 || state.contains("connecting"),
+        "{:?}",
+        sources[2]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
