@@ -308,3 +308,152 @@ fn a_flood_of_silent_clients_stalls_nothing() {
         "memory bounded under the flood: {rss} bytes"
     );
 }
+
+/// A real Alertmanager on a free loopback port, routing to nowhere;
+/// killed when dropped.
+struct Alertmanager {
+    child: Child,
+    url: String,
+}
+
+impl Alertmanager {
+    fn start(home: &TempDir) -> Alertmanager {
+        let config = home.path("alertmanager.yml");
+        std::fs::write(
+            &config,
+            "route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n",
+        )
+        .unwrap();
+        let port = common::closed_port();
+        let child = Command::new("prometheus-alertmanager")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.path={}", home.str("am")))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--cluster.listen-address=")
+            .arg("--log.level=warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("alertmanager starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let am = Alertmanager { child, url };
+        wait_for("Alertmanager to be ready", Duration::from_secs(30), || {
+            ureq::get(&format!("{}/-/ready", am.url)).call().ok()
+        });
+        am
+    }
+
+    /// The alerts it holds of a rule, by subject.
+    fn alerts(&self, rule: &str) -> Vec<serde_json::Value> {
+        let v: serde_json::Value =
+            serde_json::from_str(&get(&format!("{}/api/v2/alerts", self.url))).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["labels"]["alertname"] == rule)
+            .cloned()
+            .collect()
+    }
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn alertmanager_receives_alerts_and_resolves_them_with_runtop() {
+    if !common::require("prometheus-alertmanager", "--version") {
+        eprintln!("prometheus-alertmanager is not installed: skipped (.ci/run installs it)");
+        return;
+    }
+    let home = TempDir::new("fleet-am");
+    let am = Alertmanager::start(&home);
+    // The failures scenario: its burst fires the error rates; cut in the
+    // middle of it, they are still firing at the end.
+    let full = home.str("failures.ndjson");
+    let out = common::run(
+        &home.0,
+        &[
+            "simulate",
+            "--scenario",
+            "failures",
+            "--seed",
+            "7",
+            "--speed",
+            "0",
+            "--executions",
+            "300",
+            "--out",
+            &full,
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = std::fs::read_to_string(&full).unwrap();
+    let cut = home.str("cut.ndjson");
+    std::fs::write(
+        &cut,
+        text.lines().take(1_300).collect::<Vec<_>>().join("\n"),
+    )
+    .unwrap();
+    let report = |file: &str| -> serde_json::Value {
+        let out = common::run(
+            &home.0,
+            &["report", file, "--alertmanager", &am.url],
+            Duration::from_secs(60),
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let r = report(&cut);
+    let of_state = |r: &serde_json::Value, state: &str| -> Vec<(String, String)> {
+        r["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["rule"] == "error_rate" && a["state"] == state)
+            .map(|a| {
+                let s = |k: &str| a[k].as_str().unwrap().to_string();
+                (s("subject"), s("severity"))
+            })
+            .collect()
+    };
+    let firing = of_state(&r, "firing");
+    assert!(!firing.is_empty(), "the burst fires: {}", r["alerts"]);
+    let held = am.alerts("error_rate");
+    let mut subjects: Vec<(String, String)> = held
+        .iter()
+        .map(|a| {
+            let l = |k: &str| a["labels"][k].as_str().unwrap().to_string();
+            (l("subject"), l("severity"))
+        })
+        .collect();
+    subjects.sort();
+    let mut expected = firing.clone();
+    expected.sort();
+    assert_eq!(subjects, expected, "{held:?}");
+    for a in &held {
+        let labels = &a["labels"];
+        assert_eq!(labels["rule"], "error_rate");
+        assert!(labels["instance"].as_str().is_some_and(|i| !i.is_empty()));
+        assert!(
+            a["annotations"]["summary"]
+                .as_str()
+                .unwrap()
+                .contains("failed")
+        );
+        assert_eq!(a["status"]["state"], "active");
+    }
+    // The whole run: the burst ends and runtop resolves them; so does
+    // Alertmanager.
+    let r = report(&full);
+    assert!(!of_state(&r, "resolved").is_empty(), "{}", r["alerts"]);
+    assert!(of_state(&r, "firing").is_empty(), "{}", r["alerts"]);
+    assert!(
+        am.alerts("error_rate").is_empty(),
+        "resolved in Alertmanager too: {:?}",
+        am.alerts("error_rate")
+    );
+}

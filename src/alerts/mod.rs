@@ -4,6 +4,7 @@
 //! the thin layer that writes transitions to a log and a webhook.
 
 pub mod alertmanager;
+pub mod alertmanager_push;
 mod book;
 pub mod confidence;
 pub mod notify;

@@ -57,8 +57,14 @@ pub enum NotifyError {
     AlertLogOpen { path: PathBuf, error: io::Error },
     #[error("alert log: {0}")]
     AlertLogWrite(io::Error),
-    #[error("{failed} alert webhook deliveries failed (last: {last})")]
-    Deliveries { failed: u64, last: String },
+    #[error("--alertmanager {0:?}: expected an http:// or https:// URL")]
+    AlertmanagerUrl(String),
+    #[error("{failed} {what} deliveries failed (last: {last})")]
+    Deliveries {
+        what: &'static str,
+        failed: u64,
+        last: String,
+    },
 }
 
 /// What [`Notifier::finish`] found lost: one or more [`NotifyError`]s.
@@ -95,6 +101,8 @@ fn log_line(t: &Transition) -> String {
 }
 
 pub struct Webhook {
+    /// What it is, for warnings: `alert webhook`, `Alertmanager`.
+    what: &'static str,
     tx: Option<SyncSender<String>>,
     worker: Option<JoinHandle<()>>,
     pub stats: Arc<WebhookStats>,
@@ -106,6 +114,16 @@ impl Webhook {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(NotifyError::WebhookUrl(crate::secrets::webhook(url)));
         }
+        Self::start_as("alert webhook", url, policy)
+    }
+
+    /// Starts a thread that POSTs JSON bodies to `url` (checked by the
+    /// caller), with `policy`'s timeout and retries, behind a bounded queue.
+    pub fn start_as(
+        what: &'static str,
+        url: &str,
+        policy: WebhookPolicy,
+    ) -> Result<Webhook, NotifyError> {
         let (tx, rx) = sync_channel(QUEUE);
         let stats = Arc::new(WebhookStats::default());
         let worker_stats = stats.clone();
@@ -115,6 +133,7 @@ impl Webhook {
             .spawn(move || deliver_all(&url, policy, rx, &worker_stats))
             .map_err(NotifyError::Thread)?;
         Ok(Webhook {
+            what,
             tx: Some(tx),
             worker: Some(worker),
             stats,
@@ -123,19 +142,40 @@ impl Webhook {
 
     /// Queues one evaluation's transitions as one POST; never waits.
     pub fn send(&self, transitions: &[Transition]) {
-        let Some(tx) = &self.tx else { return };
         let Some(payload) = super::alertmanager::payload(transitions) else {
             return;
         };
-        let body = serde_json::to_string(&payload).expect("payloads serialize");
+        self.post(serde_json::to_string(&payload).expect("payloads serialize"));
+    }
+
+    /// Queues one JSON body; never waits (dropped and counted when full).
+    pub fn post(&self, body: String) {
+        let Some(tx) = &self.tx else { return };
         if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = tx.try_send(body) {
             let dropped = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            tracing::warn!(dropped, "alert webhook queue full: transition dropped");
+            tracing::warn!(dropped, what = self.what, "delivery queue full: dropped");
         }
     }
 
-    /// Lets queued deliveries finish for up to `grace`, then stops.
-    pub fn finish(mut self, grace: Duration) {
+    /// What went wrong with the deliveries, once finished.
+    fn losses(&self) -> Option<NotifyError> {
+        let stats = &self.stats;
+        let failed = stats.failed.load(Ordering::Relaxed) + stats.dropped.load(Ordering::Relaxed);
+        (failed > 0).then(|| NotifyError::Deliveries {
+            what: self.what,
+            failed,
+            last: stats
+                .last_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Lets queued deliveries finish for up to `grace`, then stops; what
+    /// was lost.
+    pub fn finish(mut self, grace: Duration) -> Option<NotifyError> {
         self.tx.take();
         let deadline = Instant::now() + grace;
         if let Some(worker) = self.worker.take() {
@@ -146,6 +186,7 @@ impl Webhook {
                 let _ = worker.join();
             }
         }
+        self.losses()
     }
 }
 
@@ -201,6 +242,8 @@ pub struct Notifier {
     log: Option<BufWriter<File>>,
     log_error: Option<io::Error>,
     pub webhook: Option<Webhook>,
+    /// `--alertmanager URL`s.
+    pub alertmanagers: Vec<super::alertmanager_push::Alertmanager>,
 }
 
 impl Notifier {
@@ -225,14 +268,39 @@ impl Notifier {
             log,
             log_error: None,
             webhook,
+            alertmanagers: Vec::new(),
         })
+    }
+
+    /// Also pushes to these Alertmanagers (`--alertmanager URL`), the
+    /// alerts' `generatorURL` being `generator` when given.
+    pub fn with_alertmanagers(
+        mut self,
+        urls: &[String],
+        generator: Option<String>,
+    ) -> Result<Notifier, NotifyError> {
+        for url in urls {
+            self.alertmanagers
+                .push(super::alertmanager_push::Alertmanager::start(
+                    url,
+                    generator.clone(),
+                    WebhookPolicy::default(),
+                )?);
+        }
+        Ok(self)
     }
 
     /// Writes each transition to firing or resolved (pending is not news)
     /// to the log, and sends them all to the webhook in one POST.
+    /// Alertmanagers also hear again of what still fires, once a minute:
+    /// call it on every tick, with or without transitions.
     pub fn notify(&mut self, transitions: &[Transition]) {
         if let Some(webhook) = &self.webhook {
             webhook.send(transitions);
+        }
+        let now = crate::protocol::time::wall_clock_now();
+        for am in &mut self.alertmanagers {
+            am.notify(transitions, now);
         }
         for t in transitions.iter().filter(|t| t.to != State::Pending) {
             tracing::info!(
@@ -260,19 +328,10 @@ impl Notifier {
             .into_iter()
             .collect();
         if let Some(webhook) = self.webhook {
-            let stats = webhook.stats.clone();
-            webhook.finish(grace);
-            let failed =
-                stats.failed.load(Ordering::Relaxed) + stats.dropped.load(Ordering::Relaxed);
-            if failed > 0 {
-                let last = stats
-                    .last_error
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .clone()
-                    .unwrap_or_default();
-                problems.push(NotifyError::Deliveries { failed, last });
-            }
+            problems.extend(webhook.finish(grace));
+        }
+        for am in self.alertmanagers {
+            problems.extend(am.finish(grace));
         }
         if problems.is_empty() {
             Ok(())

@@ -75,6 +75,11 @@ pub struct SettingsArgs {
     /// `text`, plus the structured alert).
     #[arg(long, value_name = "URL")]
     alert_webhook: Option<String>,
+    /// Push alerts to this Alertmanager (its base URL, e.g.
+    /// http://127.0.0.1:9093; repeatable): firing ones again every minute,
+    /// resolved ones once.
+    #[arg(long = "alertmanager", value_name = "URL")]
+    alertmanagers: Vec<String>,
     /// Compare with this baseline (from `runtop baseline save`). Live
     /// sources otherwise keep one per source in the platform's data dir.
     #[arg(long, value_name = "FILE")]
@@ -82,13 +87,21 @@ pub struct SettingsArgs {
 }
 
 impl SettingsArgs {
-    /// Where alert transitions go: `--alert-log`, `--alert-webhook`.
+    /// Where alert transitions go: `--alert-log`, `--alert-webhook`,
+    /// `--alertmanager`.
     pub fn notifier(&self) -> Result<Notifier, CliError> {
+        self.notifier_from(None)
+    }
+
+    /// As [`SettingsArgs::notifier`], the alerts sent to Alertmanager
+    /// linking to `generator` (`runtop serve`'s report).
+    pub fn notifier_from(&self, generator: Option<String>) -> Result<Notifier, CliError> {
         Notifier::new(
             self.alert_log.as_deref(),
             self.alert_webhook.as_deref(),
             WebhookPolicy::default(),
         )
+        .and_then(|n| n.with_alertmanagers(&self.alertmanagers, generator))
         .map_err(CliError::from)
     }
 
@@ -223,12 +236,7 @@ pub fn analyse_sources(
             "give a file, `-`, or ws:// URLs (or set sources.urls in the config)".into(),
         ));
     }
-    let mut notifier = Notifier::new(
-        settings.alert_log.as_deref(),
-        settings.alert_webhook.as_deref(),
-        WebhookPolicy::default(),
-    )
-    .map_err(CliError::from)?;
+    let mut notifier = settings.notifier()?;
     // Anything written as a URL is one, so that `http://…` is told it is not
     // ws:// rather than that no such file exists.
     let is_url = |s: &String| s.contains("://");

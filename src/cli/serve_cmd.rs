@@ -61,12 +61,16 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
             ));
         }
     };
-    let mut notifier = args.settings.notifier()?;
     // Bound before anything runs: a taken port is said at once.
     let listener = TcpListener::bind(args.listen).map_err(|error| CliError::Listen {
         addr: args.listen.to_string(),
         error,
     })?;
+    let generator = listener
+        .local_addr()
+        .ok()
+        .map(|a| format!("http://{a}/api/v1/report"));
+    let mut notifier = args.settings.notifier_from(generator)?;
     let fail_on = config.ci.fail_on;
     if live {
         let (endpoints, options, recorder) = args.live.resolve(&sources, &config.sources)?;

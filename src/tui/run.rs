@@ -139,9 +139,9 @@ where
             if model.tick(now, (l.system)()) && live {
                 pacing.changed();
             }
-            if !model.transitions.is_empty() {
-                (l.notify)(&model.transitions);
-            }
+            // Every tick, with or without news: Alertmanager hears again
+            // of what still fires.
+            (l.notify)(&model.transitions);
         }
         let started = Instant::now();
         if pacing.due().is_some_and(|due| started >= due) {
