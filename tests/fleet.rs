@@ -457,3 +457,45 @@ fn alertmanager_receives_alerts_and_resolves_them_with_runtop() {
         am.alerts("error_rate")
     );
 }
+
+/// `runtop rules export` writes rules promtool accepts, for every stage
+/// with a target, at the configured levels.
+#[test]
+fn exported_rules_pass_promtool() {
+    if !have_prometheus() {
+        return;
+    }
+    let home = TempDir::new("fleet-rules");
+    let out = common::run(
+        &home.0,
+        &[
+            "rules",
+            "export",
+            "--set",
+            "alerts.error_rate.threshold=0.1",
+        ],
+        Duration::from_secs(30),
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let rules = common::stdout(&out);
+    for stage in ["prep", "implement", "verify"] {
+        assert!(rules.contains(&format!("subject: \"{stage}\"")), "{rules}");
+    }
+    assert!(
+        rules.contains("> 0.1)"),
+        "the configured threshold: {rules}"
+    );
+    let file = home.path("rules.yml");
+    std::fs::write(&file, &rules).unwrap();
+    let check = Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "promtool check rules: {}{}\n{rules}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

@@ -11,6 +11,7 @@ mod config_cmd;
 mod headless;
 mod live_args;
 mod report;
+mod rules_cmd;
 mod serve_cmd;
 mod simulate;
 mod tui_cmd;
@@ -52,6 +53,9 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Run headless as a daemon: /metrics for Prometheus, the report as JSON.
     Serve(serve_cmd::ServeArgs),
+    /// Export runtop's alert rules for Prometheus.
+    #[command(subcommand)]
+    Rules(rules_cmd::RulesCommand),
     /// Write, show or locate the configuration.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -153,6 +157,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Serve(args) => serve_cmd::run(&args),
+        Command::Rules(command) => rules_cmd::run(&command),
         Command::Config(command) => config_cmd::run(&command),
         Command::Baseline(command) => baseline_cmd::run(&command),
     };
