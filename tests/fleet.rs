@@ -499,3 +499,97 @@ fn exported_rules_pass_promtool() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// The exported stage_p95 rule, run by `promtool test rules` on the
+/// buckets of a stream of implement attempts, fires when runtop's own rule
+/// fires on the same attempts (within the evaluation grids: 30 s of event
+/// time for runtop, 10 s here).
+#[test]
+fn the_exported_p95_rule_fires_when_runtops_own_does() {
+    use runtop::alerts::{Rule, State};
+    use runtop::config::Config;
+    use runtop::engine::{Engine, EngineConfig, Origin};
+    use runtop::monitor::Monitor;
+
+    if !have_prometheus() {
+        return;
+    }
+    // An implement attempt finishes every 10 s: 10 s long for ten
+    // minutes, then 40 s long (its target is 30 s).
+    let steps = 120;
+    let took = |k: usize| if k < 60 { 10.0 } else { 40.0 };
+    // runtop's own rules on these attempts.
+    let t0 = 1_795_341_600_000i64;
+    let mut monitor = Monitor::new(Engine::new(EngineConfig::replay()), &Config::default());
+    let mut runtop_fired = None;
+    for k in 0..steps {
+        let ts = t0 + k as i64 * 10_000;
+        let line = format!(
+            r#"{{"type":"stage_finished","ts":{ts},"correlation_id":"e{k}","stage":"implement","status":"ok","duration_ms":{}}}"#,
+            took(k) * 1000.0
+        );
+        monitor.engine.feed(line.as_bytes(), ts, Origin::default());
+        monitor.after_events();
+        for t in monitor.take_transitions() {
+            if t.rule == Rule::StageP95
+                && t.to == State::Firing
+                && t.severity.as_str() == "critical"
+                && runtop_fired.is_none()
+            {
+                runtop_fired = Some((t.at - t0) / 1000);
+            }
+        }
+    }
+    let runtop_fired = runtop_fired.expect("runtop's rule fires");
+    // The same attempts as the buckets `runtop serve` exports.
+    let bounds = runtop::fleet::exposition::stage_bounds(Some(30_000.0));
+    let mut series = String::new();
+    let les = bounds
+        .iter()
+        .map(|b| (format!("{b:?}"), *b))
+        .chain([("+Inf".to_string(), f64::INFINITY)]);
+    for (le, bound) in les {
+        let values: Vec<String> = (0..steps)
+            .map(|k| (0..=k).filter(|j| took(*j) <= bound).count().to_string())
+            .collect();
+        series.push_str(&format!(
+            "      - series: 'runtop_stage_duration_seconds_bucket{{stage=\"implement\",le=\"{le}\",instance=\"a\"}}'\n        values: '{}'\n",
+            values.join(" ")
+        ));
+    }
+    let counts: Vec<String> = (1..=steps).map(|k| k.to_string()).collect();
+    series.push_str(&format!(
+        "      - series: 'runtop_stage_duration_seconds_count{{stage=\"implement\",instance=\"a\"}}'\n        values: '{}'\n",
+        counts.join(" ")
+    ));
+    let home = TempDir::new("fleet-promtool-test");
+    let out = common::run(&home.0, &["rules", "export"], Duration::from_secs(30));
+    std::fs::write(home.path("rules.yml"), &out.stdout).unwrap();
+    // Whether promtool finds the critical alert firing `at` seconds in.
+    let firing_at = |at: i64| -> bool {
+        let test = format!(
+            "rule_files:\n  - rules.yml\nevaluation_interval: 10s\ntests:\n  - interval: 10s\n    input_series:\n{series}\
+             \x20   promql_expr_test:\n      - expr: 'count(ALERTS{{alertname=\"stage_p95\",severity=\"critical\",alertstate=\"firing\"}})'\n        eval_time: {at}s\n        exp_samples:\n          - labels: '{{}}'\n            value: 1\n"
+        );
+        let file = home.path(&format!("test-{at}.yml"));
+        std::fs::write(&file, test).unwrap();
+        Command::new("promtool")
+            .args(["test", "rules"])
+            .arg(&file)
+            .current_dir(&home.0)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(!firing_at(500), "quiet before the attempts slow down");
+    let fleet_fired = (550..=900)
+        .step_by(10)
+        .find(|at| firing_at(*at))
+        .expect("the exported rule fires");
+    eprintln!("fired: runtop at {runtop_fired} s, the exported rule at {fleet_fired} s");
+    assert!(
+        (fleet_fired - runtop_fired).abs() <= 30,
+        "Prometheus fires at {fleet_fired} s, runtop at {runtop_fired} s"
+    );
+}

@@ -122,10 +122,32 @@ pub struct Exposition {
 
 /// The bucket bounds, in seconds, of a stage with this target (ms).
 pub fn stage_bounds(target_ms: Option<f64>) -> Vec<f64> {
+    stage_bounds_with(target_ms, &[])
+}
+
+/// As [`stage_bounds`], with these multiples of the target among the
+/// bounds too: the stage_p95 rule's configured levels, so that the fleet's
+/// rules (`runtop rules export`) count attempts at or below each level
+/// exactly rather than interpolate.
+pub fn stage_bounds_with(target_ms: Option<f64>, levels: &[f64]) -> Vec<f64> {
     match target_ms.filter(|t| *t > 0.0) {
-        Some(t) => TARGET_FACTORS.iter().map(|f| f * t / 1000.0).collect(),
+        Some(t) => {
+            let mut factors: Vec<f64> = TARGET_FACTORS
+                .iter()
+                .chain(levels.iter().filter(|f| f.is_finite() && **f > 0.0))
+                .copied()
+                .collect();
+            factors.sort_by(f64::total_cmp);
+            factors.dedup();
+            factors.iter().map(|f| f * t / 1000.0).collect()
+        }
         None => DEFAULT_SECONDS.to_vec(),
     }
+}
+
+/// The `le` label Prometheus sees for a bound (as the encoder writes it).
+pub fn le_label(bound: f64) -> String {
+    format!("{bound:?}")
 }
 
 /// A metric's exported name, bounds, and how many of its recorded units
@@ -154,6 +176,8 @@ impl Exposition {
     pub fn of(monitor: &Monitor) -> Exposition {
         let engine = &monitor.engine;
         let input = engine.input();
+        let p95 = &monitor.alerts.config.stage_p95;
+        let levels = [p95.warning, p95.critical];
         let book = &monitor.alerts.book;
         let alert = |a: &crate::alerts::Alert| {
             [
@@ -173,7 +197,7 @@ impl Exposition {
                 .map(|(stage, stats)| {
                     let durations = Buckets::of(
                         &stats.durations,
-                        &stage_bounds(engine.target(stage)),
+                        &stage_bounds_with(engine.target(stage), &levels),
                         1000.0,
                     );
                     let counts = stats.durations.counts(crate::engine::Window::AllTime).1;

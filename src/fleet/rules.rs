@@ -5,11 +5,11 @@
 //! `keep_firing_for`.
 //!
 //! What cannot be carried over, and is said in each rule's description:
-//! runtop's p95 is exact within 1 %, the fleet's is interpolated within a
-//! bucket; runtop clears a p95 alert below its `clear` level (hysteresis),
+//! runtop clears a p95 alert below its `clear` level (hysteresis),
 //! Prometheus when the level is no longer crossed (`keep_firing_for`
-//! holds it); runtop judges error rates on first attempts with a
-//! confidence bound, the fleet on every attempt's plain ratio.
+//! holds it); runtop judges error rates on first attempts (a retry of a
+//! failed attempt fails far more often), the fleet on every attempt, as
+//! only those are exported.
 //!
 //! Written by hand: the document is a fixed shape of a few keys, and the
 //! maintained YAML serializers for serde are gone (`serde_yaml` is
@@ -18,6 +18,7 @@
 
 use std::fmt::Write;
 
+use super::exposition::le_label;
 use crate::config::Config;
 use crate::engine::Window;
 
@@ -75,33 +76,49 @@ pub fn export(config: &Config) -> String {
         for (stage, target_ms) in &config.targets.stages {
             let target = target_ms / 1000.0;
             let stage_q = stage.replace('\\', "\\\\").replace('"', "\\\"");
-            let quantile = format!(
-                "histogram_quantile(0.95, sum by (le, stage, instance) (rate(runtop_stage_duration_seconds_bucket{{stage=\"{stage_q}\"}}[{w}])))"
+            let n = format!(
+                "sum by (stage, instance) (increase(runtop_stage_duration_seconds_count{{stage=\"{stage_q}\"}}[{w}]))"
             );
-            let enough = format!(
-                "sum by (stage, instance) (increase(runtop_stage_duration_seconds_count{{stage=\"{stage_q}\"}}[{w}])) >= {}",
-                p95.min_samples
-            );
-            let (warn, crit) = (p95.warning * target, p95.critical * target);
+            // runtop fires on the lower 95 % bound of the p95: the value at
+            // rank ⌊0.95 n − 1.96 √(0.0475 n)⌋ (engine/stats.rs). It is above
+            // a level when fewer attempts than that rank are at or below the
+            // level, which the level's own bucket (among the bounds `serve`
+            // exports) counts exactly: no interpolation.
+            let rank = format!("floor(0.95 * {n} - 1.96 * sqrt(0.0475 * {n}))");
+            let above = |level: f64| {
+                let le = le_label(level * target);
+                format!(
+                    "(sum by (stage, instance) (increase(runtop_stage_duration_seconds_bucket{{stage=\"{stage_q}\",le=\"{le}\"}}[{w}])) < {rank})"
+                )
+            };
+            let enough = format!("{n} >= {}", p95.min_samples);
+            let (warn, crit) = (above(p95.warning), above(p95.critical));
+            let description = "runtop's stage_p95 rule: the lower 95% bound of the p95 above the level, from the bucket at that level";
             rules.push(Rule {
                 alert: "stage_p95",
-                expr: format!("({quantile} > {warn} <= {crit}) and on (stage, instance) ({enough})"),
+                expr: format!("({warn} unless {crit}) and on (stage, instance) ({enough})"),
                 for_secs: p95.for_secs,
                 keep_secs: p95.keep_firing_for_secs,
                 severity: "warning",
                 subject: stage.clone(),
-                summary: format!("{stage} p95 over {w} above {:.0}% of its {target}s target", p95.warning * 100.0),
-                description: "runtop's stage_p95 rule over the fleet's buckets (interpolated within a bucket)",
+                summary: format!(
+                    "{stage} p95 over {w} above {:.0}% of its {target}s target",
+                    p95.warning * 100.0
+                ),
+                description,
             });
             rules.push(Rule {
                 alert: "stage_p95",
-                expr: format!("({quantile} > {crit}) and on (stage, instance) ({enough})"),
+                expr: format!("{crit} and on (stage, instance) ({enough})"),
                 for_secs: p95.for_secs,
                 keep_secs: p95.keep_firing_for_secs,
                 severity: "critical",
                 subject: stage.clone(),
-                summary: format!("{stage} p95 over {w} above {:.0}% of its {target}s target", p95.critical * 100.0),
-                description: "runtop's stage_p95 rule over the fleet's buckets (interpolated within a bucket)",
+                summary: format!(
+                    "{stage} p95 over {w} above {:.0}% of its {target}s target",
+                    p95.critical * 100.0
+                ),
+                description,
             });
         }
     }
@@ -112,10 +129,18 @@ pub fn export(config: &Config) -> String {
             "sum by (stage, instance) (increase(runtop_stage_finished_total{{status=~\"failed|timeout\"}}[{w}]))"
         );
         let all = format!("sum by (stage, instance) (increase(runtop_stage_finished_total[{w}]))");
+        // The lower bound of the 99 % Wilson interval of the failed share,
+        // as runtop's rule judges it (alerts/confidence.rs), written out.
+        let z = crate::alerts::confidence::Z_99;
+        let p = format!("({failed} / {all})");
+        let low = format!(
+            "(({p} + {z2} / (2 * {all}) - {z} * sqrt({p} * (1 - {p}) / {all} + {z2} / (4 * {all} ^ 2))) / (1 + {z2} / {all}))",
+            z2 = z * z
+        );
         rules.push(Rule {
             alert: "error_rate",
             expr: format!(
-                "({failed} / {all} > {}) and on (stage, instance) ({all} >= {})",
+                "({low} > {}) and on (stage, instance) ({all} >= {})",
                 er.threshold, er.min_samples
             ),
             for_secs: er.for_secs,
@@ -123,10 +148,10 @@ pub fn export(config: &Config) -> String {
             severity: "critical",
             subject: "{{ $labels.stage }}".into(),
             summary: format!(
-                "{{{{ $labels.stage }}}}: more than {:.0}% of attempts failed or timed out over {w}",
+                "{{{{ $labels.stage }}}}: more than {:.0}% of attempts failed or timed out over {w} (99% lower bound)",
                 er.threshold * 100.0
             ),
-            description: "runtop's error_rate rule as a plain ratio of every attempt (runtop judges first attempts with a confidence bound)",
+            description: "runtop's error_rate rule (the 99% Wilson lower bound of the failed share over the threshold), on every attempt where runtop counts first attempts only",
         });
     }
     let mut out = String::from(
