@@ -593,3 +593,87 @@ fn the_exported_p95_rule_fires_when_runtops_own_does() {
         "Prometheus fires at {fleet_fired} s, runtop at {runtop_fired} s"
     );
 }
+
+/// Whether `promtool test rules` finds `alert` (critical) firing `at`
+/// seconds into these series (one value every 10 s), under the exported
+/// rules.
+fn promtool_fires(home: &TempDir, series: &str, alert: &str, at: i64) -> bool {
+    let test = format!(
+        "rule_files:\n  - rules.yml\nevaluation_interval: 10s\ntests:\n  - interval: 10s\n    input_series:\n{series}\
+         \x20   promql_expr_test:\n      - expr: 'count(ALERTS{{alertname=\"{alert}\",severity=\"critical\",alertstate=\"firing\"}})'\n        eval_time: {at}s\n        exp_samples:\n          - labels: '{{}}'\n            value: 1\n"
+    );
+    let file = home.path(&format!("test-{alert}-{at}.yml"));
+    std::fs::write(&file, test).unwrap();
+    Command::new("promtool")
+        .args(["test", "rules"])
+        .arg(&file)
+        .current_dir(&home.0)
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+/// The exported error_rate rule fires when runtop's own does, on the same
+/// attempts: healthy for ten minutes, then two of every five failing.
+#[test]
+fn the_exported_error_rate_rule_fires_when_runtops_own_does() {
+    use runtop::alerts::{Rule, State};
+    use runtop::config::Config;
+    use runtop::engine::{Engine, EngineConfig, Origin};
+    use runtop::monitor::Monitor;
+
+    if !have_prometheus() {
+        return;
+    }
+    let steps = 120;
+    let failed = |k: usize| k >= 60 && matches!(k % 5, 0 | 2);
+    let t0 = 1_795_341_600_000i64;
+    let mut monitor = Monitor::new(Engine::new(EngineConfig::replay()), &Config::default());
+    let mut runtop_fired = None;
+    for k in 0..steps {
+        let ts = t0 + k as i64 * 10_000;
+        let status = if failed(k) { "failed" } else { "ok" };
+        let line = format!(
+            r#"{{"type":"stage_finished","ts":{ts},"correlation_id":"e{k}","stage":"implement","status":"{status}","duration_ms":5000}}"#
+        );
+        monitor.engine.feed(line.as_bytes(), ts, Origin::default());
+        monitor.after_events();
+        for t in monitor.take_transitions() {
+            if t.rule == Rule::ErrorRate
+                && t.subject == "stage implement"
+                && t.to == State::Firing
+                && runtop_fired.is_none()
+            {
+                runtop_fired = Some((t.at - t0) / 1000);
+            }
+        }
+    }
+    let runtop_fired = runtop_fired.expect("runtop's rule fires");
+    let mut series = String::new();
+    for (status, is) in [("ok", false), ("failed", true)] {
+        let values: Vec<String> = (0..steps)
+            .map(|k| (0..=k).filter(|j| failed(*j) == is).count().to_string())
+            .collect();
+        series.push_str(&format!(
+            "      - series: 'runtop_stage_finished_total{{stage=\"implement\",status=\"{status}\",instance=\"a\"}}'\n        values: '{}'\n",
+            values.join(" ")
+        ));
+    }
+    let home = TempDir::new("fleet-promtool-errors");
+    let out = common::run(&home.0, &["rules", "export"], Duration::from_secs(30));
+    std::fs::write(home.path("rules.yml"), &out.stdout).unwrap();
+    assert!(
+        !promtool_fires(&home, &series, "error_rate", 590),
+        "quiet before the burst"
+    );
+    let fleet_fired = (600..=900)
+        .step_by(10)
+        .find(|at| promtool_fires(&home, &series, "error_rate", *at))
+        .expect("the exported rule fires");
+    eprintln!("fired: runtop at {runtop_fired} s, the exported rule at {fleet_fired} s");
+    assert!(
+        (fleet_fired - runtop_fired).abs() <= 30,
+        "Prometheus fires at {fleet_fired} s, runtop at {runtop_fired} s"
+    );
+}
