@@ -565,23 +565,7 @@ fn the_exported_p95_rule_fires_when_runtops_own_does() {
     let home = TempDir::new("fleet-promtool-test");
     let out = common::run(&home.0, &["rules", "export"], Duration::from_secs(30));
     std::fs::write(home.path("rules.yml"), &out.stdout).unwrap();
-    // Whether promtool finds the critical alert firing `at` seconds in.
-    let firing_at = |at: i64| -> bool {
-        let test = format!(
-            "rule_files:\n  - rules.yml\nevaluation_interval: 10s\ntests:\n  - interval: 10s\n    input_series:\n{series}\
-             \x20   promql_expr_test:\n      - expr: 'count(ALERTS{{alertname=\"stage_p95\",severity=\"critical\",alertstate=\"firing\"}})'\n        eval_time: {at}s\n        exp_samples:\n          - labels: '{{}}'\n            value: 1\n"
-        );
-        let file = home.path(&format!("test-{at}.yml"));
-        std::fs::write(&file, test).unwrap();
-        Command::new("promtool")
-            .args(["test", "rules"])
-            .arg(&file)
-            .current_dir(&home.0)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    };
+    let firing_at = |at: i64| promtool_fires(&home, &series, "stage_p95", at);
     assert!(!firing_at(500), "quiet before the attempts slow down");
     let fleet_fired = (550..=900)
         .step_by(10)
