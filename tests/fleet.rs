@@ -77,11 +77,48 @@ fn wait_for<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) ->
     }
 }
 
-/// A real Prometheus on a free loopback port, scraping `target` every
-/// second; killed when dropped.
-struct Prometheus {
+/// A server of the Prometheus family (`prometheus`,
+/// `prometheus-alertmanager`) on a free loopback port, once it says it is
+/// ready; killed when dropped.
+struct Served {
     child: Child,
     url: String,
+}
+
+impl Served {
+    fn start(program: &str, args: &[String]) -> Served {
+        let port = common::closed_port();
+        let child = Command::new(program)
+            .args(args)
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--log.level=warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program} starts: {e}"));
+        let served = Served {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        wait_for(
+            &format!("{program} to be ready"),
+            Duration::from_secs(30),
+            || ureq::get(&format!("{}/-/ready", served.url)).call().ok(),
+        );
+        served
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A real Prometheus scraping `target` every second.
+struct Prometheus {
+    served: Served,
 }
 
 impl Prometheus {
@@ -95,27 +132,19 @@ impl Prometheus {
             ),
         )
         .unwrap();
-        let port = common::closed_port();
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", home.str("tsdb")))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--log.level=warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus starts");
-        let url = format!("http://127.0.0.1:{port}");
-        let p = Prometheus { child, url };
-        wait_for("Prometheus to be ready", Duration::from_secs(30), || {
-            ureq::get(&format!("{}/-/ready", p.url)).call().ok()
-        });
-        p
+        let served = Served::start(
+            "prometheus",
+            &[
+                format!("--config.file={}", config.display()),
+                format!("--storage.tsdb.path={}", home.str("tsdb")),
+            ],
+        );
+        Prometheus { served }
     }
 
     /// The value of an instant query's only series.
     fn value(&self, query: &str) -> Option<f64> {
-        let body = ureq::get(&format!("{}/api/v1/query", self.url))
+        let body = ureq::get(&format!("{}/api/v1/query", self.served.url))
             .query("query", query)
             .call()
             .ok()?
@@ -128,13 +157,6 @@ impl Prometheus {
             [one] => one["value"][1].as_str()?.parse().ok(),
             _ => None,
         }
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -309,11 +331,9 @@ fn a_flood_of_silent_clients_stalls_nothing() {
     );
 }
 
-/// A real Alertmanager on a free loopback port, routing to nowhere;
-/// killed when dropped.
+/// A real Alertmanager routing to nowhere.
 struct Alertmanager {
-    child: Child,
-    url: String,
+    served: Served,
 }
 
 impl Alertmanager {
@@ -324,42 +344,27 @@ impl Alertmanager {
             "route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n",
         )
         .unwrap();
-        let port = common::closed_port();
-        let child = Command::new("prometheus-alertmanager")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.path={}", home.str("am")))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--cluster.listen-address=")
-            .arg("--log.level=warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("alertmanager starts");
-        let url = format!("http://127.0.0.1:{port}");
-        let am = Alertmanager { child, url };
-        wait_for("Alertmanager to be ready", Duration::from_secs(30), || {
-            ureq::get(&format!("{}/-/ready", am.url)).call().ok()
-        });
-        am
+        let served = Served::start(
+            "prometheus-alertmanager",
+            &[
+                format!("--config.file={}", config.display()),
+                format!("--storage.path={}", home.str("am")),
+                "--cluster.listen-address=".into(),
+            ],
+        );
+        Alertmanager { served }
     }
 
     /// The alerts it holds of a rule, by subject.
     fn alerts(&self, rule: &str) -> Vec<serde_json::Value> {
         let v: serde_json::Value =
-            serde_json::from_str(&get(&format!("{}/api/v2/alerts", self.url))).unwrap();
+            serde_json::from_str(&get(&format!("{}/api/v2/alerts", self.served.url))).unwrap();
         v.as_array()
             .unwrap()
             .iter()
             .filter(|a| a["labels"]["alertname"] == rule)
             .cloned()
             .collect()
-    }
-}
-
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -402,7 +407,7 @@ fn alertmanager_receives_alerts_and_resolves_them_with_runtop() {
     let report = |file: &str| -> serde_json::Value {
         let out = common::run(
             &home.0,
-            &["report", file, "--alertmanager", &am.url],
+            &["report", file, "--alertmanager", &am.served.url],
             Duration::from_secs(60),
         );
         serde_json::from_slice(&out.stdout).unwrap()

@@ -344,11 +344,8 @@ fn live_analysis(
             }
             Step::Tick => {
                 sink.tick();
-                monitor.sources.clone_from(&sink.statuses);
-                if let Some(sampler) = sampler.as_mut() {
-                    monitor.host = Some(sampler.sample());
-                }
-                monitor.tick(wall_clock_now());
+                let host = sampler.as_mut().map(SystemSampler::sample);
+                monitor.tick_live(&sink.statuses, host, wall_clock_now());
                 notifier.notify(&monitor.take_transitions());
             }
         }

@@ -94,13 +94,10 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
                 }
                 Step::Tick => {
                     sink.tick();
-                    monitor.sources.clone_from(&sink.statuses);
                     let up = sink.statuses.iter().any(|s| s.connected);
                     shared.ready.store(up, Ordering::Relaxed);
-                    if let Some(sampler) = sampler.as_mut() {
-                        monitor.host = Some(sampler.sample());
-                    }
-                    monitor.tick(wall_clock_now());
+                    let host = sampler.as_mut().map(SystemSampler::sample);
+                    monitor.tick_live(&sink.statuses, host, wall_clock_now());
                 }
             }
             notifier.notify(&monitor.take_transitions());

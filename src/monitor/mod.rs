@@ -124,6 +124,18 @@ impl Monitor {
         }
     }
 
+    /// A live tick: the sources' statuses and this host's load as they
+    /// stand (the load kept if none was sampled), then [`Monitor::tick`] at
+    /// `now` on the wall clock.
+    pub fn tick_live(&mut self, sources: &[SourceStatus], host: Option<SystemView>, now: Millis) {
+        self.sources.clear();
+        self.sources.extend_from_slice(sources);
+        if host.is_some() {
+            self.host = host;
+        }
+        self.tick(now);
+    }
+
     /// Moves the monitor to `now` on the engine's clock (the wall clock
     /// live; a file's own present otherwise): windows age, rules run if due,
     /// analyses are recomputed if data changed.

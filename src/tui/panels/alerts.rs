@@ -94,13 +94,6 @@ fn heights(lines: &[Line<'static>], width: u16) -> Vec<usize> {
         .collect()
 }
 
-/// The rows the alerts take wrapped at `width` (a panel's inner width).
-fn rows_needed(view: &View, resolved_max: usize, width: u16, theme: Theme) -> usize {
-    heights(&lines(view, None, resolved_max, theme), width)
-        .iter()
-        .sum()
-}
-
 /// Alerts: firing, then up to `resolved_max` recently resolved, wrapped;
 /// scrolled so that the `selected` one is in full view.
 pub fn draw(
@@ -111,11 +104,24 @@ pub fn draw(
     view: &View,
     theme: Theme,
 ) {
+    let lines = lines(view, selected, resolved_max, theme);
+    render(frame, area, view, lines, None, selected, theme);
+}
+
+/// Draws alert `lines` (their wrapped `heights` when already measured).
+fn render(
+    frame: &mut Frame,
+    area: Rect,
+    view: &View,
+    lines: Vec<Line<'static>>,
+    heights: Option<&[usize]>,
+    selected: Option<usize>,
+    theme: Theme,
+) {
     let firing = view.ticked.alerts.firing().len();
     let b = block(&format!("alerts {firing} firing"), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let lines = lines(view, selected, resolved_max, theme);
     if lines.is_empty() {
         let quiet = Line::from(Span::styled("no alert: every rule is quiet", theme.dim()));
         frame.render_widget(Paragraph::new(quiet), inner);
@@ -125,7 +131,14 @@ pub fn draw(
     // The first row shown: the selected alert's last row at the bottom at
     // the latest, its first row in view at the earliest.
     let scroll = selected.filter(|s| *s < lines.len()).map_or(0, |s| {
-        let heights = heights(&lines[..=s], inner.width);
+        let measured;
+        let heights = match heights {
+            Some(h) => h,
+            None => {
+                measured = self::heights(&lines[..=s], inner.width);
+                &measured
+            }
+        };
         let top: usize = heights[..s].iter().sum();
         let bottom = top + heights[s];
         bottom.saturating_sub(room).min(top)
@@ -144,14 +157,12 @@ pub fn draw(
 pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
     use ratatui::layout::{Constraint, Layout};
     let rows = lists::alert_rows(view, lists::RESOLVED_LISTED);
+    let selected = app.selection(Screen::Alerts).index(&rows);
+    let lines = lines(view, Some(selected), lists::RESOLVED_LISTED, theme);
     // The alerts get the rows they take wrapped (up to two thirds), the
     // history the rest.
-    let needed = rows_needed(
-        view,
-        lists::RESOLVED_LISTED,
-        area.width.saturating_sub(2),
-        theme,
-    );
+    let heights = heights(&lines, area.width.saturating_sub(2));
+    let needed: usize = heights.iter().sum();
     let [top, bottom] = Layout::vertical([
         Constraint::Length(
             (needed.min(u16::MAX as usize - 2) as u16 + 2).clamp(5, area.height * 2 / 3),
@@ -159,13 +170,13 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, view: &View, theme:
         Constraint::Min(3),
     ])
     .areas(area);
-    let selected = app.selection(Screen::Alerts).index(&rows);
-    draw(
+    render(
         frame,
         top,
-        Some(selected),
-        lists::RESOLVED_LISTED,
         view,
+        lines,
+        Some(&heights),
+        Some(selected),
         theme,
     );
     let b = block("history", theme);
