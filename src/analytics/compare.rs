@@ -51,6 +51,36 @@ pub struct Comparison {
     pub success_p_value: Option<f64>,
     pub significant: bool,
     pub verdict: String,
+    /// Each variant's durations in five figures, for the box plots the
+    /// Compare screen draws (the report carries the p50 and p95 above).
+    #[serde(skip)]
+    pub spread_a: Spread,
+    #[serde(skip)]
+    pub spread_b: Spread,
+}
+
+/// A variant's durations: the 5th, 25th, 50th, 75th and 95th percentiles
+/// (nearest rank), what a box plot draws.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Spread {
+    pub p5: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+impl Spread {
+    fn of(sorted: &[f64]) -> Spread {
+        let q = |p| quantile(sorted, p).unwrap_or_default();
+        Spread {
+            p5: q(0.05),
+            p25: q(0.25),
+            p50: q(0.5),
+            p75: q(0.75),
+            p95: q(0.95),
+        }
+    }
 }
 
 /// Durations and outcomes of one variant for one subject.
@@ -203,6 +233,8 @@ fn compare_pair(subject: &str, a: &str, sa: &Samples, b: &str, sb: &Samples) -> 
         success_p_value,
         significant,
         verdict,
+        spread_a: Spread::of(&da),
+        spread_b: Spread::of(&db),
     })
 }
 

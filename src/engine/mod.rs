@@ -34,7 +34,7 @@ pub use ingest::Ingested;
 pub use input::{InputStats, InvalidExample, MAX_EXAMPLES, Origin};
 pub use outcomes::{FirstAttempts, Outcomes};
 pub use recent::{OkAttempt, RECENT_KEPT, RecentAttempts};
-pub use stats::{Cumulative, Distribution, Snapshot, Window};
+pub use stats::{Cumulative, Distribution, LogBuckets, Snapshot, Window};
 pub use store::{ExecutionStore, StoreCounters, StoreLimits};
 
 use std::collections::VecDeque;

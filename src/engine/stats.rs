@@ -415,22 +415,74 @@ impl Rolling {
         if let Some(memo) = self.memo.get() {
             return memo;
         }
-        let oldest_kept = self.oldest_kept();
-        let live = || {
-            self.slots
-                .iter()
-                .filter(move |slot| slot.epoch >= oldest_kept)
-                .filter_map(|slot| slot.tally.as_deref())
-                .filter(|tally| tally.count > 0)
-        };
-        let mut merged = Tally::<u32>::new();
-        for tally in live() {
-            tally.merge_into(&mut merged);
-        }
-        let snapshot = merged.snapshot();
+        let snapshot = self.merged().snapshot();
         self.memo.set(Some(snapshot));
         snapshot
     }
+}
+
+impl Rolling {
+    /// The window's live slots merged into one tally.
+    fn merged(&self) -> Tally<u32> {
+        let oldest_kept = self.oldest_kept();
+        let mut merged = Tally::<u32>::new();
+        for tally in self
+            .slots
+            .iter()
+            .filter(|slot| slot.epoch >= oldest_kept)
+            .filter_map(|slot| slot.tally.as_deref())
+            .filter(|tally| tally.count > 0)
+        {
+            tally.merge_into(&mut merged);
+        }
+        merged
+    }
+}
+
+impl<C: Counter> Tally<C> {
+    /// Counts on `n` log-spaced buckets from the smallest value to the
+    /// largest, in one pass over the histogram's recorded buckets.
+    fn log_buckets(&self, n: usize) -> Option<LogBuckets> {
+        if self.count == 0 || n == 0 {
+            return None;
+        }
+        // A zero duration has no logarithm: the lowest edge is kept within
+        // four decades of the largest value (below it, the first bucket).
+        let high = self.max.max(0.001);
+        let low = self.min.clamp(high / 1e4, high);
+        let ratio = (high / low).ln();
+        let edges: Vec<f64> = (0..=n)
+            .map(|i| {
+                if ratio > 0.0 {
+                    low * (ratio * i as f64 / n as f64).exp()
+                } else {
+                    low
+                }
+            })
+            .collect();
+        let mut counts = vec![0u64; n];
+        for v in self.hist.iter_recorded() {
+            let value = (self.hist.median_equivalent(v.value_iterated_to()) as f64 / SCALE)
+                .clamp(low, high);
+            let i = if ratio > 0.0 {
+                ((value / low).ln() / ratio * n as f64) as usize
+            } else {
+                0
+            };
+            counts[i.min(n - 1)] += v.count_at_value().as_u64();
+        }
+        Some(LogBuckets { edges, counts })
+    }
+}
+
+/// A distribution's values on log-spaced buckets
+/// ([`Distribution::log_buckets`]): what a histogram of durations draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogBuckets {
+    /// `counts.len() + 1` edges, ascending: bucket `i` holds the values
+    /// from `edges[i]` to `edges[i + 1]`.
+    pub edges: Vec<f64>,
+    pub counts: Vec<u64>,
 }
 
 /// All-time counts at or below fixed bounds ([`Distribution::cumulative`]).
@@ -504,6 +556,18 @@ impl Distribution {
             Window::FiveMinutes => self.windows[1].counts(),
             Window::OneHour => self.windows[2].counts(),
             Window::AllTime => (self.all_time.count, self.all_time.statuses),
+        }
+    }
+
+    /// The values over `window` on `n` log-spaced buckets from the smallest
+    /// to the largest (each value placed by its histogram bucket's middle,
+    /// so within 1 %); `None` when the window is empty.
+    pub fn log_buckets(&self, window: Window, n: usize) -> Option<LogBuckets> {
+        match window {
+            Window::OneMinute => self.windows[0].merged().log_buckets(n),
+            Window::FiveMinutes => self.windows[1].merged().log_buckets(n),
+            Window::OneHour => self.windows[2].merged().log_buckets(n),
+            Window::AllTime => self.all_time.log_buckets(n),
         }
     }
 

@@ -22,6 +22,7 @@
 //! and [`ANALYSES_EVERY_MS`] of engine time has passed, never per frame.
 
 pub mod evidence;
+pub mod history;
 
 use crate::alerts::{Alerts, Context, Transition};
 use crate::analytics::Analyses;
@@ -32,6 +33,8 @@ use crate::host::SystemView;
 use crate::protocol::Millis;
 use crate::report::Report;
 use crate::source_status::SourceStatus;
+use history::History;
+use std::sync::Arc;
 
 /// Rule evaluations on a file's clock: every 30 s of event time. Every 10 s
 /// made a week-long report twice as slow (4.8 s against 2.1 s for 1.07M
@@ -58,6 +61,10 @@ pub struct Monitor {
     pub baseline: Option<(String, Baseline)>,
     pub changes: Vec<Change>,
     pub analyses: Analyses,
+    /// The charts' series, for a front end that draws them
+    /// ([`Monitor::keep_history`]); shared with its snapshots, written
+    /// copy-on-write.
+    pub history: Option<Arc<History>>,
     /// Counts the changes to the alerts, the analyses and the baseline, so
     /// that a front end holding a copy of them knows when to take a new one.
     pub revision: u64,
@@ -84,6 +91,7 @@ impl Monitor {
             baseline: None,
             changes: Vec::new(),
             analyses: Analyses::default(),
+            history: None,
             revision: 0,
             transitions: Vec::new(),
             analysed: None,
@@ -99,6 +107,12 @@ impl Monitor {
         self.baseline = baseline;
         self.analysed = None;
         self.revision += 1;
+    }
+
+    /// Keeps the charts' series from now on (the TUI does; `report` and
+    /// `serve` draw no charts and pay nothing for them).
+    pub fn keep_history(&mut self) {
+        self.history.get_or_insert_with(Arc::default);
     }
 
     /// Acknowledges a firing alert: it stays, marked, until it resolves.
@@ -121,6 +135,12 @@ impl Monitor {
             && self.next_evaluation.is_none_or(|next| now >= next)
         {
             self.evaluate(now);
+        }
+        if let (Some(history), Some(now)) = (&mut self.history, self.engine.now())
+            && history.due(now)
+        {
+            Arc::make_mut(history).sample(&self.engine, now);
+            self.revision += 1;
         }
     }
 
@@ -148,6 +168,20 @@ impl Monitor {
             self.evaluate(now);
         }
         self.analyse_if_changed(now);
+        // Written only when due: a snapshot holding the series makes the
+        // write a copy.
+        if let Some(history) = &mut self.history
+            && (history.due(now) || history.shape_due(&self.engine, now))
+        {
+            let history = Arc::make_mut(history);
+            if history.due(now) {
+                history.sample(&self.engine, now);
+            }
+            if history.shape_due(&self.engine, now) {
+                history.shape(&self.engine, now);
+            }
+            self.revision += 1;
+        }
     }
 
     /// The end of the input: held events decided, a last evaluation at the
@@ -157,6 +191,11 @@ impl Monitor {
         if let Some(now) = self.engine.now() {
             self.evaluate(now);
             self.analyse(now);
+            if let Some(history) = &mut self.history {
+                let history = Arc::make_mut(history);
+                history.sample(&self.engine, now);
+                history.shape(&self.engine, now);
+            }
         }
     }
 

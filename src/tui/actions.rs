@@ -54,6 +54,8 @@ fn lists(screen: Screen) -> bool {
         screen,
         Screen::Overview
             | Screen::Executions
+            | Screen::Timings
+            | Screen::Compare
             | Screen::Alerts
             | Screen::Bottlenecks
             | Screen::Evidence
@@ -139,7 +141,12 @@ pub const BINDINGS: [Binding; 20] = [
         keys: &[KeyCode::Char('j'), KeyCode::Down],
         shown: "j ↓",
         what: "move the selection down",
-        footer: |s| matches!(s, Screen::Overview | Screen::Evidence).then_some("move"),
+        footer: |s| {
+            matches!(s, Screen::Overview | Screen::Evidence)
+                .then_some("move")
+                .or((s == Screen::Timings).then_some("stage"))
+                .or((s == Screen::Compare).then_some("comparison"))
+        },
         on: lists,
     },
     Binding {
@@ -252,7 +259,7 @@ pub const BINDINGS: [Binding; 20] = [
         keys: &[KeyCode::Char('w')],
         shown: "w",
         what: "timings window: 1m, 5m, 1h, all",
-        footer: |s| (s == Screen::Overview).then_some("window"),
+        footer: |s| matches!(s, Screen::Overview | Screen::Timings).then_some("window"),
         on: not_detail,
     },
     Binding {

@@ -127,6 +127,11 @@ pub fn alert_rows(view: &View, resolved: usize) -> Vec<Row> {
     firing.chain(resolved).collect()
 }
 
+/// The key of a comparison row: its subject and variants.
+pub fn comparison_key(c: &crate::analytics::compare::Comparison) -> String {
+    format!("{}\t{}\t{}", c.subject, c.a, c.b)
+}
+
 /// Resolved alerts the Alerts screen lists under the firing ones.
 pub const RESOLVED_LISTED: usize = 20;
 
@@ -172,7 +177,25 @@ pub fn rows(app: &App, view: &View, screen: Screen) -> Vec<Row> {
                 target: Target::Execution(r.correlation_id.clone()),
             })
             .collect(),
-        Screen::Timings | Screen::Compare | Screen::Detail | Screen::Nodes => Vec::new(),
+        Screen::Timings => view
+            .stages
+            .iter()
+            .map(|s| Row {
+                key: s.name.to_string(),
+                target: Target::Nothing,
+            })
+            .collect(),
+        Screen::Compare => view
+            .ticked
+            .analyses
+            .comparisons
+            .iter()
+            .map(|c| Row {
+                key: comparison_key(c),
+                target: Target::Nothing,
+            })
+            .collect(),
+        Screen::Detail | Screen::Nodes => Vec::new(),
     }
 }
 

@@ -47,8 +47,10 @@ pub struct Model {
 
 impl Model {
     pub fn new(engine: Engine, config: &Config, title: String) -> Self {
+        let mut monitor = Monitor::new(engine, config);
+        monitor.keep_history();
         Model {
-            monitor: Monitor::new(engine, config),
+            monitor,
             cpu_history: VecDeque::new(),
             memory_history: VecDeque::new(),
             p95_history: VecDeque::new(),

@@ -27,21 +27,24 @@ pub fn system() -> SystemView {
 /// in the middle of its failure burst, 13.6 minutes in), ticked at its last
 /// event.
 pub fn busy(events: usize) -> Model {
-    let mut engine = Engine::new(EngineConfig::replay());
+    let mut model = Model::new(
+        Engine::new(EngineConfig::replay()),
+        &Config::default(),
+        "ws://runner-1:7878/events".into(),
+    );
     let mut last = DEFAULT_START;
+    // As a replay reads it: the rules and the charts' series follow the
+    // file's clock event by event.
     for e in Simulator::scenario(Scenario::Failures, 7, DEFAULT_START).take(events) {
         last = e.ts;
-        engine.feed(
+        let monitor = &mut model.monitor;
+        monitor.engine.feed(
             to_json_line(&e).as_bytes(),
             DEFAULT_START + 86_400_000,
             Origin::default(),
         );
+        monitor.after_events();
     }
-    let mut model = Model::new(
-        engine,
-        &Config::default(),
-        "ws://runner-1:7878/events".into(),
-    );
     let mut source = SourceStatus::new("ws://runner-1:7878/events".into(), DEFAULT_START);
     source.update(&LinkState::Connected, DEFAULT_START);
     model.monitor.sources = vec![source];

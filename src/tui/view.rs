@@ -26,6 +26,7 @@ use crate::analytics::baseline::Change;
 use crate::config::{AlertsConfig, ListFilter, ListSort};
 use crate::engine::{Execution, InputStats, Snapshot, Targets, Window};
 use crate::monitor::evidence::{Evidence, evidence};
+use crate::monitor::history::History;
 use crate::protocol::{Millis, Status};
 use crate::source_status::SourceStatus;
 
@@ -109,6 +110,8 @@ pub struct View {
     /// Finished executions, most recent first.
     pub done: Vec<Arc<Execution>>,
     pub ticked: Arc<Ticked>,
+    /// The charts' series (shared with the monitor until it samples again).
+    pub history: Arc<History>,
     targets: Targets,
     memo: Memo,
 }
@@ -157,6 +160,7 @@ impl View {
             active: store.active_shared().cloned().collect(),
             done: store.finished_shared().cloned().collect(),
             ticked,
+            history: monitor.history.clone().unwrap_or_default(),
             targets: engine.config().targets.clone(),
             memo: Memo::default(),
         }

@@ -4,16 +4,21 @@
 mod active;
 mod alerts;
 mod bottlenecks;
+mod boxplot;
 mod compare;
 mod detail;
 mod evidence;
 mod executions_screen;
 mod header;
+mod histogram;
 mod nodes_screen;
+mod plot;
 pub mod retained;
+mod stage_chart;
 mod stage_table;
 mod system;
 mod timings_screen;
+mod trends;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -187,10 +192,10 @@ pub fn draw_keeping(
     match app.screen {
         Screen::Overview => overview(frame, body, app, view, theme, retained),
         Screen::Executions => executions_screen::draw(frame, body, app, view, theme),
-        Screen::Timings => timings_screen::draw(frame, body, view, theme),
+        Screen::Timings => timings_screen::draw(frame, body, app, view, theme),
         Screen::Alerts => alerts::draw_screen(frame, body, app, view, theme),
         Screen::Bottlenecks => bottlenecks::draw_screen(frame, body, app, view, theme),
-        Screen::Compare => compare::draw(frame, body, view, theme),
+        Screen::Compare => compare::draw(frame, body, app, view, theme),
         Screen::Detail => detail::draw(frame, body, app, view, theme),
         Screen::Evidence => evidence::draw(frame, body, app, view, theme),
         Screen::Nodes => nodes_screen::draw(frame, body, view, theme),
@@ -236,22 +241,28 @@ fn overview(
 ) {
     let tall = area.height >= 40;
     let sys_height = if tall { 5 } else { 3 };
+    let trends_height = if tall { 5 } else { 4 };
     let lower_least = if tall { 10 } else { 5 };
     // The active list and the timings get the rows they fill (a runner
     // limited to five executions needs eight, not thirty); alerts and
     // bottlenecks get the rest.
     let filled = view.active.len().max(view.stages.len()) as u16 + 3;
-    let middle_height = filled
-        .max(6)
-        .min(area.height.saturating_sub(sys_height + lower_least));
-    let [sys, middle, lower] = Layout::vertical([
+    let middle_height = filled.max(6).min(
+        area.height
+            .saturating_sub(sys_height + trends_height + lower_least),
+    );
+    let [sys, trends_area, middle, lower] = Layout::vertical([
         Constraint::Length(sys_height),
+        Constraint::Length(trends_height),
         Constraint::Length(middle_height),
         Constraint::Min(lower_least),
     ])
     .areas(area);
     retained.draw(Panel::System, frame, sys, view, theme, |f| {
         system::draw(f, sys, view, theme);
+    });
+    retained.draw(Panel::Trends, frame, trends_area, view, theme, |f| {
+        trends::draw(f, trends_area, view, theme);
     });
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(middle);

@@ -2,8 +2,8 @@
 //! is copied from the last frame it was drawn in instead of being drawn
 //! again.
 //!
-//! The live loop draws whenever events arrive, but the system, alerts and
-//! bottlenecks panels change only when the view is ticked (once a second)
+//! The live loop draws whenever events arrive, but the system, trends,
+//! alerts and bottlenecks panels change only when the view is ticked (once a second)
 //! or an alert is acknowledged: [`Model::generation`] counts those changes.
 //! Copying their cells is several times cheaper than laying out their text
 //! again, which matters for both the CPU goal and the latency goal.
@@ -21,12 +21,13 @@ use crate::tui::view::View;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Panel {
     System,
+    Trends,
     Alerts,
     Bottlenecks,
 }
 
 impl Panel {
-    const ALL: usize = 3;
+    const ALL: usize = 4;
 
     fn index(self) -> usize {
         self as usize
