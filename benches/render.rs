@@ -1,10 +1,12 @@
 //! Frame render time: the overview at 160×48 with 100 and 10,000 active
-//! executions (goal: at most 2 ms a frame with 10,000), and the snapshot
-//! of the model taken before a frame when events arrived.
+//! executions, every screen at 160×48 with 10,000 active executions and an
+//! hour of charts (goal: at most 2 ms a frame), and the snapshot of the
+//! model taken before a frame when events arrived.
 //!
 //! `cargo bench --bench render`; figures in docs/performance.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use runtop::config::Config;
@@ -14,7 +16,7 @@ use runtop::sim::{DEFAULT_START, Scenario, Simulator};
 use runtop::tui::app::App;
 use runtop::tui::model::Model;
 use runtop::tui::panels::retained::Retained;
-use runtop::tui::panels::{Theme, draw_keeping};
+use runtop::tui::panels::{Theme, draw, draw_keeping};
 use runtop::tui::view::View;
 
 const T0: i64 = 1_795_341_600_000;
@@ -58,6 +60,89 @@ fn flood(active: usize) -> Model {
     model
 }
 
+/// An hour of the steady scenario read as a replay reads it (the charts'
+/// history full: 360 points a series), then 10,000 executions running.
+fn charted(active: usize) -> Model {
+    let mut model = Model::new(
+        Engine::new(EngineConfig::replay()),
+        &Config::default(),
+        "bench".into(),
+    );
+    let end = DEFAULT_START + 3_600_000;
+    let mut last = DEFAULT_START;
+    for e in Simulator::scenario(Scenario::Steady, 5, DEFAULT_START).take_while(|e| e.ts < end) {
+        last = e.ts;
+        let monitor = &mut model.monitor;
+        monitor
+            .engine
+            .feed(to_json_line(&e).as_bytes(), e.ts, Origin::default());
+        monitor.after_events();
+    }
+    for i in 0..active {
+        let at = last;
+        for line in [
+            format!(
+                r#"{{"type":"execution_started","ts":{at},"correlation_id":"busy_{i:06}","project_id":"p{}","node":"runner-{}","variant":"A"}}"#,
+                i % 50,
+                i % 8
+            ),
+            format!(
+                r#"{{"type":"stage_started","ts":{at},"correlation_id":"busy_{i:06}","stage":"implement"}}"#
+            ),
+        ] {
+            model
+                .monitor
+                .engine
+                .feed(line.as_bytes(), at, Origin::default());
+        }
+    }
+    model.monitor.engine.decide_held();
+    model.tick(last + 1_000, Some(runtop::tui::scene::system()));
+    model
+}
+
+fn every_screen(c: &mut Criterion) {
+    let model = charted(10_000);
+    let history = model.monitor.history.as_deref().unwrap();
+    assert_eq!(history.runners.len(), 360, "an hour of points");
+    assert!(model.monitor.engine.executions().active_len() >= 10_000);
+    let view = View::capture(&model, None);
+    let mut group =
+        c.benchmark_group("render every screen 160x48, 10000 active, an hour of charts");
+    // The Timings screen over the hour (`w` twice from 5m).
+    for (name, keys) in [
+        ("overview", ""),
+        ("executions", "2"),
+        ("timings", "3ww"),
+        ("alerts", "4"),
+        ("bottlenecks", "5"),
+        ("compare", "6"),
+        ("nodes", "7"),
+        ("detail", "2\n"),
+    ] {
+        let mut app = App::default();
+        for k in keys.chars() {
+            let code = if k == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(k)
+            };
+            app.on_key(KeyEvent::new(code, KeyModifiers::NONE), &view);
+        }
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| draw(f, &app, &view, Theme::COLOUR))
+                    .unwrap()
+                    .area
+                    .width
+            })
+        });
+    }
+    group.finish();
+}
+
 fn render(c: &mut Criterion) {
     let mut group = c.benchmark_group("render overview 160x48");
     let cases = [
@@ -89,5 +174,5 @@ fn render(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, render);
+criterion_group!(benches, render, every_screen);
 criterion_main!(benches);

@@ -41,7 +41,7 @@ pub fn draw(
             frame,
             inner,
             &format!(
-                "too little data for a histogram: {n} finished attempt{} over {} (needs {LEAST_VALUES})",
+                "too little data for a histogram: {n} finished attempt{}, {} (needs {LEAST_VALUES})",
                 if n == 1 { "" } else { "s" },
                 window_words(window)
             ),

@@ -16,22 +16,25 @@ use crate::units::human_ms;
 pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let series = &view.history.nodes;
     // Each node's load over time gets a row, up to half the screen.
+    // Each node's load over time gets up to three rows (24 levels), as
+    // long as the load panel stays within half the screen.
+    let per_node = ((area.height / 2).saturating_sub(3) / (series.len().max(1) as u16)).clamp(1, 3);
     let load_height = if series.is_empty() {
         0
     } else {
-        (series.len() as u16 + 3).min(area.height / 2)
+        (series.len() as u16 * per_node + 3).min(area.height / 2)
     };
     let [load_area, table_area] =
         Layout::vertical([Constraint::Length(load_height), Constraint::Min(0)]).areas(area);
     if load_height > 0 {
-        load(frame, load_area, view, theme);
+        load(frame, load_area, per_node, view, theme);
     }
     table(frame, table_area, view, theme);
 }
 
 /// One row per node: CPU (0–100 %) and memory (0 to the largest any node
 /// reported) as sparklines over the same span.
-fn load(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+fn load(frame: &mut Frame, area: Rect, per_node: u16, view: &View, theme: Theme) {
     let series = &view.history.nodes;
     let inner = block("", theme).inner(area);
     let [name_w, cpu_now_w, mem_now_w] = [14, 10, 13];
@@ -69,7 +72,8 @@ fn load(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
         theme.dim(),
     ));
     let rows = Layout::vertical(
-        std::iter::once(Constraint::Length(1)).chain(series.iter().map(|_| Constraint::Length(1))),
+        std::iter::once(Constraint::Length(1))
+            .chain(series.iter().map(|_| Constraint::Length(per_node))),
     )
     .split(inner);
     frame.render_widget(Paragraph::new(header), rows[0]);

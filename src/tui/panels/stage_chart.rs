@@ -120,7 +120,7 @@ pub fn draw(
         Dataset::default()
             .marker(SECOND.marker)
             .graph_type(GraphType::Line)
-            .style(theme.ok())
+            .style(theme.title())
             .data(&p50),
     );
     datasets.push(
@@ -164,7 +164,7 @@ fn legend(
             p95_style,
         ),
         Span::raw("  "),
-        Span::styled(format!("{} p50", SECOND.glyph), theme.ok()),
+        Span::styled(format!("{} p50", SECOND.glyph), theme.title()),
     ];
     if let Some(t) = target {
         spans.extend([
