@@ -5,6 +5,7 @@
 # a warm-up, several runs, and prints each run and the median.
 #
 #   scripts/bench-tui-cpu.sh [RUNS] [SECONDS]
+#   KEYS=3 scripts/bench-tui-cpu.sh    # keys sent first: here, the Timings screen
 #
 # Needs tmux and Linux's /proc. Uses target/release/runtop (built if missing).
 set -euo pipefail
@@ -55,11 +56,12 @@ for run in $(seq 1 "$runs"); do
         [[ $(cat "/proc/$pid/comm" 2>/dev/null) == runtop ]] && break
         sleep 0.1
     done
+    [[ -n ${KEYS:-} ]] && tmux send-keys -t "$session" "$KEYS"
     sleep "$warmup"
     before=$(cpu_ticks "$pid")
     sleep "$seconds"
     after=$(cpu_ticks "$pid")
-    active=$(tmux capture-pane -p -t "$session" | grep -o 'active executions [0-9]*' | head -n1 | grep -o '[0-9]*$' || echo '?')
+    active=$(tmux capture-pane -p -t "$session" | grep -o 'active executions [0-9]*' | head -n1 | grep -o '[0-9]*$' || echo '-')
     percent=$(awk -v a="$after" -v b="$before" -v t="$tick" -v s="$seconds" \
         'BEGIN { printf "%.2f", 100 * (a - b) / t / s }')
     echo "run $run: ${percent} % of a core over ${seconds} s (${active} active on screen)"

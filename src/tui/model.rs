@@ -1,6 +1,6 @@
 //! What the screens show: the monitor (engine, alerts, sources, analyses,
 //! baseline) and what only a screen wants (this host's load over time,
-//! rates, sparkline histories). The screens read it and never change it;
+//! rates, the System panel's sparklines). The screens read it and never change it;
 //! the run loop feeds it and ticks it.
 
 use std::collections::VecDeque;
@@ -21,8 +21,6 @@ pub struct Model {
     pub monitor: Monitor,
     pub cpu_history: VecDeque<u64>,
     pub memory_history: VecDeque<u64>,
-    /// p95 of each stage over the selected window, sampled each second.
-    pub p95_history: VecDeque<u64>,
     /// The present, on the engine's clock (arrival time live, event time in
     /// a replay).
     pub now: Millis,
@@ -53,7 +51,6 @@ impl Model {
             monitor,
             cpu_history: VecDeque::new(),
             memory_history: VecDeque::new(),
-            p95_history: VecDeque::new(),
             now: 0,
             event_rate: 0.0,
             lag_p95: None,
@@ -93,11 +90,6 @@ impl Model {
                 push(&mut self.cpu_history, s.cpu_percent.round() as u64);
                 push(&mut self.memory_history, s.memory_percent().round() as u64);
             }
-            let p95 = engine
-                .stages()
-                .map(|(_, s)| s.durations.snapshot(Window::OneMinute).p95)
-                .fold(0.0, f64::max);
-            push(&mut self.p95_history, p95.round() as u64);
             let lag = engine.delivery_lag().snapshot(Window::OneMinute);
             self.lag_p95 = (lag.count > 0).then_some(lag.p95);
         }

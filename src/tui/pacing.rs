@@ -4,9 +4,9 @@
 //! Keys, resizes, ticks and changes of a source's state are drawn in the
 //! next frame slot. Events are drawn in the next slot once enough of them
 //! wait to be worth a frame ([`FULL_FRAME_EVENTS`]), or once the first of
-//! them has waited two frames. So a heavy stream uses every slot (an event
+//! them has waited four frames. So a heavy stream uses every slot (an event
 //! waits at most a frame: the latency goal), while a trickle is drawn a few
-//! events at a time, within three frame intervals of arriving, instead of
+//! events at a time, within five frame intervals of arriving, instead of
 //! one frame per event (the CPU goal). It is the rule of a network card's interrupt
 //! moderation: fire after N packets or T microseconds, whichever is first.
 //! Time is passed in, so the rule is tested without a clock.
@@ -51,10 +51,10 @@ impl Pacing {
 
     /// How long the first of a trickle of events may wait once applied.
     /// The loop looks for data at least once a frame, so an event is on
-    /// screen within three frame intervals of its arrival (150 ms at the
+    /// screen within five frame intervals of its arrival (250 ms at the
     /// default 20 frames a second).
     pub fn hold(&self) -> Duration {
-        2 * self.frame_every
+        4 * self.frame_every
     }
 
     /// Something to draw in the next slot: a key, a resize, a tick.
@@ -130,7 +130,7 @@ mod tests {
         let mut p = Pacing::new(20, t0);
         p.drawn(t0);
         p.events(1, t0 + 10 * MS);
-        assert_eq!(p.due(), Some(t0 + 110 * MS), "held for two frames");
+        assert_eq!(p.due(), Some(t0 + 210 * MS), "held for four frames");
         p.events(FULL_FRAME_EVENTS - 1, t0 + 20 * MS);
         assert_eq!(p.due(), Some(t0 + 50 * MS), "enough to fill a frame");
     }

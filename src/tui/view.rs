@@ -66,7 +66,6 @@ pub struct Ticked {
     pub changes: Vec<Change>,
     pub cpu_history: VecDeque<u64>,
     pub memory_history: VecDeque<u64>,
-    pub p95_history: VecDeque<u64>,
 }
 
 /// Which executions a list holds, and in what order.
@@ -133,7 +132,6 @@ impl View {
                 changes: monitor.changes.clone(),
                 cpu_history: model.cpu_history.clone(),
                 memory_history: model.memory_history.clone(),
-                p95_history: model.p95_history.clone(),
             }),
         };
         let store = engine.executions();

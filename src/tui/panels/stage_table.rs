@@ -1,10 +1,11 @@
-//! p50 / p95 / p99 per stage over the selected window, against target, with
-//! the level; and a sparkline of recent p95.
+//! The Overview's timings: p50 / p95 / p99 per stage over the selected
+//! window, against target, with the level (their course over time is the
+//! Timings screen's chart).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Theme, block};
 use crate::levels::Level;
@@ -58,13 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme)
         );
         return;
     }
-    let spark_height = if inner.height > rows.len() as u16 + 4 {
-        3
-    } else {
-        0
-    };
-    let [table_area, spark] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(spark_height)]).areas(inner);
+    let table_area = inner;
     let (widths, header) = if wide {
         (
             vec![
@@ -92,14 +87,4 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme)
         Table::new(rows, widths).header(Row::new(header).style(theme.dim())),
         table_area,
     );
-    if spark_height > 0 {
-        let data: Vec<u64> = view.ticked.p95_history.iter().copied().collect();
-        let start = data.len().saturating_sub(spark.width as usize);
-        frame.render_widget(
-            Sparkline::default()
-                .data(&data[start..])
-                .style(theme.warn()),
-            spark,
-        );
-    }
 }
