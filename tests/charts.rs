@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier};
+use ratatui::style::Color;
 use runtop::config::Config;
 use runtop::engine::{Engine, EngineConfig, Origin, Window};
 use runtop::monitor::history::{POINTS, SPAN_MS};
