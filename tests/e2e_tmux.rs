@@ -217,6 +217,28 @@ fn the_nodes_screen_names_the_slowest_node_per_stage() {
     quit(&s, &exit_file);
 }
 
+#[test]
+fn the_timings_screen_charts_the_selected_stage_in_a_real_terminal() {
+    let (s, exit_file) = launch("charts", "demo --speed 60");
+    wait_for(&s.0, "exec_000020", Duration::from_secs(40));
+    tmux(&["send-keys", "-t", &s.0, "3", "j"]);
+    let pane = wait_for(&s.0, "implement durations", Duration::from_secs(10));
+    assert!(pane.contains("implement p50 and p95, last 5m"), "{pane}");
+    // The line is drawn (Braille), with its key; the histogram marks p50.
+    let braille = pane
+        .chars()
+        .filter(|c| ('\u{2801}'..='\u{28FF}').contains(c))
+        .count();
+    assert!(braille > 10, "a line: {pane}");
+    assert!(pane.contains("• p50") && pane.contains("target"), "{pane}");
+    assert!(pane.lines().any(|l| l.contains("p50") && l.contains('█')), "{pane}");
+    // `w` moves the charts to the next window.
+    tmux(&["send-keys", "-t", &s.0, "w"]);
+    let pane = wait_for(&s.0, "implement p50 and p95, last 1h", Duration::from_secs(5));
+    assert!(pane.contains("implement durations, last 1h"), "{pane}");
+    quit(&s, &exit_file);
+}
+
 /// The correlation id on the row drawn reversed (the selection).
 fn selected_cid(session: &str) -> Option<String> {
     let pane = tmux(&["capture-pane", "-e", "-p", "-t", session]);

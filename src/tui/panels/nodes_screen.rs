@@ -15,14 +15,18 @@ use crate::units::human_ms;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let series = &view.history.nodes;
-    // Each node's load over time gets a row, up to half the screen.
-    // Each node's load over time gets up to three rows (24 levels), as
-    // long as the load panel stays within half the screen.
-    let per_node = ((area.height / 2).saturating_sub(3) / (series.len().max(1) as u16)).clamp(1, 3);
+    // The table keeps the rows it fills; each node's load over time gets
+    // one row, and up to three (24 levels) where the table leaves room,
+    // the load panel staying within half the screen.
+    let nodes = &view.ticked.analyses.nodes.nodes;
+    let table_rows = nodes.iter().map(|n| n.stages.len() + 1).sum::<usize>() as u16 + 3;
+    let spare = area.height.saturating_sub(table_rows);
+    let n = series.len().max(1) as u16;
+    let per_node = (spare.saturating_sub(3) / n).clamp(1, 3);
     let load_height = if series.is_empty() {
         0
     } else {
-        (series.len() as u16 * per_node + 3).min(area.height / 2)
+        (n * per_node + 3).min(area.height / 2)
     };
     let [load_area, table_area] =
         Layout::vertical([Constraint::Length(load_height), Constraint::Min(0)]).areas(area);
