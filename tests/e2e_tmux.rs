@@ -231,10 +231,17 @@ fn the_timings_screen_charts_the_selected_stage_in_a_real_terminal() {
         .count();
     assert!(braille > 10, "a line: {pane}");
     assert!(pane.contains("• p50") && pane.contains("target"), "{pane}");
-    assert!(pane.lines().any(|l| l.contains("p50") && l.contains('█')), "{pane}");
+    assert!(
+        pane.lines().any(|l| l.contains("p50") && l.contains('█')),
+        "{pane}"
+    );
     // `w` moves the charts to the next window.
     tmux(&["send-keys", "-t", &s.0, "w"]);
-    let pane = wait_for(&s.0, "implement p50 and p95, last 1h", Duration::from_secs(5));
+    let pane = wait_for(
+        &s.0,
+        "implement p50 and p95, last 1h",
+        Duration::from_secs(5),
+    );
     assert!(pane.contains("implement durations, last 1h"), "{pane}");
     quit(&s, &exit_file);
 }

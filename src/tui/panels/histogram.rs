@@ -30,7 +30,7 @@ pub fn draw(
     let (target, as_of) = (stage.target, view.history.shapes_at);
     let stage = &*stage.name;
     let b = block(
-        &format!("{stage} durations, {}", window_words(window)),
+        &format!("{stage} durations, {}", plot::window_words(window)),
         theme,
     );
     let inner = b.inner(area);
@@ -43,7 +43,7 @@ pub fn draw(
             &format!(
                 "too little data for a histogram: {n} finished attempt{}, {} (needs {LEAST_VALUES})",
                 if n == 1 { "" } else { "s" },
-                window_words(window)
+                plot::window_words(window)
             ),
             theme,
         );
@@ -136,13 +136,6 @@ pub fn draw(
             ..bars_area
         };
         frame.render_widget(Paragraph::new(Span::styled(note, theme.dim())), at);
-    }
-}
-
-fn window_words(window: Window) -> String {
-    match window {
-        Window::AllTime => "all time".into(),
-        w => format!("last {}", w.label()),
     }
 }
 

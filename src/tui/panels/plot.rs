@@ -48,6 +48,14 @@ pub fn span_of(window: Window) -> Millis {
     window.span_ms().unwrap_or(SPAN_MS).min(SPAN_MS)
 }
 
+/// A window in words, after a comma or "over": `last 5m`, `all time`.
+pub fn window_words(window: Window) -> String {
+    match window {
+        Window::AllTime => "all time".into(),
+        w => format!("last {}", w.label()),
+    }
+}
+
 /// A span in words: `5m`, `1h`, `4m10s`, `40s`.
 pub fn span_words(ms: Millis) -> String {
     let s = ms / 1_000;

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::{Theme, block, histogram, stage_chart};
+use super::{Theme, block, histogram, plot, stage_chart};
 use crate::levels::Level;
 use crate::tui::app::{App, Screen};
 use crate::tui::view::View;
@@ -44,11 +44,8 @@ fn table(frame: &mut Frame, area: Rect, app: &App, view: &View, selected: usize,
     let window = app.window;
     let b = block(
         &format!(
-            "timings over {} (w: window · j/k: stage)",
-            match window {
-                crate::engine::Window::AllTime => "all time".to_string(),
-                w => format!("the last {}", w.label()),
-            }
+            "timings, {} (w: window · j/k: stage)",
+            plot::window_words(window)
         ),
         theme,
     );
