@@ -78,6 +78,8 @@ pub struct Signal {
     pub verdict: Verdict,
     pub value: f64,
     pub threshold: f64,
+    /// What the alert says, for a firing verdict (empty otherwise: only a
+    /// firing verdict's is kept).
     pub summary: String,
     pub correlation_id: Option<String>,
     pub for_ms: Millis,

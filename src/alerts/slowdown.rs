@@ -129,7 +129,7 @@ impl Slowdowns {
                         stage,
                         Verdict::Hold,
                         usual.ratio,
-                        String::new(),
+                        String::new,
                     ));
                 }
                 continue;
@@ -170,7 +170,7 @@ impl Slowdowns {
                 Verdict::Clear => false,
                 Verdict::Hold => usual.slow,
             };
-            let summary = format!(
+            let summary = || format!(
                 "its last {n} successful attempts took {ratio:.1}× its usual time (median {} \
                  against {}; z {z:.1}, a chance of {} at its usual pace; learnt from {} \
                  attempts)",
@@ -214,9 +214,14 @@ fn signal(
     stage: &str,
     verdict: Verdict,
     ratio: f64,
-    summary: String,
+    summary: impl FnOnce() -> String,
 ) -> Signal {
     let timing = rule.timing();
+    // As the other rules: only a firing verdict's summary is read.
+    let summary = match verdict {
+        Verdict::Fire(_) => summary(),
+        _ => String::new(),
+    };
     Signal {
         rule: Rule::Slowdown,
         subject: format!("stage {stage}"),
