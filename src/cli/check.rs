@@ -55,9 +55,12 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, CliError> {
         no_data: None,
         ..analysis
     };
-    Ok(analysis.exit_code(if verdict.meets_requirements {
+    let code = analysis.exit_code(if verdict.meets_requirements {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    }))
+    });
+    // As `report`: the process ends, nothing to free one by one.
+    std::mem::forget(analysis);
+    Ok(code)
 }

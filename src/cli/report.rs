@@ -29,5 +29,9 @@ pub(super) fn run(args: &ReportArgs) -> Result<ExitCode, CliError> {
         text.push('\n');
     }
     print(&text)?;
-    Ok(analysis.exit_code(ExitCode::SUCCESS))
+    let code = analysis.exit_code(ExitCode::SUCCESS);
+    // The process ends here: freeing every execution and histogram one by
+    // one would be the last 2 % of a large report's time, for nothing.
+    std::mem::forget(analysis);
+    Ok(code)
 }
