@@ -187,15 +187,17 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         }
         let verdict = p95_verdict(&snap, target, &levels);
         let threshold = threshold_for(verdict, &levels) * target;
-        let summary = || format!(
-            "p95 {} over {} is {:.0}% of its {} target (95% interval {}–{})",
-            human_ms(snap.p95),
-            window.label(),
-            snap.p95 / target * 100.0,
-            human_ms(target),
-            human_ms(snap.p95_low),
-            human_ms(snap.p95_high)
-        );
+        let summary = || {
+            format!(
+                "p95 {} over {} is {:.0}% of its {} target (95% interval {}–{})",
+                human_ms(snap.p95),
+                window.label(),
+                snap.p95 / target * 100.0,
+                human_ms(target),
+                human_ms(snap.p95_low),
+                human_ms(snap.p95_high)
+            )
+        };
         out.push(
             Rule::StageP95,
             levels.timing(),
@@ -218,12 +220,14 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         }
         let verdict = p95_verdict(&snap, target, &levels);
         let threshold = threshold_for(verdict, &levels) * target;
-        let summary = || format!(
-            "p95 {:.1} over {} is {:.0}% of its target {target}",
-            snap.p95,
-            window.label(),
-            snap.p95 / target * 100.0
-        );
+        let summary = || {
+            format!(
+                "p95 {:.1} over {} is {:.0}% of its target {target}",
+                snap.p95,
+                window.label(),
+                snap.p95 / target * 100.0
+            )
+        };
         out.push(
             Rule::StageP95,
             levels.timing(),
@@ -272,11 +276,13 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         } else {
             Verdict::Hold
         };
-        let summary = || format!(
-            "{stage} running for {} against its {} target",
-            human_ms(elapsed),
-            human_ms(target)
-        );
+        let summary = || {
+            format!(
+                "{stage} running for {} against its {} target",
+                human_ms(elapsed),
+                human_ms(target)
+            )
+        };
         let threshold = threshold_for(verdict, l) * target;
         out.push(
             Rule::StageRunning,
@@ -448,12 +454,14 @@ fn autonomy(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     } else {
         Verdict::Hold
     };
-    let summary = || format!(
-        "{:.1}% of {} executions completed without a human (at most {:.1}%)",
-        rate * 100.0,
-        totals.autonomy_known,
-        high * 100.0
-    );
+    let summary = || {
+        format!(
+            "{:.1}% of {} executions completed without a human (at most {:.1}%)",
+            rate * 100.0,
+            totals.autonomy_known,
+            high * 100.0
+        )
+    };
     out.push(
         Rule::Autonomy,
         rule.timing(),
@@ -579,10 +587,12 @@ fn clock_skew(cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out<'_>) {
             Verdict::Clear
         };
         let direction = if offset >= 0 { "behind" } else { "ahead of" };
-        let summary = || format!(
-            "its clock runs {} {direction} runtop's; its events are kept, its delivery lag is not measured",
-            human_ms(offset.unsigned_abs() as f64)
-        );
+        let summary = || {
+            format!(
+                "its clock runs {} {direction} runtop's; its events are kept, its delivery lag is not measured",
+                human_ms(offset.unsigned_abs() as f64)
+            )
+        };
         out.push(
             Rule::ClockSkew,
             rule.timing(),
@@ -628,11 +638,13 @@ fn coordination(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
             _ if value < l.clear => Verdict::Clear,
             _ => Verdict::Hold,
         };
-        let summary = || format!(
-            "coordination overhead {} ({})",
-            human_ms(value),
-            coordination_level(value)
-        );
+        let summary = || {
+            format!(
+                "coordination overhead {} ({})",
+                human_ms(value),
+                coordination_level(value)
+            )
+        };
         out.push(
             Rule::Coordination,
             l.timing(),
@@ -676,10 +688,12 @@ fn concurrency(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         .into_iter()
         .filter(|&(_, n)| n > rule.max_per_project)
     {
-        let summary = || format!(
-            "project {project} has {n} executions running, limit {}",
-            rule.max_per_project
-        );
+        let summary = || {
+            format!(
+                "project {project} has {n} executions running, limit {}",
+                rule.max_per_project
+            )
+        };
         out.push(
             Rule::Concurrency,
             rule.timing(),

@@ -124,13 +124,7 @@ impl Slowdowns {
             if (recent.len() as u64) < n {
                 if usual.slow {
                     // Too few recent attempts to say either way.
-                    signals.push(signal(
-                        rule,
-                        stage,
-                        Verdict::Hold,
-                        usual.ratio,
-                        String::new,
-                    ));
+                    signals.push(signal(rule, stage, Verdict::Hold, usual.ratio, String::new));
                 }
                 continue;
             }
@@ -170,15 +164,17 @@ impl Slowdowns {
                 Verdict::Clear => false,
                 Verdict::Hold => usual.slow,
             };
-            let summary = || format!(
-                "its last {n} successful attempts took {ratio:.1}× its usual time (median {} \
+            let summary = || {
+                format!(
+                    "its last {n} successful attempts took {ratio:.1}× its usual time (median {} \
                  against {}; z {z:.1}, a chance of {} at its usual pace; learnt from {} \
                  attempts)",
-                human_ms(recent_median),
-                human_ms(median),
-                chance(chance_now),
-                usual.healthy.len()
-            );
+                    human_ms(recent_median),
+                    human_ms(median),
+                    chance(chance_now),
+                    usual.healthy.len()
+                )
+            };
             signals.push(signal(rule, stage, verdict, ratio, summary));
         }
         signals

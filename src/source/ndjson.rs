@@ -71,6 +71,34 @@ impl<R: BufRead> LineReader<R> {
         Ok(Some((self.line_no, Line::Text(&self.buf))))
     }
 
+    /// The next line appended to `out` (without its ending), as its 1-based
+    /// number and its range in `out`, or `None` for a line past the limit
+    /// (then nothing is appended); `None` at the end. Reading straight into
+    /// the caller's buffer saves copying every line twice.
+    pub fn append_line(
+        &mut self,
+        out: &mut Vec<u8>,
+    ) -> io::Result<Option<(u64, Option<std::ops::Range<usize>>)>> {
+        let start = out.len();
+        let limit = self.max_line_bytes as u64 + 1;
+        let n = (&mut self.inner).take(limit).read_until(b'\n', out)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line_no += 1;
+        if out.last() == Some(&b'\n') {
+            out.pop();
+        } else if out.len() - start > self.max_line_bytes {
+            out.truncate(start);
+            self.skip_rest_of_line()?;
+            return Ok(Some((self.line_no, None)));
+        }
+        if out.len() > start && out.last() == Some(&b'\r') {
+            out.pop();
+        }
+        Ok(Some((self.line_no, Some(start..out.len()))))
+    }
+
     fn skip_rest_of_line(&mut self) -> io::Result<()> {
         loop {
             let chunk = match self.inner.fill_buf() {
@@ -223,15 +251,16 @@ fn decode_chunks(
     let mut lines = LineReader::new(reader, max_line_bytes);
     let mut chunk = fresh();
     loop {
-        let next = lines.next_line()?;
+        let next = lines.append_line(&mut chunk.bytes)?;
         match &next {
-            Some((_, Line::Text(bytes))) if bytes.iter().all(u8::is_ascii_whitespace) => {}
-            Some((n, Line::Text(bytes))) => {
-                let start = chunk.bytes.len();
-                chunk.bytes.extend_from_slice(bytes);
-                chunk.lines.push((*n, Some(start..chunk.bytes.len())));
+            Some((_, Some(range)))
+                if chunk.bytes[range.clone()]
+                    .iter()
+                    .all(u8::is_ascii_whitespace) =>
+            {
+                chunk.bytes.truncate(range.start);
             }
-            Some((n, Line::Oversized)) => chunk.lines.push((*n, None)),
+            Some((n, range)) => chunk.lines.push((*n, range.clone())),
             None => {}
         }
         if (next.is_none() && !chunk.lines.is_empty()) || chunk.bytes.len() >= CHUNK_BYTES {
@@ -283,6 +312,30 @@ mod tests {
             ));
         }
         out
+    }
+
+    #[test]
+    fn appending_lines_reads_what_next_line_reads() {
+        for (input, max) in [
+            (&b"a\r\nbb\n\nccc"[..], 10),
+            (b"short\nmuch too long a line\nok\r\n", 8),
+            (b"\r\n\n x \n", 3),
+            (b"exactly8\nexactly89\n", 8),
+        ] {
+            let mut r = LineReader::new(BufReader::with_capacity(4, input), max);
+            let mut out = b"kept".to_vec();
+            let mut appended = Vec::new();
+            while let Some((n, range)) = r.append_line(&mut out).unwrap() {
+                appended.push((
+                    n,
+                    range
+                        .map(|r| String::from_utf8_lossy(&out[r]).into_owned())
+                        .ok_or(()),
+                ));
+            }
+            assert_eq!(appended, lines(input, max), "{input:?} {max}");
+            assert!(out.starts_with(b"kept"));
+        }
     }
 
     #[test]
