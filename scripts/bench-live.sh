@@ -3,6 +3,7 @@
 # loopback, read by `runtop report ws://…` until it has N events.
 #
 #   scripts/bench-live.sh [RUNS]     (default 3 runs per case)
+#   RUNTOP=/path/to/runtop scripts/bench-live.sh   # another build, to compare
 #
 # Cases: 3,000,000 events in 200-event batches, and 1,000,000 events one
 # per frame. Prints each run's wall time, events/s and peak RSS of the
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 cargo build --release --quiet --bin runtop
-bin=./target/release/runtop
+bin=${RUNTOP:-./target/release/runtop}
 out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 
