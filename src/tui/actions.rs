@@ -62,6 +62,13 @@ fn lists(screen: Screen) -> bool {
     )
 }
 
+/// The lists whose rows open something (an execution, an alert's
+/// evidence): not the Timings and Compare selections, which only choose
+/// what their charts show.
+fn openable(screen: Screen) -> bool {
+    lists(screen) && !matches!(screen, Screen::Timings | Screen::Compare)
+}
+
 fn not_detail(screen: Screen) -> bool {
     screen != Screen::Detail
 }
@@ -206,7 +213,7 @@ pub const BINDINGS: [Binding; 20] = [
             Screen::Overview | Screen::Executions | Screen::Evidence => Some("detail"),
             _ => None,
         },
-        on: lists,
+        on: openable,
     },
     Binding {
         action: Action::Search,
@@ -251,7 +258,7 @@ pub const BINDINGS: [Binding; 20] = [
         shown: "y",
         what: "copy the correlation id (OSC 52, over SSH too)",
         footer: |s| matches!(s, Screen::Executions | Screen::Detail).then_some("copy"),
-        on: |s| lists(s) || s == Screen::Detail,
+        on: |s| openable(s) || s == Screen::Detail,
     },
     Binding {
         action: Action::Window,
