@@ -107,10 +107,7 @@ fn start_with(name: &str, term: &str, args: &str, exit_file: &std::path::Path) -
 
 #[test]
 fn overview_drill_down_and_quit_in_a_real_terminal() {
-    if !has_tmux() {
-        eprintln!("tmux is not installed: skipped");
-        return;
-    }
+    assert!(has_tmux(), "tmux is needed (.ci/run installs it)");
     let exit_file = std::env::temp_dir().join(format!("runtop-e2e-{}.exit", std::process::id()));
     let _ = std::fs::remove_file(&exit_file);
     let s = start("quit", "xterm-256color", &exit_file);
@@ -411,10 +408,10 @@ fn demo_bars_move_at_the_speed_stages_do() {
 
 /// A signal sent to runtop ends it with the terminal handed back.
 fn signal_restores_the_terminal(signal: &str, term: &str) {
-    if !has_tmux() || !has_pgrep() {
-        eprintln!("tmux or pgrep is not installed: skipped");
-        return;
-    }
+    assert!(
+        has_tmux() && has_pgrep(),
+        "tmux and pgrep are needed (.ci/run installs them)"
+    );
     let exit_file =
         std::env::temp_dir().join(format!("runtop-e2e-{signal}-{}.exit", std::process::id()));
     let _ = std::fs::remove_file(&exit_file);
@@ -442,10 +439,10 @@ fn sigint_restores_the_terminal() {
 
 #[test]
 fn a_dropped_terminal_sighup_ends_runtop() {
-    if !has_tmux() || !has_pgrep() || !std::path::Path::new("/proc/self").exists() {
-        eprintln!("tmux, pgrep or /proc is missing: skipped");
-        return;
-    }
+    assert!(
+        has_tmux() && has_pgrep() && std::path::Path::new("/proc/self").exists(),
+        "tmux, pgrep and /proc are needed (.ci/run installs the first two)"
+    );
     let exit_file =
         std::env::temp_dir().join(format!("runtop-e2e-hup-{}.exit", std::process::id()));
     let s = start("hup", "xterm-256color", &exit_file);

@@ -160,20 +160,16 @@ impl Prometheus {
     }
 }
 
-fn have_prometheus() -> bool {
-    let there =
-        common::require("prometheus", "--version") && common::require("promtool", "--version");
-    if !there {
-        eprintln!("prometheus or promtool is not installed: skipped (.ci/run installs them)");
-    }
-    there
+fn need_prometheus() {
+    assert!(
+        common::require("prometheus", "--version") && common::require("promtool", "--version"),
+        "prometheus and promtool are needed (.ci/run installs them)"
+    );
 }
 
 #[test]
 fn prometheus_scraping_serve_holds_what_the_report_says() {
-    if !have_prometheus() {
-        return;
-    }
+    need_prometheus();
     let home = TempDir::new("fleet-prom");
     let sim = Simulator::start(&["--speed", "300", "--executions", "40", "--seed", "3"]);
     let serve = Daemon::start(&home, &[&sim.url]);
@@ -370,10 +366,10 @@ impl Alertmanager {
 
 #[test]
 fn alertmanager_receives_alerts_and_resolves_them_with_runtop() {
-    if !common::require("prometheus-alertmanager", "--version") {
-        eprintln!("prometheus-alertmanager is not installed: skipped (.ci/run installs it)");
-        return;
-    }
+    assert!(
+        common::require("prometheus-alertmanager", "--version"),
+        "prometheus-alertmanager is needed (.ci/run installs it)"
+    );
     let home = TempDir::new("fleet-am");
     let am = Alertmanager::start(&home);
     // The failures scenario: its burst fires the error rates; cut in the
@@ -467,9 +463,7 @@ fn alertmanager_receives_alerts_and_resolves_them_with_runtop() {
 /// with a target, at the configured levels.
 #[test]
 fn exported_rules_pass_promtool() {
-    if !have_prometheus() {
-        return;
-    }
+    need_prometheus();
     let home = TempDir::new("fleet-rules");
     let out = common::run(
         &home.0,
@@ -516,9 +510,7 @@ fn the_exported_p95_rule_fires_when_runtops_own_does() {
     use runtop::engine::{Engine, EngineConfig, Origin};
     use runtop::monitor::Monitor;
 
-    if !have_prometheus() {
-        return;
-    }
+    need_prometheus();
     // An implement attempt finishes every 10 s: 10 s long for ten
     // minutes, then 40 s long (its target is 30 s).
     let steps = 120;
@@ -612,9 +604,7 @@ fn the_exported_error_rate_rule_fires_when_runtops_own_does() {
     use runtop::engine::{Engine, EngineConfig, Origin};
     use runtop::monitor::Monitor;
 
-    if !have_prometheus() {
-        return;
-    }
+    need_prometheus();
     let steps = 120;
     let failed = |k: usize| k >= 60 && matches!(k % 5, 0 | 2);
     let t0 = 1_795_341_600_000i64;

@@ -155,10 +155,10 @@ async fn raw_empty_pings() {
 /// `runtop watch` under a flood, in a real terminal: the screen's side
 /// drains a budget per frame, so it is the slowest reader there is.
 async fn watch_under(url: String, what: &str) {
-    if !require("tmux", "-V") || !require("pgrep", "-V") {
-        eprintln!("tmux or pgrep is not installed: skipped");
-        return;
-    }
+    assert!(
+        require("tmux", "-V") && require("pgrep", "-V"),
+        "tmux and pgrep are needed (.ci/run installs them)"
+    );
     let d = TempDir::new(&format!("watch-{what}"));
     let session = common::tmux_session(
         &format!("flood-{what}"),
