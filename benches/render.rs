@@ -21,23 +21,29 @@ use runtop::tui::view::View;
 
 const T0: i64 = 1_795_341_600_000;
 
-fn model(active: usize) -> Model {
-    let mut engine = Engine::new(EngineConfig::live());
+/// Starts `active` executions, each in its `implement` stage, at the
+/// times `at` gives (by index), named `{prefix}_{i:06}`.
+fn start_executions(engine: &mut Engine, active: usize, prefix: &str, at: impl Fn(usize) -> i64) {
     for i in 0..active {
-        let at = T0 + i as i64;
+        let at = at(i);
         for line in [
             format!(
-                r#"{{"type":"execution_started","ts":{at},"correlation_id":"exec_{i:06}","project_id":"p{}","node":"runner-{}","variant":"A"}}"#,
+                r#"{{"type":"execution_started","ts":{at},"correlation_id":"{prefix}_{i:06}","project_id":"p{}","node":"runner-{}","variant":"A"}}"#,
                 i % 50,
                 i % 8
             ),
             format!(
-                r#"{{"type":"stage_started","ts":{at},"correlation_id":"exec_{i:06}","stage":"implement"}}"#
+                r#"{{"type":"stage_started","ts":{at},"correlation_id":"{prefix}_{i:06}","stage":"implement"}}"#
             ),
         ] {
             engine.feed(line.as_bytes(), at, Origin::default());
         }
     }
+}
+
+fn model(active: usize) -> Model {
+    let mut engine = Engine::new(EngineConfig::live());
+    start_executions(&mut engine, active, "exec", |i| T0 + i as i64);
     let mut model = Model::new(engine, &Config::default(), "bench".into());
     let system = runtop::tui::scene::system();
     model.tick(T0 + 60_000, Some(system));
@@ -78,24 +84,7 @@ fn charted(active: usize) -> Model {
             .feed(to_json_line(&e).as_bytes(), e.ts, Origin::default());
         monitor.after_events();
     }
-    for i in 0..active {
-        let at = last;
-        for line in [
-            format!(
-                r#"{{"type":"execution_started","ts":{at},"correlation_id":"busy_{i:06}","project_id":"p{}","node":"runner-{}","variant":"A"}}"#,
-                i % 50,
-                i % 8
-            ),
-            format!(
-                r#"{{"type":"stage_started","ts":{at},"correlation_id":"busy_{i:06}","stage":"implement"}}"#
-            ),
-        ] {
-            model
-                .monitor
-                .engine
-                .feed(line.as_bytes(), at, Origin::default());
-        }
-    }
+    start_executions(&mut model.monitor.engine, active, "busy", |_| last);
     model.monitor.engine.decide_held();
     model.tick(last + 1_000, Some(runtop::tui::scene::system()));
     model

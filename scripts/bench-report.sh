@@ -11,15 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-1070000}
 runs=${2:-5}
-data="bench-data/events-${events}.ndjson"
 
-cargo build --release --quiet --example generate --bin runtop
-if [ ! -s "$data" ]; then
-  mkdir -p bench-data
-  echo "generating $data ..." >&2
-  ./target/release/examples/generate "$events" 7 2026-10-01T00:00:00Z > "$data.tmp"
-  mv "$data.tmp" "$data"
-fi
+# shellcheck source=scripts/bench-data.sh
+. scripts/bench-data.sh
+bench_data "$events"
 size=$(du -m "$data" | cut -f1)
 echo "input: $data ($events events, ${size} MB)"
 

@@ -19,16 +19,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-1070000}
 pairs=${2:-5}
-data="bench-data/events-${events}.ndjson"
 
 python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install --quiet duckdb
-cargo build --release --quiet --example generate --bin runtop
-if [ ! -s "$data" ]; then
-  mkdir -p bench-data
-  echo "generating $data ..." >&2
-  ./target/release/examples/generate "$events" 7 2026-10-01T00:00:00Z > "$data.tmp"
-  mv "$data.tmp" "$data"
-fi
+# shellcheck source=scripts/bench-data.sh
+. scripts/bench-data.sh
+bench_data "$events"
 echo "input: $data ($events events, $(du -mL "$data" | cut -f1) MB); DuckDB $(python3 -c 'import duckdb; print(duckdb.__version__)')"
 
 duck() {
@@ -65,5 +60,5 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 t=$(median "${ours[@]}"); d=$(median "${theirs[@]}"); m=$(median "${rss[@]}")
 awk -v t="$t" -v d="$d" -v m="$m" -v n="$pairs" 'BEGIN {
-  printf "median of %d pairs: runtop %.2f s, DuckDB %.2f s: runtop takes %.2f× DuckDB'"'"'s time; runtop peak RSS %d MB\n",
+  printf "median of %d pairs: runtop %.3f s, DuckDB %.3f s: runtop takes %.2f× DuckDB'"'"'s time; runtop peak RSS %d MB\n",
     n, t, d, t / d, m / 1024 }'

@@ -99,37 +99,23 @@ pub fn draw(
         ),
         None => (Vec::new(), Vec::new()),
     };
-    let mut datasets = Vec::new();
-    if target.is_some() {
-        datasets.push(
-            Dataset::default()
-                .marker(LEVEL.marker)
-                .graph_type(GraphType::Scatter)
-                .style(theme.warn())
-                .data(&warning_line),
-        );
-        datasets.push(
-            Dataset::default()
-                .marker(LIMIT.marker)
-                .graph_type(GraphType::Line)
-                .style(theme.crit())
-                .data(&target_line),
-        );
-    }
-    datasets.push(
+    // Drawn in this order, the p95 on top; without a target its two lines
+    // have no points and draw nothing.
+    let datasets = [
+        (&LEVEL, GraphType::Scatter, theme.warn(), &warning_line),
+        (&LIMIT, GraphType::Line, theme.crit(), &target_line),
+        (&SECOND, GraphType::Line, theme.title(), &p50),
+        (&MAIN, GraphType::Line, p95_style, &p95),
+    ]
+    .into_iter()
+    .map(|(look, kind, style, data)| {
         Dataset::default()
-            .marker(SECOND.marker)
-            .graph_type(GraphType::Line)
-            .style(theme.title())
-            .data(&p50),
-    );
-    datasets.push(
-        Dataset::default()
-            .marker(MAIN.marker)
-            .graph_type(GraphType::Line)
-            .style(p95_style)
-            .data(&p95),
-    );
+            .marker(look.marker)
+            .graph_type(kind)
+            .style(style)
+            .data(data)
+    })
+    .collect();
     frame.render_widget(Paragraph::new(key).wrap(Wrap { trim: true }), legend_area);
     let labels = plot::time_labels(start, end);
     let chart = Chart::new(datasets)
