@@ -75,15 +75,11 @@ fn charted(active: usize) -> Model {
         "bench".into(),
     );
     let end = DEFAULT_START + 3_600_000;
-    let mut last = DEFAULT_START;
-    for e in Simulator::scenario(Scenario::Steady, 5, DEFAULT_START).take_while(|e| e.ts < end) {
-        last = e.ts;
-        let monitor = &mut model.monitor;
-        monitor
-            .engine
-            .feed(to_json_line(&e).as_bytes(), e.ts, Origin::default());
-        monitor.after_events();
-    }
+    let last = runtop::tui::scene::replay_into(
+        &mut model,
+        Simulator::scenario(Scenario::Steady, 5, DEFAULT_START).take_while(|e| e.ts < end),
+    )
+    .expect("an hour of events");
     start_executions(&mut model.monitor.engine, active, "busy", |_| last);
     model.monitor.engine.decide_held();
     model.tick(last + 1_000, Some(runtop::tui::scene::system()));

@@ -14,14 +14,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
 use runtop::config::Config;
-use runtop::engine::{Engine, EngineConfig, Origin, Window};
+use runtop::engine::{Engine, EngineConfig, Window};
 use runtop::monitor::history::{POINTS, SPAN_MS};
-use runtop::protocol::to_json_line;
 use runtop::sim::{DEFAULT_START, Scenario, Simulator};
 use runtop::tui::app::App;
 use runtop::tui::model::Model;
 use runtop::tui::panels::{Theme, draw};
-use runtop::tui::scene::busy;
+use runtop::tui::scene::{busy, replay_into};
 use runtop::tui::view::View;
 
 fn key(c: char) -> KeyEvent {
@@ -249,13 +248,10 @@ fn the_history_stays_an_hour_at_ten_seconds_whatever_the_stream() {
         "t".into(),
     );
     let end = DEFAULT_START + 9_000_000;
-    for e in Simulator::scenario(Scenario::Steady, 3, DEFAULT_START).take_while(|e| e.ts < end) {
-        let monitor = &mut model.monitor;
-        monitor
-            .engine
-            .feed(to_json_line(&e).as_bytes(), e.ts, Origin::default());
-        monitor.after_events();
-    }
+    replay_into(
+        &mut model,
+        Simulator::scenario(Scenario::Steady, 3, DEFAULT_START).take_while(|e| e.ts < end),
+    );
     model.monitor.finish();
     let history = model.monitor.history.as_deref().expect("the TUI keeps one");
     let newest = history.runners.back().unwrap().at;

@@ -5,7 +5,7 @@
 use super::model::{Model, SystemView};
 use crate::config::Config;
 use crate::engine::{Engine, EngineConfig, Origin};
-use crate::protocol::to_json_line;
+use crate::protocol::{Event, Millis, to_json_line};
 use crate::sim::{DEFAULT_START, Scenario, Simulator};
 use crate::source_status::{LinkState, SourceStatus};
 
@@ -32,12 +32,30 @@ pub fn busy(events: usize) -> Model {
         &Config::default(),
         "ws://runner-1:7878/events".into(),
     );
-    let mut last = DEFAULT_START;
-    // As a replay reads it: the rules and the charts' series follow the
-    // file's clock event by event.
-    for e in Simulator::scenario(Scenario::Failures, 7, DEFAULT_START).take(events) {
-        last = e.ts;
-        let monitor = &mut model.monitor;
+    let last = replay_into(
+        &mut model,
+        Simulator::scenario(Scenario::Failures, 7, DEFAULT_START).take(events),
+    )
+    .unwrap_or(DEFAULT_START);
+    let mut source = SourceStatus::new("ws://runner-1:7878/events".into(), DEFAULT_START);
+    source.update(&LinkState::Connected, DEFAULT_START);
+    model.monitor.sources = vec![source];
+    model.tick(last, Some(system()));
+    model
+}
+
+/// Feeds `events` to `model`'s monitor as a replay reads them: event by
+/// event, so that the rules and the charts' series follow the file's clock.
+/// Returns the last event's time.
+pub fn replay_into<'e>(
+    model: &mut Model,
+    events: impl IntoIterator<Item = Event<'e>>,
+) -> Option<Millis> {
+    let monitor = &mut model.monitor;
+    let mut last = None;
+    for e in events {
+        last = Some(e.ts);
+        // Received a day after the scene starts: a recording read later.
         monitor.engine.feed(
             to_json_line(&e).as_bytes(),
             DEFAULT_START + 86_400_000,
@@ -45,9 +63,5 @@ pub fn busy(events: usize) -> Model {
         );
         monitor.after_events();
     }
-    let mut source = SourceStatus::new("ws://runner-1:7878/events".into(), DEFAULT_START);
-    source.update(&LinkState::Connected, DEFAULT_START);
-    model.monitor.sources = vec![source];
-    model.tick(last, Some(system()));
-    model
+    last
 }

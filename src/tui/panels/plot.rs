@@ -83,7 +83,7 @@ pub fn time_labels(start: Millis, end: Millis) -> Vec<String> {
 }
 
 /// A dotted horizontal line at `y` from 0 to `width` (in the chart's x
-/// units): points `gap` apart.
+/// units): `points` points, evenly spaced.
 pub fn dotted(y: f64, width: f64, points: usize) -> Vec<(f64, f64)> {
     let n = points.max(2);
     (0..n)
