@@ -16,6 +16,7 @@ use super::event::{
 };
 use super::raw::{Json, Members, RawEvent, RawMember, parse_frame};
 use super::sanitize::{MAX_ID_BYTES, MAX_TEXT_BYTES, sanitize};
+use super::scan;
 use super::time::{EARLIEST_PLAUSIBLE, Millis, parse_rfc3339};
 
 /// 2100-01-01T00:00:00Z: a timestamp past this is garbage whatever the clock.
@@ -130,6 +131,10 @@ impl Decoded<'_> {
 
 /// Decodes one frame, handing each member to `sink` in order.
 pub fn decode_frame<'a>(bytes: &'a [u8], mut sink: impl FnMut(Decoded<'a>)) {
+    let mut raw = RawEvent::default();
+    if scan::event(bytes, &mut raw) {
+        return sink(decode_raw(&mut raw));
+    }
     match parse_frame(bytes, decode_member) {
         Ok(Members::One(decoded)) => sink(decoded),
         Ok(Members::Many(members)) => members.into_iter().for_each(sink),
@@ -150,15 +155,17 @@ fn classify_syntax_error(err: &serde_json::Error, bytes: &[u8]) -> Invalid {
 
 fn decode_member(member: RawMember<'_>) -> Decoded<'_> {
     match member {
-        RawMember::Event(raw) => match decode_event(raw) {
-            Ok(decoded) => decoded,
-            Err(invalid) => Decoded::Invalid(invalid),
-        },
+        RawMember::Event(mut raw) => decode_raw(&mut raw),
         RawMember::NotObject(found) => Decoded::Invalid(Invalid::new(
             InvalidKind::NotAnObject,
             format!("expected an event object, found {found}"),
         )),
     }
+}
+
+/// The second pass over one event object's fields, emptying `raw`.
+fn decode_raw<'a>(raw: &mut RawEvent<'a>) -> Decoded<'a> {
+    decode_event(raw).unwrap_or_else(Decoded::Invalid)
 }
 
 type Result<T> = std::result::Result<T, Invalid>;
@@ -178,7 +185,7 @@ fn invalid_value(field: &str, why: impl fmt::Display) -> Invalid {
     Invalid::new(InvalidKind::InvalidValue, format!("`{field}` {why}"))
 }
 
-fn decode_event(mut raw: RawEvent<'_>) -> Result<Decoded<'_>> {
+fn decode_event<'a>(raw: &mut RawEvent<'a>) -> Result<Decoded<'a>> {
     let kind = match raw.kind.take() {
         Some(Json::Str(kind)) => kind,
         Some(other) => return Err(wrong_type("type", "a string", &other)),
@@ -248,7 +255,7 @@ fn decode_event(mut raw: RawEvent<'_>) -> Result<Decoded<'_>> {
 /// The shape runners already log as `performance_metrics`: a finished stage
 /// with `operation_type` for the stage and `resource_usage` for resources.
 /// `timestamp` stands in for `ts` when `ts` is absent.
-fn legacy_performance_metrics(mut raw: RawEvent<'_>) -> Result<Event<'_>> {
+fn legacy_performance_metrics<'a>(raw: &mut RawEvent<'a>) -> Result<Event<'a>> {
     if raw.ts.is_none() {
         raw.ts = raw.timestamp.take();
     }
@@ -269,7 +276,7 @@ fn legacy_performance_metrics(mut raw: RawEvent<'_>) -> Result<Event<'_>> {
 }
 
 fn envelope<'a>(
-    mut raw: RawEvent<'a>,
+    raw: &mut RawEvent<'a>,
     body: Body<'a>,
     needs_correlation: bool,
     needs_node: bool,

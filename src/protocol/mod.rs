@@ -9,6 +9,7 @@ mod encode;
 mod event;
 mod raw;
 pub mod sanitize;
+mod scan;
 pub mod time;
 
 pub use decode::{Decoded, Invalid, InvalidKind, MAX_DEPENDENCIES, decode_frame};

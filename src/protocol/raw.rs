@@ -136,74 +136,71 @@ impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
     }
 }
 
-/// Every field protocol v1 knows, each read as whatever JSON it holds.
-/// `null` reads as absent.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct RawEvent<'a> {
-    #[serde(borrow, rename = "type")]
-    pub kind: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub ts: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub correlation_id: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub project_id: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub execution_id: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub task_id: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub node: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub event_id: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub workflow: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub variant: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub stage: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub depends_on: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub attempt: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub queue_ms: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub status: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub duration_ms: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub error: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub resources: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub autonomous: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub name: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub value: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub unit: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub cpu_percent: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub memory_mb: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub memory_percent: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub level: Option<Json<'a>>,
-    #[serde(borrow)]
-    pub message: Option<Json<'a>>,
+/// Declares [`RawEvent`] from one list of fields, so that serde's derive
+/// and the hand-written scanner ([`super::scan`]) read the same keys.
+macro_rules! raw_event {
+    ($($(#[$doc:meta])* $field:ident = $key:literal,)*) => {
+        /// Every field protocol v1 knows, each read as whatever JSON it holds.
+        /// `null` reads as absent.
+        #[derive(Debug, Default, PartialEq, serde::Deserialize)]
+        #[serde(default)]
+        pub struct RawEvent<'a> {
+            $($(#[$doc])* #[serde(borrow, rename = $key)] pub $field: Option<Json<'a>>,)*
+        }
+
+        impl<'a> RawEvent<'a> {
+            /// The field `key` names, with its position in the list (to tell
+            /// a repeated key), or `None` for a key protocol v1 does not know.
+            pub fn field_mut(&mut self, key: &str) -> Option<(u32, &mut Option<Json<'a>>)> {
+                let mut position = 0;
+                $(
+                    if key == $key {
+                        return Some((position, &mut self.$field));
+                    }
+                    position += 1;
+                )*
+                let _ = position;
+                None
+            }
+        }
+    };
+}
+
+// Ordered by how often events carry them: `field_mut` tries them in turn.
+raw_event! {
+    kind = "type",
+    ts = "ts",
+    event_id = "event_id",
+    correlation_id = "correlation_id",
+    project_id = "project_id",
+    node = "node",
+    stage = "stage",
+    status = "status",
+    duration_ms = "duration_ms",
+    resources = "resources",
+    name = "name",
+    value = "value",
+    unit = "unit",
+    cpu_percent = "cpu_percent",
+    memory_mb = "memory_mb",
+    memory_percent = "memory_percent",
+    queue_ms = "queue_ms",
+    depends_on = "depends_on",
+    attempt = "attempt",
+    execution_id = "execution_id",
+    task_id = "task_id",
+    level = "level",
+    message = "message",
+    workflow = "workflow",
+    variant = "variant",
+    autonomous = "autonomous",
+    error = "error",
     /// Legacy `performance_metrics` shape: the stage name.
-    #[serde(borrow)]
-    pub operation_type: Option<Json<'a>>,
+    operation_type = "operation_type",
     /// Legacy `performance_metrics` shape: the stage's resources.
-    #[serde(borrow)]
-    pub resource_usage: Option<Json<'a>>,
+    resource_usage = "resource_usage",
     /// Legacy `performance_metrics` shape: its timestamp, when `ts` is absent.
-    #[serde(borrow)]
-    pub timestamp: Option<Json<'a>>,
+    timestamp = "timestamp",
 }
 
 /// One member of a frame: an event object, or something that is not one.

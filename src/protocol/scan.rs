@@ -1,0 +1,394 @@
+//! The first decoding pass's fast path: one event object written plainly,
+//! read straight into a [`RawEvent`].
+//!
+//! Runners write the same few flat objects millions of times, and a replay
+//! spends most of its decoding time in serde's generic machinery (a visitor
+//! per field, a `Json` built through `deserialize_any`, UTF-8 checked string
+//! by string behind a search for escapes). This scanner reads the common
+//! shape directly: one object, keys without escapes, strings without escapes
+//! or control characters, non-negative numbers without an exponent, arrays
+//! and objects nested a few levels. Anything else — a batch, an escape, a
+//! negative number, an exponent, a repeated key, malformed JSON — it
+//! declines, and serde_json reads the frame as before, errors and all.
+//!
+//! What it accepts it reads exactly as serde_json would (the same `Json`
+//! values, numbers computed the same way), which a property test holds it
+//! to. Written by hand because that equivalence is the point: a different
+//! parser (simd-json, sonic-rs) has its own number and error semantics, and
+//! measured no faster here through serde (docs/performance.md).
+
+use std::borrow::Cow;
+
+use super::raw::{Json, RawEvent};
+
+/// Nesting read here (the event object is level 1); deeper goes to serde.
+const MAX_DEPTH: u32 = 6;
+/// Digits of a number read here: 19 never overflow a `u64`.
+const MAX_DIGITS: usize = 19;
+/// Exact powers of ten, as serde_json divides by them (`f64_from_parts`).
+const POW10: [f64; MAX_DIGITS + 1] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19,
+];
+
+/// Reads `bytes` into `raw` if they hold one plainly written event object
+/// (see the module's doc). `false` means declined: `raw` may then hold part
+/// of the object, and the caller reads the frame the general way.
+pub fn event<'a>(bytes: &'a [u8], raw: &mut RawEvent<'a>) -> bool {
+    // UTF-8 is checked once for the line rather than string by string:
+    // outside strings serde_json accepts ASCII only, so a line it reads
+    // without error is UTF-8 throughout.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let mut scan = Scanner { text, bytes, at: 0 };
+    scan.event(raw).is_some()
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+}
+
+/// `None` means "declined" throughout.
+type Scanned<T> = Option<T>;
+
+impl<'a> Scanner<'a> {
+    fn event(&mut self, raw: &mut RawEvent<'a>) -> Scanned<()> {
+        self.skip_whitespace();
+        self.expect(b'{')?;
+        let mut seen = 0u32;
+        self.skip_whitespace();
+        if !self.eat(b'}') {
+            loop {
+                self.skip_whitespace();
+                self.expect(b'"')?;
+                let key = self.string_body()?;
+                self.skip_whitespace();
+                self.expect(b':')?;
+                self.skip_whitespace();
+                match raw.field_mut(key) {
+                    Some((position, slot)) => {
+                        let bit = 1 << position;
+                        if seen & bit != 0 {
+                            return None; // serde's "duplicate field" error
+                        }
+                        seen |= bit;
+                        // `Option<Json>` reads `null` as absent.
+                        *slot = if self.eat_literal(b"null") {
+                            None
+                        } else {
+                            Some(self.value(2)?)
+                        };
+                    }
+                    None => {
+                        self.value(2)?;
+                    }
+                }
+                self.skip_whitespace();
+                if self.eat(b'}') {
+                    break;
+                }
+                self.expect(b',')?;
+            }
+        }
+        self.skip_whitespace();
+        (self.at == self.bytes.len()).then_some(())
+    }
+
+    fn value(&mut self, depth: u32) -> Scanned<Json<'a>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match *self.bytes.get(self.at)? {
+            b'"' => {
+                self.at += 1;
+                Some(Json::Str(Cow::Borrowed(self.string_body()?)))
+            }
+            b'0'..=b'9' => self.number(),
+            b'{' => {
+                self.at += 1;
+                let mut fields = Vec::new();
+                self.skip_whitespace();
+                if self.eat(b'}') {
+                    return Some(Json::Object(fields));
+                }
+                loop {
+                    self.skip_whitespace();
+                    self.expect(b'"')?;
+                    let key = self.string_body()?;
+                    self.skip_whitespace();
+                    self.expect(b':')?;
+                    self.skip_whitespace();
+                    fields.push((Cow::Borrowed(key), self.value(depth + 1)?));
+                    self.skip_whitespace();
+                    if self.eat(b'}') {
+                        return Some(Json::Object(fields));
+                    }
+                    self.expect(b',')?;
+                }
+            }
+            b'[' => {
+                self.at += 1;
+                let mut items = Vec::new();
+                self.skip_whitespace();
+                if self.eat(b']') {
+                    return Some(Json::Array(items));
+                }
+                loop {
+                    self.skip_whitespace();
+                    items.push(self.value(depth + 1)?);
+                    self.skip_whitespace();
+                    if self.eat(b']') {
+                        return Some(Json::Array(items));
+                    }
+                    self.expect(b',')?;
+                }
+            }
+            b't' if self.eat_literal(b"true") => Some(Json::Bool(true)),
+            b'f' if self.eat_literal(b"false") => Some(Json::Bool(false)),
+            b'n' if self.eat_literal(b"null") => Some(Json::Null),
+            _ => None,
+        }
+    }
+
+    /// The rest of a string whose opening quote was read: borrowed as it
+    /// stands, since it may hold no escape and no control character.
+    fn string_body(&mut self) -> Scanned<&'a str> {
+        let start = self.at;
+        // Strings here are short: a plain loop beats a vectorised search.
+        let len = self.bytes[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if self.bytes[start + len] != b'"' {
+            return None;
+        }
+        self.at = start + len + 1;
+        // Both ends are ASCII quotes, so this slices on character boundaries.
+        self.text.get(start..start + len)
+    }
+
+    /// A non-negative number, as serde_json's `deserialize_any` reads it: an
+    /// integer as `U64`, a decimal as its digits divided by a power of ten.
+    fn number(&mut self) -> Scanned<Json<'a>> {
+        let start = self.at;
+        let digits = |scan: &mut Self| {
+            let from = scan.at;
+            while scan.bytes.get(scan.at).is_some_and(u8::is_ascii_digit) {
+                scan.at += 1;
+            }
+            scan.at - from
+        };
+        let whole = digits(self);
+        // One leading zero only, as JSON has it.
+        if whole > 1 && self.bytes[start] == b'0' {
+            return None;
+        }
+        let fraction = if self.eat(b'.') { digits(self) } else { 0 };
+        let end = self.at;
+        if matches!(self.bytes.get(end), Some(b'.' | b'e' | b'E'))
+            || (end > start + whole && fraction == 0)
+            || whole + fraction > MAX_DIGITS
+        {
+            return None;
+        }
+        let significand = self.bytes[start..end]
+            .iter()
+            .filter(|b| b.is_ascii_digit())
+            .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'));
+        Some(if end == start + whole {
+            Json::U64(significand)
+        } else {
+            Json::F64(significand as f64 / POW10[fraction])
+        })
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.bytes.get(self.at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.bytes.get(self.at) == Some(&byte);
+        self.at += usize::from(found);
+        found
+    }
+
+    fn expect(&mut self, byte: u8) -> Scanned<()> {
+        self.eat(byte).then_some(())
+    }
+
+    fn eat_literal(&mut self, literal: &[u8]) -> bool {
+        let found = self.bytes[self.at..].starts_with(literal);
+        if found {
+            self.at += literal.len();
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::raw::{Members, RawMember, parse_frame};
+
+    /// What serde_json's path reads the same bytes to, if it reads one event.
+    fn by_serde(bytes: &[u8]) -> Option<RawEvent<'_>> {
+        match parse_frame(bytes, |m| m) {
+            Ok(Members::One(RawMember::Event(raw))) => Some(raw),
+            _ => None,
+        }
+    }
+
+    fn scanned(bytes: &[u8]) -> Option<RawEvent<'_>> {
+        let mut raw = RawEvent::default();
+        event(bytes, &mut raw).then_some(raw)
+    }
+
+    #[test]
+    fn reads_the_events_runners_write() {
+        let sample = include_str!("../../assets/sample.ndjson");
+        for line in sample.lines() {
+            let fast = scanned(line.as_bytes()).unwrap_or_else(|| panic!("declined {line}"));
+            assert_eq!(Some(fast), by_serde(line.as_bytes()), "{line}");
+        }
+    }
+
+    #[test]
+    fn declines_what_it_does_not_read() {
+        for line in [
+            r#"[{"type":"log"}]"#,
+            r#"{"type":"lo\u0067"}"#,
+            r#"{"message":"a\nb"}"#,
+            "{\"message\":\"tab\there\"}",
+            r#"{"value":-1}"#,
+            r#"{"value":1e3}"#,
+            r#"{"value":01}"#,
+            r#"{"value":1.}"#,
+            r#"{"value":.5}"#,
+            r#"{"value":12345678901234567890}"#,
+            r#"{"type":"log","type":"log"}"#,
+            r#"{"ts":null,"ts":1}"#,
+            r#"{"type":"log",}"#,
+            r#"{"type":"log"} x"#,
+            r#"{"a":[[[[[[1]]]]]]}"#,
+            r#"{"type":"log""#,
+            "",
+            "null",
+        ] {
+            assert!(scanned(line.as_bytes()).is_none(), "{line}");
+        }
+        assert!(scanned(b"{\"node\":\"\xff\"}").is_none());
+    }
+
+    #[test]
+    fn reads_numbers_as_serde_json_does() {
+        for n in [
+            "0",
+            "7",
+            "0.5",
+            "430.0",
+            "10.6",
+            "1698.0",
+            "0.1",
+            "0.30000000000000004",
+            "123456789.987654321",
+            "9999999999999999999",
+            "1727740800000",
+            "3.14159265358979",
+            "0.000001",
+        ] {
+            let line = format!(r#"{{"value":{n}}}"#);
+            let fast = scanned(line.as_bytes()).expect(n);
+            assert_eq!(Some(fast), by_serde(line.as_bytes()), "{n}");
+        }
+    }
+
+    #[test]
+    fn reads_unknown_keys_nesting_and_whitespace_as_serde_does() {
+        for line in [
+            " { \"type\" : \"stage_started\" , \"depends_on\" : [ \"a\" , \"b\" ] } \r\n",
+            r#"{"extra":{"deep":[1,{"x":null}],"t":true},"type":"metric","value":2}"#,
+            r#"{"error":{"type":"E","code":7,"message":"ünïcödé ✓"},"status":"failed"}"#,
+            r#"{"resources":{},"depends_on":[],"autonomous":false,"unit":null}"#,
+            r#"{}"#,
+            r#"{"x":1,"x":2}"#,
+        ] {
+            let fast = scanned(line.as_bytes()).unwrap_or_else(|| panic!("declined {line}"));
+            assert_eq!(Some(fast), by_serde(line.as_bytes()), "{line}");
+        }
+    }
+
+    /// JSON text for a value, in the forms runners and attackers write.
+    fn value_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let scalar = prop_oneof![
+            4 => "[a-z_ ]{0,12}".prop_map(|s| format!("\"{s}\"")),
+            // Escapes, controls, non-ASCII and stray quotes inside strings.
+            1 => "[a-zé✓\\\\\"\t\u{1}\u{7f}]{0,6}".prop_map(|s| format!("\"{s}\"")),
+            4 => "(0|[1-9][0-9]{0,9})\\.[0-9]{1,9}",
+            2 => "(0|[1-9][0-9]{0,19})",
+            1 => "-?(0|[1-9][0-9]{0,21})(\\.[0-9]{0,21})?([eE][+-]?[0-9]{1,3})?",
+            1 => "0[0-9]{1,3}",
+            1 => Just("true".to_owned()),
+            1 => Just("false".to_owned()),
+            2 => Just("null".to_owned()),
+            1 => Just("tru".to_owned()),
+        ];
+        scalar.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|items| format!("[{}]", items.join(","))),
+                proptest::collection::vec(("[a-z_]{1,10}", inner), 0..4).prop_map(|fields| {
+                    let fields: Vec<String> =
+                        fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", fields.join(","))
+                }),
+            ]
+        })
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2_000))]
+        /// Whatever the scanner reads, serde_json reads the same way.
+        #[test]
+        fn what_it_reads_serde_reads_the_same(
+            fields in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        proptest::sample::select(vec![
+                            "type", "ts", "event_id", "correlation_id", "stage", "status",
+                            "duration_ms", "resources", "value", "depends_on", "attempt",
+                            "error", "message", "cpu_percent", "timestamp",
+                        ]).prop_map(str::to_owned),
+                        "[a-z_]{1,8}",
+                    ],
+                    value_text(),
+                ),
+                0..8,
+            ),
+            spaces in proptest::collection::vec(proptest::sample::select(vec!["", "", " ", "\t", "\r\n"]), 4),
+            cut in 0usize..400,
+            junk in 0u8..=255,
+        ) {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("\"{k}\"{}:{}{v}", spaces[0], spaces[1]))
+                .collect();
+            let mut line = format!("{}{{{}}}{}", spaces[2], fields.join(","), spaces[3]).into_bytes();
+            // Now and then a byte changed or the line cut short.
+            match junk % 8 {
+                0 if cut < line.len() => line[cut] = junk,
+                1 => line.truncate(cut),
+                _ => {}
+            }
+            if let Some(fast) = scanned(&line) {
+                proptest::prop_assert_eq!(Some(fast), by_serde(&line), "{}", String::from_utf8_lossy(&line));
+            }
+        }
+    }
+}
