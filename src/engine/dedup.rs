@@ -1,15 +1,16 @@
 //! Remembering the most recent `event_id`s, to drop repeats.
 //!
-//! Only a 64-bit keyed hash of each id is kept: 100,000 of them take about
-//! 2 MB instead of the ids themselves, and with a per-process random key a
+//! Only a 64-bit keyed hash of each id is kept: 100,000 of them take at most
+//! about 4 MB (with the insertion each was last seen at, and the forgotten
+//! ones not yet swept) instead of the ids themselves, and with a per-process random key a
 //! sender cannot aim two different ids at the same hash (the chance of an
 //! accidental collision among 100,000 ids is about 3 in 10^10).
 
-use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
 use foldhash::quality::RandomState;
-use nohash_hasher::IntSet;
+use nohash_hasher::IntMap;
 
 /// A remembered id: its keyed 64-bit hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,10 +19,14 @@ pub struct IdKey(u64);
 #[derive(Debug, Clone)]
 pub struct RecentIds {
     hasher: RandomState,
-    /// The keys are already uniformly distributed hashes: no need to hash
-    /// them again.
-    seen: IntSet<u64>,
-    order: VecDeque<u64>,
+    /// Each key with the insertion it was last remembered at. A key more
+    /// than `cap` insertions old is forgotten, though it stays in the map
+    /// until the next sweep: removing the oldest key at every insertion
+    /// cost a cache miss per event (a random place in a table of a few MB),
+    /// while a sweep is one pass in memory order. The keys are already
+    /// uniformly distributed hashes: no need to hash them again.
+    seen: IntMap<u64, u64>,
+    insertions: u64,
     cap: usize,
 }
 
@@ -29,8 +34,8 @@ impl RecentIds {
     pub fn new(cap: usize) -> Self {
         RecentIds {
             hasher: RandomState::default(),
-            seen: IntSet::default(),
-            order: VecDeque::new(),
+            seen: IntMap::default(),
+            insertions: 0,
             cap,
         }
     }
@@ -40,30 +45,44 @@ impl RecentIds {
         IdKey(self.hasher.hash_one(id))
     }
 
-    /// True if `key` is among the remembered ones.
+    /// True if `key` is among the last `cap` remembered.
     pub fn contains(&self, key: IdKey) -> bool {
-        self.seen.contains(&key.0)
+        self.seen
+            .get(&key.0)
+            .is_some_and(|&at| self.insertions - at < self.cap as u64)
     }
 
-    /// Remembers `key`, forgetting the oldest one past the cap.
+    /// Remembers `key` as the newest, forgetting the oldest past the cap (a
+    /// key already remembered stays where it was).
     pub fn insert(&mut self, key: IdKey) {
         if self.cap == 0 {
             return;
         }
-        let h = key.0;
-        if self.seen.insert(h) {
-            if self.order.len() == self.cap
-                && let Some(old) = self.order.pop_front()
-            {
-                self.seen.remove(&old);
+        let live = |at: u64| self.insertions - at < self.cap as u64;
+        match self.seen.entry(key.0) {
+            Entry::Occupied(e) if live(*e.get()) => return,
+            Entry::Occupied(mut e) => *e.get_mut() = self.insertions + 1,
+            Entry::Vacant(e) => {
+                e.insert(self.insertions + 1);
             }
-            self.order.push_back(h);
+        }
+        self.insertions += 1;
+        // Sweeping when the map holds twice the cap keeps memory bounded and
+        // the sweep's cost at one pass per `cap` insertions.
+        if self.seen.len() >= self.cap.saturating_mul(2) {
+            let insertions = self.insertions;
+            let cap = self.cap as u64;
+            self.seen.retain(|_, at| insertions - *at < cap);
         }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.order.len()
+        let cap = self.cap as u64;
+        self.seen
+            .values()
+            .filter(|&&at| self.insertions - at < cap)
+            .count()
     }
 }
 
@@ -84,5 +103,23 @@ mod tests {
         assert!(ids.contains(k(&ids, "b")) && ids.contains(k(&ids, "d")));
         ids.insert(k(&ids, "d"));
         assert_eq!(ids.len(), 3);
+    }
+
+    #[test]
+    fn sweeps_keep_exactly_the_last_cap() {
+        let mut ids = RecentIds::new(100);
+        let k = |ids: &RecentIds, n: u32| ids.key(&n.to_string());
+        for n in 0..1_000 {
+            assert!(!ids.contains(k(&ids, n)));
+            ids.insert(k(&ids, n));
+            assert!(ids.seen.len() < 200, "swept at twice the cap");
+        }
+        for n in 0..900 {
+            assert!(!ids.contains(k(&ids, n)), "{n} is more than 100 old");
+        }
+        for n in 900..1_000 {
+            assert!(ids.contains(k(&ids, n)), "{n} is among the last 100");
+        }
+        assert_eq!(ids.len(), 100);
     }
 }

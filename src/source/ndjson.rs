@@ -196,9 +196,10 @@ pub fn read_all(
 ) -> io::Result<bool> {
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel(CHUNKS_IN_FLIGHT);
-        // Spent chunks go back to the decoder to be refilled: the large
-        // buffers are allocated once, not once per chunk on one thread and
-        // freed on the other.
+        // Spent chunks go back to the decoder, which frees their events and
+        // refills their buffers: the large buffers are allocated once, not
+        // once per chunk on one thread and freed on the other, and freeing
+        // the events is work taken off the engine's thread.
         let (give_back, recycled) = sync_channel(CHUNKS_IN_FLIGHT + 2);
         let decoder = std::thread::Builder::new()
             .name("runtop-decode".into())
@@ -218,7 +219,7 @@ pub fn read_all(
             for (line, decoded) in chunk.borrow_dependent() {
                 apply(decoded, Origin::line(*line));
             }
-            let _ = give_back.try_send(chunk.into_owner());
+            let _ = give_back.try_send(chunk);
         };
         // Dropping the receiver stops the decoder at its next chunk.
         drop(rx);
@@ -235,9 +236,9 @@ fn decode_chunks(
     reader: impl BufRead,
     max_line_bytes: usize,
     tx: &SyncSender<DecodedChunk>,
-    recycled: &Receiver<Lines>,
+    recycled: &Receiver<DecodedChunk>,
 ) -> io::Result<()> {
-    let fresh = || match recycled.try_recv() {
+    let fresh = || match recycled.try_recv().map(DecodedChunk::into_owner) {
         Ok(mut lines) => {
             lines.bytes.clear();
             lines.lines.clear();
