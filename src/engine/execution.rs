@@ -8,8 +8,11 @@
 //! - a finish with no start is usable only if it says its `duration_ms`.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::Serialize;
+
+use super::interner::Interner;
 
 use crate::protocol::{
     ErrorInfo, LogLevel, Millis, Resources, StageFinish, StageStart, Status, Text,
@@ -24,12 +27,12 @@ pub const MAX_LOGS: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Execution {
-    pub correlation_id: Box<str>,
-    pub project_id: Option<Box<str>>,
+    pub correlation_id: Arc<str>,
+    pub project_id: Option<Arc<str>>,
     pub execution_id: Option<Box<str>>,
-    pub node: Option<Box<str>>,
-    pub workflow: Option<Box<str>>,
-    pub variant: Option<Box<str>>,
+    pub node: Option<Arc<str>>,
+    pub workflow: Option<Arc<str>>,
+    pub variant: Option<Arc<str>>,
     /// From `execution_started`; `None` when only later events were seen.
     pub started_at: Option<Millis>,
     pub finished_at: Option<Millis>,
@@ -55,9 +58,9 @@ pub struct Execution {
 /// A task of an execution: one stage, possibly attempted several times.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Task {
-    pub task_id: Box<str>,
-    pub stage: Box<str>,
-    pub depends_on: Vec<Box<str>>,
+    pub task_id: Arc<str>,
+    pub stage: Arc<str>,
+    pub depends_on: Vec<Arc<str>>,
     pub attempts: Vec<Attempt>,
 }
 
@@ -93,7 +96,7 @@ pub struct LogLine {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricSample {
     pub ts: Millis,
-    pub name: Box<str>,
+    pub name: Arc<str>,
     pub value: f64,
 }
 
@@ -118,6 +121,10 @@ pub enum StageOutcome {
 
 fn boxed(t: &Option<Text<'_>>) -> Option<Box<str>> {
     t.as_deref().map(Box::from)
+}
+
+fn shared(names: &mut Interner, t: &Option<Text<'_>>) -> Option<Arc<str>> {
+    t.as_deref().map(|t| names.share(t))
 }
 
 impl Execution {
@@ -156,17 +163,18 @@ impl Execution {
         project_id: &Option<Text<'_>>,
         execution_id: &Option<Text<'_>>,
         node: &Option<Text<'_>>,
+        names: &mut Interner,
     ) {
         self.first_event_at = self.first_event_at.min(at);
         self.last_event_at = self.last_event_at.max(at);
-        for (slot, value) in [
-            (&mut self.project_id, project_id),
-            (&mut self.execution_id, execution_id),
-            (&mut self.node, node),
-        ] {
+        for (slot, value) in [(&mut self.project_id, project_id), (&mut self.node, node)] {
             if slot.is_none() {
-                *slot = boxed(value);
+                *slot = shared(names, value);
             }
+        }
+        if self.execution_id.is_none() {
+            // Unique per execution: nothing to share.
+            self.execution_id = execution_id.as_deref().map(Box::from);
         }
     }
 
@@ -175,10 +183,11 @@ impl Execution {
         at: Millis,
         workflow: &Option<Text<'_>>,
         variant: &Option<Text<'_>>,
+        names: &mut Interner,
     ) {
         self.started_at = Some(at);
-        self.workflow = self.workflow.take().or_else(|| boxed(workflow));
-        self.variant = self.variant.take().or_else(|| boxed(variant));
+        self.workflow = self.workflow.take().or_else(|| shared(names, workflow));
+        self.variant = self.variant.take().or_else(|| shared(names, variant));
     }
 
     /// Records the execution's end. Its duration is the one sent, else the
@@ -201,13 +210,18 @@ impl Execution {
         self.tasks.iter().position(|t| &*t.task_id == task_id)
     }
 
-    fn task_or_insert(&mut self, task_id: &str, stage: &str) -> Option<&mut Task> {
+    fn task_or_insert(
+        &mut self,
+        task_id: &str,
+        stage: &str,
+        names: &mut Interner,
+    ) -> Option<&mut Task> {
         let i = match self.task_index(task_id) {
             Some(i) => i,
             None if self.tasks.len() < MAX_TASKS => {
                 self.tasks.push(Task {
-                    task_id: task_id.into(),
-                    stage: stage.into(),
+                    task_id: names.share(task_id),
+                    stage: names.share(stage),
                     depends_on: Vec::new(),
                     // Nearly every task runs once; `Vec` would reserve four.
                     attempts: Vec::with_capacity(1),
@@ -224,12 +238,13 @@ impl Execution {
         at: Millis,
         task_id: &str,
         start: &StageStart<'_>,
+        names: &mut Interner,
     ) -> StageOutcome {
-        let Some(task) = self.task_or_insert(task_id, &start.stage) else {
+        let Some(task) = self.task_or_insert(task_id, &start.stage, names) else {
             return StageOutcome::CapReached;
         };
         if task.depends_on.is_empty() {
-            task.depends_on = start.depends_on.iter().map(|d| Box::from(&**d)).collect();
+            task.depends_on = start.depends_on.iter().map(|d| names.share(d)).collect();
         }
         let full = task.attempts.len() >= MAX_ATTEMPTS;
         match task
@@ -285,12 +300,13 @@ impl Execution {
         at: Millis,
         task_id: &str,
         finish: &StageFinish<'_>,
+        names: &mut Interner,
     ) -> StageOutcome {
         match self.check_finish(task_id, finish) {
             StageOutcome::Started => {}
             refused => return refused,
         }
-        let Some(task) = self.task_or_insert(task_id, &finish.stage) else {
+        let Some(task) = self.task_or_insert(task_id, &finish.stage, names) else {
             return StageOutcome::CapReached;
         };
         let i = match task
@@ -399,12 +415,13 @@ mod tests {
     #[test]
     fn duration_comes_from_the_start_when_not_sent() {
         let mut e = Execution::new("c", 0);
+        let mut names = Interner::default();
         assert_eq!(
-            e.start_stage(1000, "prep", &start("prep", 1)),
+            e.start_stage(1000, "prep", &start("prep", 1), &mut names),
             StageOutcome::Started
         );
         assert_eq!(e.current().map(|(t, _)| &*t.stage), Some("prep"));
-        let out = e.finish_stage(2500, "prep", &finish("prep", 1, None));
+        let out = e.finish_stage(2500, "prep", &finish("prep", 1, None), &mut names);
         assert_eq!(
             out,
             StageOutcome::Finished {
@@ -415,7 +432,7 @@ mod tests {
         );
         assert!(e.current().is_none());
         assert_eq!(
-            e.finish_stage(2600, "prep", &finish("prep", 1, Some(3.0))),
+            e.finish_stage(2600, "prep", &finish("prep", 1, Some(3.0)), &mut names),
             StageOutcome::Duplicate
         );
     }
@@ -423,13 +440,14 @@ mod tests {
     #[test]
     fn finish_without_start_needs_a_duration_and_leaves_no_trace_otherwise() {
         let mut e = Execution::new("c", 0);
+        let mut names = Interner::default();
         assert_eq!(
-            e.finish_stage(10, "x", &finish("x", 1, None)),
+            e.finish_stage(10, "x", &finish("x", 1, None), &mut names),
             StageOutcome::FinishWithoutStart
         );
         assert!(e.tasks.is_empty());
         assert!(matches!(
-            e.finish_stage(10, "x", &finish("x", 1, Some(7.0))),
+            e.finish_stage(10, "x", &finish("x", 1, Some(7.0)), &mut names),
             StageOutcome::Finished {
                 duration_ms: 7.0,
                 without_start: true,
@@ -441,9 +459,10 @@ mod tests {
     #[test]
     fn late_start_merges_into_the_finished_attempt() {
         let mut e = Execution::new("c", 0);
-        e.finish_stage(2000, "prep", &finish("prep", 1, Some(900.0)));
+        let mut names = Interner::default();
+        e.finish_stage(2000, "prep", &finish("prep", 1, Some(900.0)), &mut names);
         assert_eq!(
-            e.start_stage(1100, "prep", &start("prep", 1)),
+            e.start_stage(1100, "prep", &start("prep", 1), &mut names),
             StageOutcome::LateStart
         );
         let a = &e.tasks[0].attempts[0];
@@ -452,7 +471,7 @@ mod tests {
             (Some(1100), Some(5.0), Some(Status::Ok))
         );
         assert_eq!(
-            e.start_stage(1100, "prep", &start("prep", 1)),
+            e.start_stage(1100, "prep", &start("prep", 1), &mut names),
             StageOutcome::Duplicate
         );
     }
@@ -460,16 +479,17 @@ mod tests {
     #[test]
     fn retries_are_separate_attempts_and_tasks_are_capped() {
         let mut e = Execution::new("c", 0);
-        e.start_stage(0, "impl", &start("implement", 1));
-        e.start_stage(10, "impl", &start("implement", 2));
+        let mut names = Interner::default();
+        e.start_stage(0, "impl", &start("implement", 1), &mut names);
+        e.start_stage(10, "impl", &start("implement", 2), &mut names);
         assert_eq!(e.tasks.len(), 1);
         assert_eq!(e.tasks[0].attempts.len(), 2);
         for i in 0..MAX_TASKS {
-            e.start_stage(0, &format!("t{i}"), &start("s", 1));
+            e.start_stage(0, &format!("t{i}"), &start("s", 1), &mut names);
         }
         assert_eq!(e.tasks.len(), MAX_TASKS);
         assert_eq!(
-            e.start_stage(0, "one-more", &start("s", 1)),
+            e.start_stage(0, "one-more", &start("s", 1), &mut names),
             StageOutcome::CapReached
         );
     }

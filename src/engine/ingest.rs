@@ -3,6 +3,7 @@
 use super::clock::{AHEAD_TOLERANCE_MS, Verdict};
 use super::execution::{Execution, LogLine, MetricSample, StageOutcome};
 use super::input::{Anomaly, Origin};
+use super::store::ExecutionStore;
 use super::{Engine, NodeLoad, RecentLog, StageStats, WindowClock};
 use crate::protocol::time::format_rfc3339;
 use crate::protocol::{
@@ -262,23 +263,35 @@ impl Engine {
                     }
                     // Later events of this execution came first.
                     Some(e) if e.started_at.is_none() => {
-                        e.set_start(ev.ts, workflow, variant);
-                        e.observe(ev.ts, &ev.project_id, &ev.execution_id, &ev.node);
+                        e.set_start(ev.ts, workflow, variant, &mut self.names);
+                        e.observe(
+                            ev.ts,
+                            &ev.project_id,
+                            &ev.execution_id,
+                            &ev.node,
+                            &mut self.names,
+                        );
                         self.input.anomaly(Anomaly::OutOfOrder);
                     }
                     // A finished execution's id started again: a new run.
                     _ => {
                         let e = self.store.insert_active(Execution::new(cid, ev.ts));
-                        e.set_start(ev.ts, workflow, variant);
-                        e.observe(ev.ts, &ev.project_id, &ev.execution_id, &ev.node);
+                        e.set_start(ev.ts, workflow, variant, &mut self.names);
+                        e.observe(
+                            ev.ts,
+                            &ev.project_id,
+                            &ev.execution_id,
+                            &ev.node,
+                            &mut self.names,
+                        );
                     }
                 }
                 self.totals.started += 1;
             }
             Body::StageStarted(start) => {
                 let task_id = ev.task_id.as_deref().unwrap_or(&start.stage);
-                let e = self.execution_or_insert(ev);
-                match e.start_stage(ev.ts, task_id, start) {
+                let e = execution_or_insert(&mut self.store, ev);
+                match e.start_stage(ev.ts, task_id, start, &mut self.names) {
                     StageOutcome::Duplicate => return Err(Refused::Duplicate),
                     StageOutcome::LateStart => self.input.anomaly(Anomaly::OutOfOrder),
                     StageOutcome::CapReached => self.input.anomaly(Anomaly::ExecutionCapReached),
@@ -294,12 +307,12 @@ impl Engine {
                     None if finish.duration_ms.is_none() => StageOutcome::FinishWithoutStart,
                     None => StageOutcome::Started,
                 };
-                let outcome = match outcome {
-                    StageOutcome::Started => self
-                        .execution_or_insert(ev)
-                        .finish_stage(ev.ts, task_id, finish),
-                    refused => refused,
-                };
+                let outcome =
+                    match outcome {
+                        StageOutcome::Started => execution_or_insert(&mut self.store, ev)
+                            .finish_stage(ev.ts, task_id, finish, &mut self.names),
+                        refused => refused,
+                    };
                 match outcome {
                     StageOutcome::Duplicate => return Err(Refused::Duplicate),
                     StageOutcome::FinishWithoutStart => {
@@ -354,7 +367,13 @@ impl Engine {
                         self.store.insert_active(Execution::new(cid, ev.ts))
                     }
                 };
-                e.observe(ev.ts, &ev.project_id, &ev.execution_id, &ev.node);
+                e.observe(
+                    ev.ts,
+                    &ev.project_id,
+                    &ev.execution_id,
+                    &ev.node,
+                    &mut self.names,
+                );
                 e.set_finish(ev.ts, *status, *duration_ms, *autonomous);
                 if let Some(d) = e.duration_ms {
                     self.executions_time.record(at, d, Some(*status));
@@ -376,7 +395,7 @@ impl Engine {
                     e_observe(self, ev);
                     let sample = MetricSample {
                         ts: ev.ts,
-                        name: Box::from(&**name),
+                        name: self.names.share(name),
                         value: *value,
                     };
                     self.store.push_metric(cid, sample);
@@ -424,15 +443,15 @@ impl Engine {
         }
         Ok(())
     }
+}
 
-    /// The event's execution, created (as active, start unknown) if new.
-    fn execution_or_insert(&mut self, ev: &Event<'_>) -> &mut Execution {
-        let cid = correlation(ev);
-        if self.store.get(cid).is_none() {
-            self.store.insert_active(Execution::new(cid, ev.ts));
-        }
-        self.store.get_mut(cid).expect("just inserted")
+/// The event's execution, created (as active, start unknown) if new.
+fn execution_or_insert<'s>(store: &'s mut ExecutionStore, ev: &Event<'_>) -> &'s mut Execution {
+    let cid = correlation(ev);
+    if store.get(cid).is_none() {
+        store.insert_active(Execution::new(cid, ev.ts));
     }
+    store.get_mut(cid).expect("just inserted")
 }
 
 /// Notes the event on its execution (if it has one the store knows).
@@ -442,7 +461,13 @@ fn e_observe(engine: &mut Engine, ev: &Event<'_>) {
         .as_deref()
         .and_then(|cid| engine.store.get_mut(cid))
     {
-        e.observe(ev.ts, &ev.project_id, &ev.execution_id, &ev.node);
+        e.observe(
+            ev.ts,
+            &ev.project_id,
+            &ev.execution_id,
+            &ev.node,
+            &mut engine.names,
+        );
     }
 }
 

@@ -20,6 +20,7 @@ mod dedup;
 mod execution;
 mod ingest;
 mod input;
+mod interner;
 mod names;
 mod outcomes;
 mod recent;
@@ -141,6 +142,8 @@ pub struct Engine {
     config: EngineConfig,
     input: InputStats,
     recent_ids: RecentIds,
+    /// Names shared by the executions' records.
+    names: interner::Interner,
     stages: NameTable<StageStats>,
     metrics: NameTable<Distribution>,
     nodes: NameTable<NodeLoad>,
@@ -174,6 +177,7 @@ impl Engine {
         Engine {
             input: InputStats::default(),
             recent_ids: RecentIds::new(limits.recent_event_ids),
+            names: interner::Interner::default(),
             stages: NameTable::new(limits.max_stage_names),
             metrics: NameTable::new(limits.max_metric_names),
             nodes: NameTable::new(limits.max_nodes),

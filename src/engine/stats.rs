@@ -365,10 +365,14 @@ impl Rolling {
         }
     }
 
+    #[inline]
     fn advance(&mut self, now: Millis) {
-        if now < self.head_ends {
-            return;
+        if now >= self.head_ends {
+            self.move_head(now);
         }
+    }
+
+    fn move_head(&mut self, now: Millis) {
         let epoch = now.div_euclid(self.width);
         if epoch <= self.head {
             return;

@@ -60,10 +60,11 @@ pub struct StoreCounters {
 #[derive(Debug, Clone)]
 pub struct ExecutionStore {
     limits: StoreLimits,
-    active: HashMap<Box<str>, Slot>,
-    active_order: BTreeMap<u64, Box<str>>,
-    finished: HashMap<Box<str>, Slot>,
-    finished_order: VecDeque<(u64, Box<str>)>,
+    // Keys share the execution's own `correlation_id`.
+    active: HashMap<Arc<str>, Slot>,
+    active_order: BTreeMap<u64, Arc<str>>,
+    finished: HashMap<Arc<str>, Slot>,
+    finished_order: VecDeque<(u64, Arc<str>)>,
     next_seq: u64,
     retained_bytes: usize,
     /// Entries of `finished_order` before this index have been trimmed.
@@ -237,7 +238,7 @@ impl ExecutionStore {
     /// Moves every active execution silent since before `cutoff` to the
     /// finished history, marked abandoned.
     pub fn abandon_silent(&mut self, cutoff: Millis) {
-        let silent: Vec<Box<str>> = self
+        let silent: Vec<Arc<str>> = self
             .active
             .iter()
             .filter(|(_, s)| s.exec.last_event_at < cutoff)

@@ -52,7 +52,7 @@ fn status_span(status: Option<Status>, abandoned: bool, theme: Theme) -> Span<'s
 }
 
 fn draw_ids(frame: &mut Frame, area: Rect, e: &Execution, view: &View, theme: Theme) {
-    let opt = |v: &Option<Box<str>>| v.as_deref().unwrap_or("-").to_string();
+    let opt = |v: Option<&str>| v.unwrap_or("-").to_string();
     let end = e.finished_at.unwrap_or(view.clock);
     let start = e.started_at.unwrap_or(e.first_event_at);
     let lines = vec![
@@ -68,11 +68,11 @@ fn draw_ids(frame: &mut Frame, area: Rect, e: &Execution, view: &View, theme: Th
         ]),
         Line::from(format!(
             "project {} · execution {} · node {} · workflow {} · variant {}",
-            opt(&e.project_id),
-            opt(&e.execution_id),
-            opt(&e.node),
-            opt(&e.workflow),
-            opt(&e.variant)
+            opt(e.project_id.as_deref()),
+            opt(e.execution_id.as_deref()),
+            opt(e.node.as_deref()),
+            opt(e.workflow.as_deref()),
+            opt(e.variant.as_deref())
         )),
     ];
     frame.render_widget(Paragraph::new(lines).block(block("execution", theme)), area);
