@@ -2,6 +2,7 @@
 # `runtop report` against DuckDB on the same NDJSON log, side by side.
 #
 #   scripts/bench-vs-duckdb.sh [EVENTS] [PAIRS]     (defaults: 1070000 events, 5 pairs)
+#   RUNTOP=/path/to/runtop scripts/bench-vs-duckdb.sh   # another build, to compare
 #
 # Generates bench-data/events-EVENTS.ndjson with the committed generator
 # (examples/generate.rs: RFC 3339 timestamps, an event_id on every line,
@@ -17,6 +18,7 @@
 # Prints each pair, the medians and runtop's time as a multiple of DuckDB's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bin=${RUNTOP:-./target/release/runtop}
 events=${1:-1070000}
 pairs=${2:-5}
 
@@ -51,7 +53,7 @@ PY
 
 ours=(); theirs=(); rss=()
 for i in $(seq "$pairs"); do
-  /usr/bin/time -f "%e %M" -o bench-data/time.out ./target/release/runtop report "$data" > /dev/null
+  /usr/bin/time -f "%e %M" -o bench-data/time.out "$bin" report "$data" > /dev/null
   read -r t m < bench-data/time.out
   d=$(duck "$data")
   echo "pair $i: runtop ${t} s (peak RSS $((m / 1024)) MB), DuckDB ${d} s"

@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 
-use super::raw::{Json, RawEvent};
+use super::raw::{Json, Members, RawEvent};
 
 /// Nesting read here (the event object is level 1); deeper goes to serde.
 const MAX_DEPTH: u32 = 6;
@@ -31,18 +31,52 @@ const POW10: [f64; MAX_DIGITS + 1] = [
     1e17, 1e18, 1e19,
 ];
 
-/// Reads `bytes` into `raw` if they hold one plainly written event object
-/// (see the module's doc). `false` means declined: `raw` may then hold part
-/// of the object, and the caller reads the frame the general way.
-pub fn event<'a>(bytes: &'a [u8], raw: &mut RawEvent<'a>) -> bool {
-    // UTF-8 is checked once for the line rather than string by string:
-    // outside strings serde_json accepts ASCII only, so a line it reads
+/// Reads a frame of plainly written event objects (one, or a batch: an
+/// array of them; see the module's doc), converting each with `convert` as
+/// it is read. `None` means declined, and nothing of the frame is kept: the
+/// caller reads it the general way, whatever `convert` made of its first
+/// members (it must not have effects).
+pub fn frame<'a, T>(
+    bytes: &'a [u8],
+    mut convert: impl FnMut(&mut RawEvent<'a>) -> T,
+) -> Option<Members<T>> {
+    // Anything but an object or an array is serde's to judge, before the
+    // whole frame is checked as UTF-8 for nothing.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
+    if !matches!(first, b'{' | b'[') {
+        return None;
+    }
+    // UTF-8 is checked once for the frame rather than string by string:
+    // outside strings serde_json accepts ASCII only, so a frame it reads
     // without error is UTF-8 throughout.
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
+    let text = std::str::from_utf8(bytes).ok()?;
     let mut scan = Scanner { text, bytes, at: 0 };
-    scan.event(raw).is_some()
+    let mut one = |scan: &mut Scanner<'a>| -> Scanned<T> {
+        let mut raw = RawEvent::default();
+        scan.event(&mut raw)?;
+        Some(convert(&mut raw))
+    };
+    let members = if *first == b'{' {
+        Members::One(one(&mut scan)?)
+    } else {
+        scan.skip_whitespace();
+        scan.expect(b'[')?;
+        let mut members = Vec::new();
+        scan.skip_whitespace();
+        if !scan.eat(b']') {
+            loop {
+                members.push(one(&mut scan)?);
+                scan.skip_whitespace();
+                if scan.eat(b']') {
+                    break;
+                }
+                scan.expect(b',')?;
+            }
+        }
+        Members::Many(members)
+    };
+    scan.skip_whitespace();
+    (scan.at == bytes.len()).then_some(members)
 }
 
 /// Where a string's body ends: the first quote, backslash or control
@@ -121,8 +155,7 @@ impl<'a> Scanner<'a> {
                 self.expect(b',')?;
             }
         }
-        self.skip_whitespace();
-        (self.at == self.bytes.len()).then_some(())
+        Some(())
     }
 
     fn value(&mut self, depth: u32) -> Scanned<Json<'a>> {
@@ -268,8 +301,29 @@ mod tests {
     }
 
     fn scanned(bytes: &[u8]) -> Option<RawEvent<'_>> {
-        let mut raw = RawEvent::default();
-        event(bytes, &mut raw).then_some(raw)
+        match frame(bytes, std::mem::take) {
+            Some(Members::One(raw)) => Some(raw),
+            _ => None,
+        }
+    }
+
+    /// Both readings of a frame, each member as its raw fields (or what was
+    /// found instead of an object).
+    type Frame<'a> = Option<Vec<Result<RawEvent<'a>, &'static str>>>;
+
+    fn both(bytes: &[u8]) -> (Frame<'_>, Frame<'_>) {
+        let list = |members| match members {
+            Members::One(m) => vec![m],
+            Members::Many(ms) => ms,
+        };
+        let fast = frame(bytes, |raw| Ok(std::mem::take(raw))).map(list);
+        let serde = parse_frame(bytes, |m| match m {
+            RawMember::Event(raw) => Ok(raw),
+            RawMember::NotObject(found) => Err(found),
+        })
+        .ok()
+        .map(list);
+        (fast, serde)
     }
 
     #[test]
@@ -284,7 +338,11 @@ mod tests {
     #[test]
     fn declines_what_it_does_not_read() {
         for line in [
-            r#"[{"type":"log"}]"#,
+            r#"[{"type":"log"},1]"#,
+            r#"[{"type":"log"} {"type":"log"}]"#,
+            r#"[{"type":"log"}"#,
+            r#"[{"type":"log"},]"#,
+            r#"[{"type":"log"}] x"#,
             r#"{"type":"lo\u0067"}"#,
             r#"{"message":"a\nb"}"#,
             "{\"message\":\"tab\there\"}",
@@ -303,9 +361,24 @@ mod tests {
             "",
             "null",
         ] {
-            assert!(scanned(line.as_bytes()).is_none(), "{line}");
+            assert!(both(line.as_bytes()).0.is_none(), "{line}");
         }
         assert!(scanned(b"{\"node\":\"\xff\"}").is_none());
+    }
+
+    #[test]
+    fn reads_batches_as_serde_does() {
+        let sample = include_str!("../../assets/sample.ndjson");
+        let lines: Vec<&str> = sample.lines().take(50).collect();
+        for batch in [
+            format!("[{}]", lines.join(",")),
+            format!(" [ {} ] ", lines[..3].join(" ,\n ")),
+            "[]".to_owned(),
+        ] {
+            let (fast, serde) = both(batch.as_bytes());
+            assert!(fast.is_some(), "declined {batch}");
+            assert_eq!(fast, serde);
+        }
     }
 
     #[test]
@@ -412,6 +485,7 @@ mod tests {
                 0..8,
             ),
             spaces in proptest::collection::vec(proptest::sample::select(vec!["", "", " ", "\t", "\r\n"]), 4),
+            batch in 0usize..5,
             cut in 0usize..400,
             junk in 0u8..=255,
         ) {
@@ -419,15 +493,25 @@ mod tests {
                 .iter()
                 .map(|(k, v)| format!("\"{k}\"{}:{}{v}", spaces[0], spaces[1]))
                 .collect();
-            let mut line = format!("{}{{{}}}{}", spaces[2], fields.join(","), spaces[3]).into_bytes();
+            let object = format!("{{{}}}", fields.join(","));
+            // One object, or a batch of up to three (the first is this one).
+            let body = match batch {
+                0 | 1 => object,
+                n => {
+                    let members = [object.as_str(), r#"{"type":"log","level":"info"}"#, "{}"];
+                    format!("[{}]", members[..n - 1].join(&format!(",{}", spaces[0])))
+                }
+            };
+            let mut line = format!("{}{body}{}", spaces[2], spaces[3]).into_bytes();
             // Now and then a byte changed or the line cut short.
             match junk % 8 {
                 0 if cut < line.len() => line[cut] = junk,
                 1 => line.truncate(cut),
                 _ => {}
             }
-            if let Some(fast) = scanned(&line) {
-                proptest::prop_assert_eq!(Some(fast), by_serde(&line), "{}", String::from_utf8_lossy(&line));
+            let (fast, serde) = both(&line);
+            if fast.is_some() {
+                proptest::prop_assert_eq!(fast, serde, "{}", String::from_utf8_lossy(&line));
             }
         }
     }
