@@ -305,6 +305,9 @@ impl SlotTally {
     }
 }
 
+/// The epoch of a slot that holds nothing: older than any window reaches.
+const EMPTIED: i64 = i64::MIN;
+
 /// One slot of a window's ring: the values recorded during `epoch`.
 #[derive(Debug, Clone)]
 struct Slot {
@@ -334,7 +337,7 @@ impl Rolling {
             width,
             slots: vec![
                 Slot {
-                    epoch: i64::MIN,
+                    epoch: EMPTIED,
                     tally: None
                 };
                 len
@@ -382,12 +385,16 @@ impl Rolling {
         self.memo.set(None);
         let oldest_kept = self.oldest_kept();
         for slot in self.slots.iter_mut() {
-            if slot.epoch < oldest_kept
-                && let Some(tally) = slot.tally.as_mut()
-                && tally.count > 0
-            {
-                // Keep the allocation: the slot is reused next time round.
-                tally.reset();
+            // An emptied slot is marked so that later moves pass it without
+            // reaching into its tally (a cache miss per slot and move).
+            if slot.epoch < oldest_kept && slot.epoch != EMPTIED {
+                if let Some(tally) = slot.tally.as_mut()
+                    && tally.count > 0
+                {
+                    // Keep the allocation: the slot is reused next time round.
+                    tally.reset();
+                }
+                slot.epoch = EMPTIED;
             }
         }
     }
