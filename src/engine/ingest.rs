@@ -3,6 +3,7 @@
 use super::clock::{AHEAD_TOLERANCE_MS, Verdict};
 use super::execution::{Execution, LogLine, MetricSample, StageOutcome};
 use super::input::{Anomaly, Origin};
+use super::interner::Interner;
 use super::store::ExecutionStore;
 use super::{Engine, NodeLoad, RecentLog, StageStats, WindowClock};
 use crate::protocol::time::format_rfc3339;
@@ -264,26 +265,14 @@ impl Engine {
                     // Later events of this execution came first.
                     Some(e) if e.started_at.is_none() => {
                         e.set_start(ev.ts, workflow, variant, &mut self.names);
-                        e.observe(
-                            ev.ts,
-                            &ev.project_id,
-                            &ev.execution_id,
-                            &ev.node,
-                            &mut self.names,
-                        );
+                        observe(e, ev, &mut self.names);
                         self.input.anomaly(Anomaly::OutOfOrder);
                     }
                     // A finished execution's id started again: a new run.
                     _ => {
                         let e = self.store.insert_active(Execution::new(cid, ev.ts));
                         e.set_start(ev.ts, workflow, variant, &mut self.names);
-                        e.observe(
-                            ev.ts,
-                            &ev.project_id,
-                            &ev.execution_id,
-                            &ev.node,
-                            &mut self.names,
-                        );
+                        observe(e, ev, &mut self.names);
                     }
                 }
                 self.totals.started += 1;
@@ -297,32 +286,22 @@ impl Engine {
                     StageOutcome::CapReached => self.input.anomaly(Anomaly::ExecutionCapReached),
                     _ => {}
                 }
-                e_observe(self, ev);
+                observe(e, ev, &mut self.names);
             }
             Body::StageFinished(finish) => {
                 let task_id = ev.task_id.as_deref().unwrap_or(&finish.stage);
                 let cid = correlation(ev);
-                let outcome = match self.store.get_mut(cid) {
-                    Some(e) => e.check_finish(task_id, finish),
-                    None if finish.duration_ms.is_none() => StageOutcome::FinishWithoutStart,
-                    None => StageOutcome::Started,
-                };
-                let outcome =
-                    match outcome {
-                        StageOutcome::Started => execution_or_insert(&mut self.store, ev)
-                            .finish_stage(ev.ts, task_id, finish, &mut self.names),
-                        refused => refused,
-                    };
+                // A finish may create its execution only if it says how long
+                // it took; `finish_stage` refuses it otherwise, unchanged.
+                if finish.duration_ms.is_none() && self.store.get(cid).is_none() {
+                    return Err(finish_without_start(cid, task_id, finish.attempt));
+                }
+                let e = execution_or_insert(&mut self.store, ev);
+                let outcome = e.finish_stage(ev.ts, task_id, finish, &mut self.names);
                 match outcome {
                     StageOutcome::Duplicate => return Err(Refused::Duplicate),
                     StageOutcome::FinishWithoutStart => {
-                        return Err(Refused::Invalid(Invalid::new(
-                            InvalidKind::FinishWithoutStart,
-                            format!(
-                                "`stage_finished` for {cid}/{task_id} attempt {} has no matching start and no `duration_ms`",
-                                finish.attempt
-                            ),
-                        )));
+                        return Err(finish_without_start(cid, task_id, finish.attempt));
                     }
                     StageOutcome::CapReached => self.input.anomaly(Anomaly::ExecutionCapReached),
                     StageOutcome::Finished {
@@ -351,7 +330,7 @@ impl Engine {
                     }
                     StageOutcome::Started | StageOutcome::LateStart => {}
                 }
-                e_observe(self, ev);
+                observe(e, ev, &mut self.names);
             }
             Body::ExecutionFinished {
                 status,
@@ -367,13 +346,7 @@ impl Engine {
                         self.store.insert_active(Execution::new(cid, ev.ts))
                     }
                 };
-                e.observe(
-                    ev.ts,
-                    &ev.project_id,
-                    &ev.execution_id,
-                    &ev.node,
-                    &mut self.names,
-                );
+                observe(e, ev, &mut self.names);
                 e.set_finish(ev.ts, *status, *duration_ms, *autonomous);
                 if let Some(d) = e.duration_ms {
                     self.executions_time.record(at, d, Some(*status));
@@ -461,14 +434,22 @@ fn e_observe(engine: &mut Engine, ev: &Event<'_>) {
         .as_deref()
         .and_then(|cid| engine.store.get_mut(cid))
     {
-        e.observe(
-            ev.ts,
-            &ev.project_id,
-            &ev.execution_id,
-            &ev.node,
-            &mut engine.names,
-        );
+        observe(e, ev, &mut engine.names);
     }
+}
+
+/// Notes the event on `e`, its execution.
+fn observe(e: &mut Execution, ev: &Event<'_>, names: &mut Interner) {
+    e.observe(ev.ts, &ev.project_id, &ev.execution_id, &ev.node, names);
+}
+
+fn finish_without_start(cid: &str, task_id: &str, attempt: u32) -> Refused {
+    Refused::Invalid(Invalid::new(
+        InvalidKind::FinishWithoutStart,
+        format!(
+            "`stage_finished` for {cid}/{task_id} attempt {attempt} has no matching start and no `duration_ms`"
+        ),
+    ))
 }
 
 fn correlation<'e>(ev: &'e Event<'_>) -> &'e str {
