@@ -103,6 +103,13 @@ impl AlertBook {
         let mut seen = std::collections::BTreeSet::new();
         for signal in signals {
             let key = (signal.rule, signal.subject.clone());
+            // Most signals say all is well about something with no alert:
+            // nothing to do, and nothing to remember as seen (only alerts
+            // already in the book can go unseen).
+            let known = self.active.contains_key(&key);
+            if !known && !matches!(signal.verdict, Verdict::Fire(_)) {
+                continue;
+            }
             seen.insert(key.clone());
             self.apply(key, Some(signal), now, &mut out);
         }

@@ -101,7 +101,11 @@ impl Slowdowns {
         let z_fire = standard.inverse_cdf(1.0 - rule.alpha.clamp(1e-12, 0.5));
         let mut signals = Vec::new();
         for (stage, stats) in engine.stages() {
-            let usual = self.stages.entry(stage.to_string()).or_default();
+            // Looked up before inserting: no new string per stage and evaluation.
+            if !self.stages.contains_key(stage) {
+                self.stages.insert(stage.to_string(), Usual::default());
+            }
+            let usual = self.stages.get_mut(stage).expect("just inserted");
             let attempts = &stats.recent_ok;
             // Learn what has left the recent set, unless the stage is slow.
             let learn_to = attempts.last_seq().saturating_sub(n);
