@@ -4,6 +4,10 @@
 //! so that the second pass ([`super::decode`]) can say precisely which field
 //! was missing or of the wrong type instead of surfacing serde's first
 //! complaint. Unknown fields are skipped without being built.
+//!
+//! This is serde_json's reading, for every frame; plainly written frames
+//! (the common case) are read into the same [`RawEvent`] by the faster
+//! [`super::scan`] first, which declines everything else to this one.
 
 use std::borrow::Cow;
 use std::fmt;
