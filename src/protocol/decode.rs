@@ -211,7 +211,7 @@ fn decode_event<'a>(raw: &mut RawEvent<'a>) -> Result<Decoded<'a>> {
             duration_ms: duration("duration_ms", raw.duration_ms.take())?,
             attempt: attempt(raw.attempt.take())?,
             queue_ms: duration("queue_ms", raw.queue_ms.take())?,
-            error: error_info(raw.error.take())?,
+            error: error_info(raw.error.take())?.map(Box::new),
             resources: resources("resources", raw.resources.take())?,
         }),
         "execution_finished" => Body::ExecutionFinished {
@@ -269,7 +269,7 @@ fn legacy_performance_metrics<'a>(raw: &mut RawEvent<'a>) -> Result<Event<'a>> {
         duration_ms: duration("duration_ms", raw.duration_ms.take())?,
         attempt: attempt(raw.attempt.take())?,
         queue_ms: duration("queue_ms", raw.queue_ms.take())?,
-        error: error_info(raw.error.take())?,
+        error: error_info(raw.error.take())?.map(Box::new),
         resources: resources("resource_usage", raw.resource_usage.take())?,
     });
     envelope(raw, body, true, false)

@@ -58,7 +58,7 @@ impl Serialize for Event<'_> {
                     m.serialize_entry("attempt", &f.attempt)?;
                 }
                 opt(&mut m, "queue_ms", &f.queue_ms)?;
-                opt(&mut m, "error", &f.error.as_ref().map(WireError))?;
+                opt(&mut m, "error", &f.error.as_deref().map(WireError))?;
                 opt(
                     &mut m,
                     "resources",

@@ -72,7 +72,9 @@ pub struct StageFinish<'a> {
     pub duration_ms: Option<f64>,
     pub attempt: u32,
     pub queue_ms: Option<f64>,
-    pub error: Option<ErrorInfo<'a>>,
+    /// Boxed: most finishes carry none, and every decoded event is as large
+    /// as the largest kind (it crosses threads in chunks of them).
+    pub error: Option<Box<ErrorInfo<'a>>>,
     pub resources: Option<Resources>,
 }
 

@@ -127,7 +127,7 @@ impl Simulator {
             duration_ms: Some((self.now - started_at) as f64),
             attempt,
             queue_ms: None,
-            error,
+            error: error.map(Box::new),
             resources: Some(resources),
         };
         let task_id = (id != stage).then_some(id);
