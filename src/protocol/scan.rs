@@ -1,15 +1,17 @@
-//! The first decoding pass's fast path: one event object written plainly,
-//! read straight into a [`RawEvent`].
+//! The first decoding pass's fast path: frames of plainly written event
+//! objects, read straight into [`RawEvent`]s.
 //!
 //! Runners write the same few flat objects millions of times, and a replay
 //! spends most of its decoding time in serde's generic machinery (a visitor
 //! per field, a `Json` built through `deserialize_any`, UTF-8 checked string
 //! by string behind a search for escapes). This scanner reads the common
-//! shape directly: one object, keys without escapes, strings without escapes
-//! or control characters, non-negative numbers without an exponent, arrays
-//! and objects nested a few levels. Anything else — a batch, an escape, a
-//! negative number, an exponent, a repeated key, malformed JSON — it
-//! declines, and serde_json reads the frame as before, errors and all.
+//! shape directly: an object or a batch (an array) of them, keys without
+//! escapes, strings without escapes or control characters, non-negative
+//! numbers without an exponent, arrays and objects nested a few levels.
+//! Anything else — an escape, a negative number, an exponent, a repeated
+//! key, a batch member that is not an object, malformed JSON — it declines,
+//! for the whole frame, and serde_json reads the frame as before, errors and
+//! all.
 //!
 //! What it accepts it reads exactly as serde_json would (the same `Json`
 //! values, numbers computed the same way), which a property test holds it
