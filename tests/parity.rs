@@ -71,9 +71,9 @@ mod pipeline {
     use runtop::engine::{Engine, EngineConfig, Origin};
     use runtop::levels::Severity;
     use runtop::monitor::Monitor;
-    use runtop::protocol::{Invalid, InvalidKind, decode_frame, to_json_line};
+    use runtop::protocol::{Decoded, Invalid, InvalidKind, decode_frame, to_json_line};
     use runtop::sim::{DEFAULT_START, Scenario, Simulator};
-    use runtop::source::ndjson::{Line, LineReader, read_all};
+    use runtop::source::ndjson::{Line, LineReader, Sink, read_all};
 
     const RECEIVED: i64 = DEFAULT_START + 30 * 86_400_000;
     const MAX_LINE: usize = 4096;
@@ -82,14 +82,22 @@ mod pipeline {
         Monitor::new(Engine::new(EngineConfig::replay()), &Config::default())
     }
 
-    /// `report`'s way: the decoder thread's chunks, applied in order.
+    /// `report`'s way: the decoder thread's chunks, applied in order, each
+    /// event announced a few ahead.
     fn pipelined(bytes: &[u8]) -> String {
-        let mut m = monitor();
-        read_all(bytes, MAX_LINE, &mut |decoded, origin| {
-            m.engine.apply_decoded(decoded, RECEIVED, origin);
-            m.after_events();
-        })
-        .unwrap();
+        struct Replay(Monitor);
+        impl Sink for Replay {
+            fn apply(&mut self, decoded: &Decoded<'_>, origin: Origin) {
+                self.0.engine.apply_decoded(decoded, RECEIVED, origin);
+                self.0.after_events();
+            }
+            fn ahead(&mut self, decoded: &Decoded<'_>) {
+                self.0.engine.prefetch(decoded);
+            }
+        }
+        let mut replay = Replay(monitor());
+        read_all(bytes, MAX_LINE, &mut replay).unwrap();
+        let mut m = replay.0;
         m.finish();
         m.report("file", Severity::Critical).to_json()
     }

@@ -13,9 +13,10 @@ use super::live_args::LiveArgs;
 use crate::alerts::notify::{Notifier, WebhookPolicy};
 use crate::analytics::baseline::{Baseline, samples};
 use crate::config::{self, Config, LoadRequest, Loaded};
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::{Engine, EngineConfig, Origin};
 use crate::monitor::Monitor;
 use crate::protocol::time::wall_clock_now;
+use crate::protocol::{Decoded, Millis};
 use crate::report::Report;
 use crate::source::live::{self, LiveSink, Step};
 use crate::source::local::SystemSampler;
@@ -296,10 +297,10 @@ fn file_analysis(
     let read_all = ndjson::read_all(
         reader,
         src.max_line_bytes as usize,
-        &mut |decoded, origin| {
-            monitor.engine.apply_decoded(decoded, received_at, origin);
-            monitor.after_events();
-            notifier.notify(&monitor.take_transitions());
+        &mut Replay {
+            monitor: &mut monitor,
+            notifier: &mut *notifier,
+            received_at,
         },
     )
     .map_err(read_error)?;
@@ -319,6 +320,28 @@ fn file_analysis(
         },
         no_data: None,
     })
+}
+
+/// A file's decoded events going into the monitor, its transitions out to
+/// the notifier.
+struct Replay<'a> {
+    monitor: &'a mut Monitor,
+    notifier: &'a mut Notifier,
+    received_at: Millis,
+}
+
+impl ndjson::Sink for Replay<'_> {
+    fn apply(&mut self, decoded: &Decoded<'_>, origin: Origin) {
+        self.monitor
+            .engine
+            .apply_decoded(decoded, self.received_at, origin);
+        self.monitor.after_events();
+        self.notifier.notify(&self.monitor.take_transitions());
+    }
+
+    fn ahead(&mut self, decoded: &Decoded<'_>) {
+        self.monitor.engine.prefetch(decoded);
+    }
 }
 
 fn live_analysis(

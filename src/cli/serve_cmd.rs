@@ -15,6 +15,7 @@ use super::live_args::LiveArgs;
 use crate::engine::{Engine, EngineConfig};
 use crate::fleet::http::{Server, Shared};
 use crate::monitor::Monitor;
+use crate::protocol::Decoded;
 use crate::protocol::time::wall_clock_now;
 use crate::source::live::{self, LiveSink, Step};
 use crate::source::local::SystemSampler;
@@ -123,7 +124,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
         let read_all = ndjson::read_all(
             reader,
             args.max_line_bytes as usize,
-            &mut |decoded, origin| {
+            &mut |decoded: &Decoded<'_>, origin| {
                 let mut monitor = shared.monitor();
                 monitor.engine.apply_decoded(decoded, received_at, origin);
                 monitor.after_events();

@@ -12,7 +12,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::event::{
-    Body, ErrorInfo, Event, LogLevel, Resources, StageFinish, StageStart, Status, Text,
+    Body, ErrorInfo, Event, EventId, LogLevel, Resources, StageFinish, StageStart, Status, Text,
 };
 use super::raw::{Json, Members, RawEvent, RawMember, parse_frame};
 use super::sanitize::{MAX_ID_BYTES, MAX_TEXT_BYTES, sanitize};
@@ -297,7 +297,7 @@ fn envelope<'a>(
         execution_id: text("execution_id", raw.execution_id.take(), MAX_ID_BYTES)?,
         task_id: text("task_id", raw.task_id.take(), MAX_ID_BYTES)?,
         node,
-        event_id: text("event_id", raw.event_id.take(), MAX_ID_BYTES)?,
+        event_id: text("event_id", raw.event_id.take(), MAX_ID_BYTES)?.map(EventId::new),
         body,
     })
 }

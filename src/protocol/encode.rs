@@ -18,12 +18,14 @@ impl Serialize for Event<'_> {
             ("execution_id", &self.execution_id),
             ("task_id", &self.task_id),
             ("node", &self.node),
-            ("event_id", &self.event_id),
         ];
         for (key, value) in common {
             if let Some(v) = value {
                 m.serialize_entry(key, v)?;
             }
+        }
+        if let Some(id) = &self.event_id {
+            m.serialize_entry("event_id", id)?;
         }
         fn opt<M: SerializeMap, T: Serialize>(
             m: &mut M,

@@ -6,6 +6,8 @@
 
 use std::borrow::Cow;
 
+use std::hash::BuildHasher;
+
 use serde::Serialize;
 
 use super::time::Millis;
@@ -23,8 +25,50 @@ pub struct Event<'a> {
     pub execution_id: Option<Text<'a>>,
     pub task_id: Option<Text<'a>>,
     pub node: Option<Text<'a>>,
-    pub event_id: Option<Text<'a>>,
+    pub event_id: Option<EventId<'a>>,
     pub body: Body<'a>,
+}
+
+/// An event's `event_id`, with the keyed 64-bit hash duplicates are told by.
+///
+/// The hash is taken where the event is built, on the decoder's thread for
+/// a file, so the engine's thread neither hashes the id nor reads its bytes
+/// (which the decoder's core wrote). The key is random per process, so a
+/// sender cannot aim two different ids at the same hash.
+#[derive(Debug, Clone)]
+pub struct EventId<'a> {
+    text: Text<'a>,
+    key: u64,
+}
+
+impl<'a> EventId<'a> {
+    pub fn new(text: Text<'a>) -> Self {
+        static KEY: std::sync::OnceLock<foldhash::quality::RandomState> =
+            std::sync::OnceLock::new();
+        let key = KEY.get_or_init(Default::default).hash_one(&*text);
+        EventId { text, key }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The id's keyed hash: equal ids have equal keys within a process.
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+}
+
+impl PartialEq for EventId<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Serialize for EventId<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
 }
 
 /// The part of an event that depends on its `type`.

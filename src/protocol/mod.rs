@@ -15,6 +15,6 @@ pub mod time;
 pub use decode::{Decoded, Invalid, InvalidKind, MAX_DEPENDENCIES, decode_frame};
 pub use encode::to_json_line;
 pub use event::{
-    Body, ErrorInfo, Event, LogLevel, Resources, StageFinish, StageStart, Status, Text,
+    Body, ErrorInfo, Event, EventId, LogLevel, Resources, StageFinish, StageStart, Status, Text,
 };
 pub use time::Millis;

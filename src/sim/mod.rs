@@ -25,7 +25,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, LogNormal};
 
-use crate::protocol::{Body, Event, Millis};
+use crate::protocol::{Body, Event, EventId, Millis};
 
 /// 2026-11-22T10:00:00Z, where simulated time starts by default.
 pub const DEFAULT_START: Millis = 1_795_341_600_000;
@@ -191,7 +191,10 @@ impl Simulator {
             execution_id: None,
             task_id: task_id.map(Cow::Borrowed),
             node,
-            event_id: Some(Cow::Owned(format!("ev-{:08}", self.next_event_id))),
+            event_id: Some(EventId::new(Cow::Owned(format!(
+                "ev-{:08}",
+                self.next_event_id
+            )))),
             body,
         });
     }
@@ -336,7 +339,10 @@ impl Simulator {
             execution_id: None,
             task_id: None,
             node: Some(Cow::Borrowed(self.model.nodes[node])),
-            event_id: Some(Cow::Owned(format!("ev-{:08}", self.next_event_id))),
+            event_id: Some(EventId::new(Cow::Owned(format!(
+                "ev-{:08}",
+                self.next_event_id
+            )))),
             body,
         });
         self.schedule(
