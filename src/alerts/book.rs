@@ -87,7 +87,7 @@ type Key = (Rule, String);
 
 #[derive(Debug, Clone, Default)]
 pub struct AlertBook {
-    active: BTreeMap<Key, Alert>,
+    pub(super) active: BTreeMap<Key, Alert>,
     resolved: VecDeque<Alert>,
     history: VecDeque<Transition>,
     /// Alerts that ever fired.
@@ -95,14 +95,21 @@ pub struct AlertBook {
 }
 
 impl AlertBook {
+    /// The rules with an alert here, whatever its state.
+    pub fn alerting(&self) -> super::Alerting {
+        super::Alerting::of(self.active.keys().map(|(rule, _)| *rule))
+    }
+
     /// Applies one evaluation's signals at `now`. Alerts of rules that were
     /// evaluated but gave no signal for a subject are treated as clear.
     /// Returns the transitions this made.
     pub fn update(&mut self, signals: Vec<Signal>, now: Millis) -> Vec<Transition> {
         let mut out = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
-        for signal in signals {
-            let key = (signal.rule, signal.subject.clone());
+        for mut signal in signals {
+            // The subject moves into the key, and is copied back only for
+            // the few signals that change something.
+            let key = (signal.rule, std::mem::take(&mut signal.subject));
             // Most signals say all is well about something with no alert:
             // nothing to do, and nothing to remember as seen (only alerts
             // already in the book can go unseen).
@@ -110,6 +117,7 @@ impl AlertBook {
             if !known && !matches!(signal.verdict, Verdict::Fire(_)) {
                 continue;
             }
+            signal.subject.clone_from(&key.1);
             seen.insert(key.clone());
             self.apply(key, Some(signal), now, &mut out);
         }

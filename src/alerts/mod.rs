@@ -57,6 +57,22 @@ impl Rule {
     }
 }
 
+/// The rules that have an alert in the book, any state: the only ones whose
+/// verdicts short of firing can change anything (they hold or clear alerts
+/// the book has), so rules leave those out for the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Alerting(u32);
+
+impl Alerting {
+    pub fn of(rules: impl IntoIterator<Item = Rule>) -> Self {
+        Alerting(rules.into_iter().fold(0, |set, r| set | 1 << r as u32))
+    }
+
+    pub fn has(self, rule: Rule) -> bool {
+        self.0 & 1 << rule as u32 != 0
+    }
+}
+
 /// What one evaluation says about one subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -110,13 +126,95 @@ impl Alerts {
 
     /// Evaluates the rules now.
     pub fn evaluate_now(&mut self, engine: &Engine, ctx: &Context<'_>) -> Vec<Transition> {
-        let mut signals = evaluate(engine, &self.config, ctx);
+        let alerting = self.book.alerting();
+        self.evaluate_for(engine, ctx, alerting)
+    }
+
+    /// Evaluates the rules now, with verdicts short of firing from the
+    /// rules `alerting` names only.
+    fn evaluate_for(
+        &mut self,
+        engine: &Engine,
+        ctx: &Context<'_>,
+        alerting: Alerting,
+    ) -> Vec<Transition> {
+        let mut signals = evaluate(engine, &self.config, ctx, &alerting);
         if self.config.slowdown.enabled {
-            signals.extend(
-                self.slowdowns
-                    .evaluate(engine, &self.config.slowdown, ctx.now),
-            );
+            signals.extend(self.slowdowns.evaluate(
+                engine,
+                &self.config.slowdown,
+                ctx.now,
+                alerting.has(Rule::Slowdown),
+            ));
         }
         self.book.update(signals, ctx.now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{EngineConfig, Origin};
+    use crate::sim::{DEFAULT_START, Scenario, Simulator};
+
+    const ALL: [Rule; 11] = [
+        Rule::StageP95,
+        Rule::StageRunning,
+        Rule::ErrorRate,
+        Rule::Autonomy,
+        Rule::Resources,
+        Rule::DeliveryLag,
+        Rule::Silence,
+        Rule::Coordination,
+        Rule::Concurrency,
+        Rule::ClockSkew,
+        Rule::Slowdown,
+    ];
+
+    /// Rules leave out their verdicts short of firing when they have no
+    /// alert in the book: the book moves exactly as when given them all.
+    #[test]
+    fn leaving_out_quiet_rules_all_clears_changes_nothing() {
+        for scenario in [
+            Scenario::Failures,
+            Scenario::Regression,
+            Scenario::Incidents,
+        ] {
+            let mut engine = Engine::new(EngineConfig::replay());
+            let config = AlertsConfig::default();
+            let (mut lean, mut full) = (Alerts::new(config), Alerts::new(config));
+            let mut next = None;
+            let mut moved = 0;
+            for event in Simulator::scenario(scenario, 5, DEFAULT_START).take(40_000) {
+                engine.ingest(&event, event.ts, Origin::default());
+                let Some(now) = engine.now() else { continue };
+                if next.is_some_and(|n| now < n) {
+                    continue;
+                }
+                next = Some(now + 30_000);
+                let ctx = Context {
+                    now,
+                    local: None,
+                    sources: &[],
+                };
+                let expected = full.evaluate_for(&engine, &ctx, Alerting::of(ALL));
+                assert_eq!(
+                    lean.evaluate_now(&engine, &ctx),
+                    expected,
+                    "{scenario:?} at {now}"
+                );
+                // The alerts themselves too: a hold and a clear of a firing
+                // alert differ in when it may resolve, not at once.
+                assert!(
+                    lean.book.active == full.book.active,
+                    "{scenario:?} at {now}"
+                );
+                moved += expected.len();
+            }
+            assert!(
+                moved >= 4,
+                "{scenario:?}: too few transitions to compare ({moved})"
+            );
+        }
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::confidence::{Z_95, Z_99, Z_998, wilson};
-use super::{Rule, Severity, Signal, Verdict};
+use super::{Alerting, Rule, Severity, Signal, Verdict};
 use crate::config::{AlertsConfig, Levels, Timing};
 use crate::engine::{Distribution, Engine, Outcomes, Snapshot, Window};
 pub use crate::host::LocalLoad;
@@ -55,7 +55,9 @@ fn rising(value: f64, l: &Levels) -> Verdict {
 struct Out<'c> {
     signals: Vec<Signal>,
     now: Millis,
-    _cfg: std::marker::PhantomData<&'c ()>,
+    /// The rules with an alert in the book: only their all-clear signals
+    /// can change anything.
+    alerting: &'c Alerting,
 }
 
 impl Out<'_> {
@@ -64,23 +66,28 @@ impl Out<'_> {
         &mut self,
         rule: Rule,
         timing: Timing,
-        subject: String,
+        subject: impl FnOnce() -> String,
         verdict: Verdict,
         value: f64,
         threshold: f64,
         summary: impl FnOnce() -> String,
-        cid: Option<String>,
+        cid: impl FnOnce() -> Option<String>,
     ) {
+        // A verdict short of firing, from a rule with no alert in the book,
+        // says nothing the book would act on (it only clears or holds
+        // alerts it has): dropped before its subject is even written, which
+        // was most of `report`'s rule work on a healthy week.
+        let firing = matches!(verdict, Verdict::Fire(_));
+        if !firing && !self.alerting.has(rule) {
+            return;
+        }
         // Only a firing verdict's summary is read (the book keeps it with
-        // the alert): formatting every subject's at every evaluation was a
-        // sixth of `report`'s rule work.
-        let summary = match verdict {
-            Verdict::Fire(_) => summary(),
-            _ => String::new(),
-        };
+        // the alert).
+        let summary = if firing { summary() } else { String::new() };
+        let cid = cid();
         self.signals.push(Signal {
             rule,
-            subject,
+            subject: subject(),
             verdict,
             value,
             threshold,
@@ -100,12 +107,18 @@ fn threshold_for(verdict: Verdict, l: &Levels) -> f64 {
     }
 }
 
-/// Runs every enabled rule.
-pub fn evaluate(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>) -> Vec<Signal> {
+/// Runs every enabled rule. Signals short of firing are given only for the
+/// rules `alerting` names: for the others they would change nothing.
+pub fn evaluate(
+    engine: &Engine,
+    cfg: &AlertsConfig,
+    ctx: &Context<'_>,
+    alerting: &Alerting,
+) -> Vec<Signal> {
     let mut out = Out {
         signals: Vec::new(),
         now: ctx.now,
-        _cfg: std::marker::PhantomData,
+        alerting,
     };
     if cfg.stage_p95.enabled {
         stage_p95(engine, cfg, &mut out);
@@ -201,12 +214,12 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         out.push(
             Rule::StageP95,
             levels.timing(),
-            stage.to_string(),
+            || stage.to_string(),
             verdict,
             snap.p95,
             threshold,
             summary,
-            None,
+            || None,
         );
     }
     // Metrics with a target are judged the same way.
@@ -231,12 +244,12 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         out.push(
             Rule::StageP95,
             levels.timing(),
-            format!("metric {name}"),
+            || format!("metric {name}"),
             verdict,
             snap.p95,
             threshold,
             summary,
-            None,
+            || None,
         );
     }
 }
@@ -244,7 +257,7 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
 /// 2. Each active execution's current stage, elapsed against its target.
 fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     let l = &cfg.stage_running;
-    let mut running: Vec<(f64, String, String, f64, f64)> = engine
+    let mut running: Vec<(f64, &str, &str, f64, f64)> = engine
         .executions()
         .active()
         .filter_map(|e| {
@@ -252,15 +265,7 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
             let target = engine.target(&task.stage)?;
             let elapsed = (out.now - attempt.started_at?).max(0) as f64;
             let ratio = elapsed / target;
-            (ratio >= l.clear).then(|| {
-                (
-                    ratio,
-                    e.correlation_id.to_string(),
-                    task.stage.to_string(),
-                    elapsed,
-                    target,
-                )
-            })
+            (ratio >= l.clear).then_some((ratio, &*e.correlation_id, &*task.stage, elapsed, target))
         })
         .collect();
     running.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -287,12 +292,12 @@ fn stage_running(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         out.push(
             Rule::StageRunning,
             l.timing(),
-            cid.clone(),
+            || cid.to_string(),
             verdict,
             elapsed,
             threshold,
             summary,
-            Some(cid),
+            || Some(cid.to_string()),
         );
     }
 }
@@ -327,15 +332,20 @@ fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         Evidence::Stage(stats) => stats.first_attempts.over(window),
         Evidence::Executions(dist) => attempts_of(dist, window),
     };
+    // Subjects are written only for the signals kept (see `Out::push`).
     let subjects = engine
         .stages()
-        .map(|(stage, stats)| (format!("stage {stage}"), Evidence::Stage(stats)))
+        .map(|(stage, stats)| (Some(stage), Evidence::Stage(stats)))
         .chain(std::iter::once((
-            "executions".to_string(),
+            None,
             Evidence::Executions(engine.execution_durations()),
         )));
-    for (subject, evidence) in subjects {
-        let mut over = window.label().to_string();
+    for (stage, evidence) in subjects {
+        let subject = || match stage {
+            Some(stage) => format!("stage {stage}"),
+            None => "executions".to_string(),
+        };
+        let mut over = window.label();
         let mut recent_z = Z_99;
         let window_now = judged(&evidence, window);
         let mut judged_now = window_now;
@@ -359,7 +369,7 @@ fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
                 && !convinces(judged_now, Z_99)
             {
                 judged_now = recent;
-                over = "the last 2m".to_string();
+                over = "the last 2m";
                 recent_z = Z_998;
             }
         }
@@ -427,7 +437,7 @@ fn error_rate(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
             rate,
             rule.threshold,
             summary,
-            None,
+            || None,
         );
     }
 }
@@ -465,19 +475,19 @@ fn autonomy(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     out.push(
         Rule::Autonomy,
         rule.timing(),
-        "executions".into(),
+        || "executions".into(),
         verdict,
         rate,
         rule.threshold,
         summary,
-        None,
+        || None,
     );
 }
 
 /// 5. Local and runner-node CPU and memory.
 fn resources(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out<'_>) {
     let l = &cfg.resources;
-    let mut judge = |subject: String, what: &str, value: f64| {
+    let mut judge = |subject: &dyn Fn() -> String, what: &str, value: f64| {
         let verdict = rising(value, l);
         let summary = || format!("{what} at {value:.0}%");
         out.push(
@@ -488,20 +498,20 @@ fn resources(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut O
             value,
             threshold_for(verdict, l),
             summary,
-            None,
+            || None,
         );
     };
     if let Some(local) = ctx.local {
-        judge("local cpu".into(), "CPU", local.cpu_percent);
-        judge("local memory".into(), "memory", local.memory_percent);
+        judge(&|| "local cpu".into(), "CPU", local.cpu_percent);
+        judge(&|| "local memory".into(), "memory", local.memory_percent);
     }
     for (node, load) in engine.nodes() {
         if ctx.now - load.last_at > NODE_SAMPLE_FRESH_MS {
             continue;
         }
-        judge(format!("node {node} cpu"), "CPU", load.cpu_percent);
+        judge(&|| format!("node {node} cpu"), "CPU", load.cpu_percent);
         if let Some(memory) = load.memory_percent {
-            judge(format!("node {node} memory"), "memory", memory);
+            judge(&|| format!("node {node} memory"), "memory", memory);
         }
     }
 }
@@ -518,12 +528,12 @@ fn delivery_lag(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     out.push(
         Rule::DeliveryLag,
         l.timing(),
-        "delivery".into(),
+        || "delivery".into(),
         verdict,
         snap.p95,
         threshold_for(verdict, l),
         summary,
-        None,
+        || None,
     );
 }
 
@@ -542,12 +552,12 @@ fn silence(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out
         out.push(
             Rule::Silence,
             rule.timing(),
-            NO_EVENTS.into(),
+            || NO_EVENTS.into(),
             verdict,
             quiet,
             rule.no_events_secs,
             summary,
-            None,
+            || None,
         );
     }
     for source in ctx.sources {
@@ -564,12 +574,12 @@ fn silence(engine: &Engine, cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out
         out.push(
             Rule::Silence,
             rule.timing(),
-            source.url.clone(),
+            || source.url.clone(),
             verdict,
             down,
             rule.disconnected_secs,
             summary,
-            None,
+            || None,
         );
     }
 }
@@ -596,12 +606,12 @@ fn clock_skew(cfg: &AlertsConfig, ctx: &Context<'_>, out: &mut Out<'_>) {
         out.push(
             Rule::ClockSkew,
             rule.timing(),
-            source.url.clone(),
+            || source.url.clone(),
             verdict,
             off_secs,
             rule.warning_secs,
             summary,
-            None,
+            || None,
         );
     }
 }
@@ -648,12 +658,12 @@ fn coordination(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         out.push(
             Rule::Coordination,
             l.timing(),
-            subject.into(),
+            || subject.into(),
             verdict,
             value,
             threshold_for(verdict, l),
             summary,
-            None,
+            || None,
         );
     }
 }
@@ -671,12 +681,12 @@ fn concurrency(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
     out.push(
         Rule::Concurrency,
         rule.timing(),
-        "runner".into(),
+        || "runner".into(),
         verdict,
         running as f64,
         rule.max_running as f64,
         summary,
-        None,
+        || None,
     );
     let mut per_project: BTreeMap<&str, u64> = BTreeMap::new();
     for e in engine.executions().active() {
@@ -697,12 +707,12 @@ fn concurrency(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         out.push(
             Rule::Concurrency,
             rule.timing(),
-            format!("project {project}"),
+            || format!("project {project}"),
             Verdict::Fire(Severity::Warning),
             n as f64,
             rule.max_per_project as f64,
             summary,
-            None,
+            || None,
         );
     }
 }

@@ -47,6 +47,8 @@ const MIN_LOG_SPREAD: f64 = 0.05;
 #[derive(Debug, Clone, Default)]
 pub struct Slowdowns {
     stages: BTreeMap<String, Usual>,
+    /// The stage being judged's last attempts (scratch).
+    recent: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -95,7 +97,17 @@ fn quantile_of(sorted: &[f64], q: f64) -> f64 {
 impl Slowdowns {
     /// Learns from the attempts that finished since the last evaluation and
     /// judges each stage's last ones.
-    pub fn evaluate(&mut self, engine: &Engine, rule: &SlowdownRule, now: Millis) -> Vec<Signal> {
+    ///
+    /// Verdicts short of firing are given only when `alerting` (the rule has
+    /// an alert in the book): otherwise they would change nothing. The
+    /// learning goes on either way.
+    pub fn evaluate(
+        &mut self,
+        engine: &Engine,
+        rule: &SlowdownRule,
+        now: Millis,
+        alerting: bool,
+    ) -> Vec<Signal> {
         let n = rule.recent.max(1);
         let standard = Normal::standard();
         let z_fire = standard.inverse_cdf(1.0 - rule.alpha.clamp(1e-12, 0.5));
@@ -118,15 +130,20 @@ impl Slowdowns {
             if (usual.healthy.len() as u64) < rule.min_reference.max(1) {
                 continue;
             }
-            let recent: Vec<f64> = attempts
-                .iter()
-                .rev()
-                .take(n as usize)
-                .filter(|a| now - a.at <= RECENT_WITHIN_MS)
-                .map(|a| a.duration_ms)
-                .collect();
+            // Into a buffer kept between stages and evaluations: one less
+            // allocation per stage every 30 s of a week-long replay.
+            let recent = &mut self.recent;
+            recent.clear();
+            recent.extend(
+                attempts
+                    .iter()
+                    .rev()
+                    .take(n as usize)
+                    .filter(|a| now - a.at <= RECENT_WITHIN_MS)
+                    .map(|a| a.duration_ms),
+            );
             if (recent.len() as u64) < n {
-                if usual.slow {
+                if usual.slow && alerting {
                     // Too few recent attempts to say either way.
                     signals.push(signal(rule, stage, Verdict::Hold, usual.ratio, String::new));
                 }
@@ -148,10 +165,8 @@ impl Slowdowns {
                 })
                 .sum();
             let z = deviations / (n as f64).sqrt();
-            let chance_now = standard.sf(z);
-            let mut sorted = recent.clone();
-            sorted.sort_by(f64::total_cmp);
-            let recent_median = quantile_of(&sorted, 0.5);
+            recent.sort_by(f64::total_cmp);
+            let recent_median = quantile_of(recent, 0.5);
             let ratio = recent_median / median;
             let verdict = if z >= z_fire && ratio >= rule.critical_ratio {
                 Verdict::Fire(Severity::Critical)
@@ -175,11 +190,13 @@ impl Slowdowns {
                  attempts)",
                     human_ms(recent_median),
                     human_ms(median),
-                    chance(chance_now),
+                    chance(standard.sf(z)),
                     usual.healthy.len()
                 )
             };
-            signals.push(signal(rule, stage, verdict, ratio, summary));
+            if alerting || matches!(verdict, Verdict::Fire(_)) {
+                signals.push(signal(rule, stage, verdict, ratio, summary));
+            }
         }
         signals
     }
