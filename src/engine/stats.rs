@@ -151,9 +151,11 @@ impl<C: Counter> Tally<C> {
         }
     }
 
-    fn record(&mut self, value: f64, status: Option<Status>) {
+    /// Records `value`, whose [`scaled`] form is `v` (computed once for
+    /// the tally and every window).
+    fn record(&mut self, value: f64, v: u64, status: Option<Status>) {
         // Auto-resizing histogram: recording cannot fail for a u64 value.
-        let _ = self.hist.record(scaled(value));
+        let _ = self.hist.record(v);
         self.count += 1;
         self.sum += value;
         self.max = self.max.max(value);
@@ -239,8 +241,7 @@ struct SlotTally {
 }
 
 impl SlotTally {
-    fn record(&mut self, value: f64, status: Option<Status>) {
-        let v = scaled(value);
+    fn record(&mut self, value: f64, v: u64, status: Option<Status>) {
         if !self.dense && self.raw.len() < SPARSE_MAX {
             self.raw.push(v);
         } else {
@@ -325,6 +326,8 @@ struct Rolling {
     /// Where the head epoch ends (ms): nearly every value falls before it,
     /// and comparing saves a division per value and window.
     head_ends: Millis,
+    /// The head epoch's slot.
+    head_slot: usize,
     /// The last query's answer, until a value or the window moves: a live
     /// screen asks for the same windows many times a second, and merging
     /// the slots is most of a query's work.
@@ -345,6 +348,7 @@ impl Rolling {
             .into_boxed_slice(),
             head: i64::MIN,
             head_ends: Millis::MIN,
+            head_slot: 0,
             memo: Cell::new(None),
         }
     }
@@ -382,6 +386,7 @@ impl Rolling {
         }
         let previous = self.head;
         self.head = epoch;
+        self.head_slot = epoch.rem_euclid(self.len()) as usize;
         self.head_ends = (epoch + 1).saturating_mul(self.width);
         self.memo.set(None);
         let oldest_kept = self.oldest_kept();
@@ -407,18 +412,24 @@ impl Rolling {
         }
     }
 
-    fn record(&mut self, at: Millis, value: f64, status: Option<Status>) {
+    fn record(&mut self, at: Millis, value: f64, v: u64, status: Option<Status>) {
         self.advance(at);
         let epoch = self.epoch_of(at);
         if epoch < self.oldest_kept() {
             return; // older than the window: all-time figures only
         }
         self.memo.set(None);
-        let slot = &mut self.slots[epoch.rem_euclid(self.len()) as usize];
+        // Nearly every value falls in the head's slot: no division for it.
+        let index = if epoch == self.head {
+            self.head_slot
+        } else {
+            epoch.rem_euclid(self.len()) as usize
+        };
+        let slot = &mut self.slots[index];
         slot.epoch = epoch;
         slot.tally
             .get_or_insert_with(Box::default)
-            .record(value, status);
+            .record(value, v, status);
     }
 
     /// How many values, and how many per status, without merging any
@@ -634,9 +645,10 @@ impl Distribution {
 
     /// Records `value` observed at `at` (window time, see [`super::WindowClock`]).
     pub fn record(&mut self, at: Millis, value: f64, status: Option<Status>) {
-        self.all_time.record(value, status);
+        let v = scaled(value);
+        self.all_time.record(value, v, status);
         for w in &mut self.windows {
-            w.record(at, value, status);
+            w.record(at, value, v, status);
         }
     }
 
@@ -736,7 +748,7 @@ mod tests {
             let mut w = Rolling::new(30_000, 10);
             for (slot, value, status) in &values {
                 let status = [Status::Ok, Status::Failed, Status::Timeout, Status::Cancelled][*status];
-                w.record(1_800_000_000_000 + *slot as i64 * 30_000, *value, Some(status));
+                w.record(1_800_000_000_000 + *slot as i64 * 30_000, *value, scaled(*value), Some(status));
             }
             // Slots past SPARSE_MAX values are dense: the sparse path declines.
             match w.sparse_snapshot() {
@@ -766,7 +778,7 @@ mod tests {
             for (step, n) in steps {
                 at += step;
                 for _ in 0..n {
-                    w.record(at, 1.0, None);
+                    w.record(at, 1.0, scaled(1.0), None);
                     recorded.push(at);
                 }
                 let newest = at.div_euclid(WIDTH);
