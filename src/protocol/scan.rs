@@ -82,9 +82,54 @@ pub fn frame<'a, T>(
 }
 
 /// Where a string's body ends: the first quote, backslash or control
-/// character in `bytes`. Eight bytes at a time (strings here are ids and
-/// short messages, too short for a vectorised search to pay off).
+/// character in `bytes`. Sixteen bytes at a time where the processor has
+/// SSE2 (every x86-64 one): most ids, keys and names then end in the first
+/// block, and the loop's exit is predicted; word by word elsewhere and for
+/// the last bytes of a line.
 fn string_end(bytes: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut at = 0;
+        while at + 16 <= bytes.len() {
+            let block = bytes[at..at + 16].try_into().expect("sixteen bytes");
+            if let Some(i) = stop_in_block(block) {
+                return Some(at + i);
+            }
+            at += 16;
+        }
+        string_end_by_words(&bytes[at..]).map(|i| at + i)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    string_end_by_words(bytes)
+}
+
+/// The first stop in sixteen bytes. Written with intrinsics because no
+/// maintained crate searches for "any of two bytes or a byte below 0x20"
+/// (memchr's searches are for up to three given bytes).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn stop_in_block(block: &[u8; 16]) -> Option<usize> {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // SAFETY: the load reads the sixteen bytes of `block`,
+    // unaligned as `loadu` allows; the rest are register operations of
+    // SSE2, which every x86-64 processor has.
+    let found = unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Unsigned `v <= 0x1f` is `max(v, 0x1f) == 0x1f`.
+        let low = _mm_set1_epi8(0x1f);
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
+    };
+    (found != 0).then(|| found.trailing_zeros() as usize)
+}
+
+/// [`string_end`] eight bytes at a time, in a `u64`.
+fn string_end_by_words(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     // A byte's high bit set where it is zero, or below 0x20: exact up to the
@@ -475,10 +520,11 @@ mod tests {
                 4 => 0x20u8..0x7f,
                 1 => proptest::sample::select(vec![b'"', b'\\', 0, 0x1f, 0x20, 0x7f, 0x80, 0xff, b'!', b']']),
             ],
-            0..40,
+            0..70,
         )) {
             let slow = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
             proptest::prop_assert_eq!(string_end(&bytes), slow);
+            proptest::prop_assert_eq!(string_end_by_words(&bytes), slow);
         }
     }
 
