@@ -57,33 +57,32 @@ pub struct Baseline {
     pub metrics: BTreeMap<String, Entry>,
 }
 
-/// Values per stage and per metric, and each stage's outcomes.
+/// Values per stage and per metric, and each stage's outcomes, named as
+/// the engine names them (an owned name per value cost an allocation per
+/// attempt).
 #[derive(Debug, Default)]
-pub struct Samples {
-    pub stages: BTreeMap<String, Vec<f64>>,
-    pub metrics: BTreeMap<String, Vec<f64>>,
-    pub outcomes: BTreeMap<String, (u64, u64)>,
+pub struct Samples<'e> {
+    pub stages: BTreeMap<&'e str, Vec<f64>>,
+    pub metrics: BTreeMap<&'e str, Vec<f64>>,
+    pub outcomes: BTreeMap<&'e str, (u64, u64)>,
 }
 
 /// What the engine's finished executions hold.
-pub fn samples(engine: &Engine) -> Samples {
+pub fn samples(engine: &Engine) -> Samples<'_> {
     let mut s = Samples::default();
     for e in engine.executions().finished() {
         for task in &e.tasks {
             for a in &task.attempts {
                 if let (Some(d), Some(status)) = (a.duration_ms, a.status) {
-                    s.stages.entry(task.stage.to_string()).or_default().push(d);
-                    let o = s.outcomes.entry(task.stage.to_string()).or_default();
+                    s.stages.entry(&task.stage).or_default().push(d);
+                    let o = s.outcomes.entry(&task.stage).or_default();
                     o.0 += u64::from(status == Status::Ok);
                     o.1 += 1;
                 }
             }
         }
         for m in &e.metrics {
-            s.metrics
-                .entry(m.name.to_string())
-                .or_default()
-                .push(m.value);
+            s.metrics.entry(&m.name).or_default().push(m.value);
         }
     }
     s
@@ -130,9 +129,9 @@ pub enum BaselineError {
 
 impl Baseline {
     pub fn from_samples(samples: &Samples, source: &str, now: i64, min_samples: u64) -> Baseline {
-        let entries = |m: &BTreeMap<String, Vec<f64>>| {
+        let entries = |m: &BTreeMap<&str, Vec<f64>>| {
             m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), entry(v, min_samples)?)))
+                .filter_map(|(k, v)| Some((k.to_string(), entry(v, min_samples)?)))
                 .collect()
         };
         Baseline {
@@ -192,13 +191,13 @@ impl Baseline {
     pub fn follow(
         &mut self,
         current: &Baseline,
-        outcomes: &BTreeMap<String, (u64, u64)>,
+        outcomes: &BTreeMap<&str, (u64, u64)>,
         now: i64,
     ) -> Vec<String> {
         let mut followed = Vec::new();
         for (stage, cur) in &current.stages {
             let healthy = outcomes
-                .get(stage)
+                .get(stage.as_str())
                 .is_some_and(|&(ok, n)| n > 0 && ok as f64 / n as f64 > HEALTHY_SUCCESS);
             match self.stages.get_mut(stage) {
                 Some(base) if base.established && healthy => {
@@ -343,16 +342,13 @@ const PER_SLICE: usize = 5;
 /// Per stage: the medians of successive equal slices of its finished
 /// attempts (by finish time), and the significance of their slope.
 pub fn trends(engine: &Engine) -> Vec<Trend> {
-    let mut by_stage: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    let mut by_stage: BTreeMap<&str, Vec<(i64, f64)>> = BTreeMap::new();
     let finished: Vec<&Execution> = engine.executions().finished().collect();
     for e in finished {
         for task in &e.tasks {
             for a in &task.attempts {
                 if let (Some(at), Some(d)) = (a.finished_at, a.duration_ms) {
-                    by_stage
-                        .entry(task.stage.to_string())
-                        .or_default()
-                        .push((at, d));
+                    by_stage.entry(&task.stage).or_default().push((at, d));
                 }
             }
         }
@@ -387,7 +383,7 @@ pub fn trends(engine: &Engine) -> Vec<Trend> {
             _ => "stable",
         };
         out.push(Trend {
-            stage,
+            stage: stage.to_string(),
             direction,
             slope_ms_per_hour: (s.slope * 1000.0).round() / 1000.0,
             p_value: s.p_value,
@@ -403,7 +399,7 @@ mod tests {
 
     fn base(values: &[f64]) -> Baseline {
         let samples = Samples {
-            stages: BTreeMap::from([("implement".to_string(), values.to_vec())]),
+            stages: BTreeMap::from([("implement", values.to_vec())]),
             ..Samples::default()
         };
         Baseline::from_samples(&samples, "t", 0, 20)
@@ -446,10 +442,10 @@ mod tests {
         let normal: Vec<f64> = vec![10_000.0; 100];
         let mut b = base(&normal);
         let current = base(&vec![20_000.0; 100]);
-        let sick = BTreeMap::from([("implement".to_string(), (70, 100))]);
+        let sick = BTreeMap::from([("implement", (70, 100))]);
         assert!(b.follow(&current, &sick, 1).is_empty());
         assert_eq!(b.stages["implement"].p50, 10_000.0);
-        let healthy = BTreeMap::from([("implement".to_string(), (95, 100))]);
+        let healthy = BTreeMap::from([("implement", (95, 100))]);
         assert_eq!(b.follow(&current, &healthy, 2), ["implement"]);
         assert_eq!(b.stages["implement"].p50, 11_000.0, "EMA with alpha 0.1");
     }

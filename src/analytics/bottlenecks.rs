@@ -167,7 +167,7 @@ pub fn bottlenecks(engine: &Engine) -> Vec<Bottleneck> {
     let mut stages: BTreeMap<&str, Stage> = BTreeMap::new();
     let mut first_waits = Vec::new();
     let mut exec_durations = Vec::new();
-    let mut on_path: BTreeMap<String, (u64, f64)> = BTreeMap::new();
+    let mut on_path: BTreeMap<&str, (u64, f64)> = BTreeMap::new();
     let mut graphs = 0u64;
     for e in &finished {
         exec_durations.extend(e.duration_ms);
@@ -185,7 +185,7 @@ pub fn bottlenecks(engine: &Engine) -> Vec<Bottleneck> {
             let path = critical_path(e);
             let length: f64 = path.iter().map(|&i| task_time(&e.tasks[i])).sum();
             for &i in &path {
-                let entry = on_path.entry(e.tasks[i].task_id.to_string()).or_default();
+                let entry = on_path.entry(&e.tasks[i].task_id).or_default();
                 entry.0 += 1;
                 if length > 0.0 {
                     entry.1 += task_time(&e.tasks[i]) / length;
@@ -411,7 +411,7 @@ pub fn bottlenecks(engine: &Engine) -> Vec<Bottleneck> {
     }
     // 2. Critical path across executions.
     if graphs >= MIN_SAMPLES as u64 {
-        let mut tasks: Vec<(String, u64, f64)> = on_path
+        let mut tasks: Vec<(&str, u64, f64)> = on_path
             .into_iter()
             .map(|(t, (n, share))| (t, n, share / n as f64))
             .collect();
@@ -420,7 +420,7 @@ pub fn bottlenecks(engine: &Engine) -> Vec<Bottleneck> {
             let frequency = n as f64 / graphs as f64;
             out.push(Bottleneck {
                 kind: Kind::CriticalPath,
-                subject: task.clone(),
+                subject: task.to_string(),
                 score: frequency * mean_share * 0.5,
                 evidence: vec![format!(
                     "{task} is on the critical path of {} of executions, {} of its length",

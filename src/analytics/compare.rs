@@ -103,25 +103,26 @@ impl Samples {
     }
 }
 
-/// Subject → variant → samples, oldest first.
+/// Subject → variant → samples, oldest first. Names borrow the engine's:
+/// an owned one per attempt was an allocation each.
 fn collect<'e>(
     executions: impl Iterator<Item = &'e Execution>,
-) -> BTreeMap<String, BTreeMap<String, Samples>> {
-    let mut by: BTreeMap<String, BTreeMap<String, Samples>> = BTreeMap::new();
+) -> BTreeMap<&'e str, BTreeMap<&'e str, Samples>> {
+    let mut by: BTreeMap<&str, BTreeMap<&str, Samples>> = BTreeMap::new();
     for e in executions {
         let Some(variant) = e.variant.as_deref() else {
             continue;
         };
-        by.entry("execution".into())
+        by.entry("execution")
             .or_default()
-            .entry(variant.into())
+            .entry(variant)
             .or_default()
             .add(e.duration_ms, e.status);
         for task in &e.tasks {
             for attempt in task.attempts.iter().filter(|a| a.status.is_some()) {
-                by.entry(task.stage.to_string())
+                by.entry(&task.stage)
                     .or_default()
-                    .entry(variant.into())
+                    .entry(variant)
                     .or_default()
                     .add(attempt.duration_ms, attempt.status);
             }
@@ -141,7 +142,7 @@ pub fn compare(engine: &Engine) -> Vec<Comparison> {
         let mut names = variants.keys().take(MAX_VARIANTS);
         let Some(a) = names.next() else { continue };
         for b in names {
-            if let Some(c) = compare_pair(&subject, a, &variants[a], b, &variants[b]) {
+            if let Some(c) = compare_pair(subject, a, &variants[a], b, &variants[b]) {
                 out.push(c);
             }
         }

@@ -62,7 +62,9 @@ pub fn nodes(engine: &Engine) -> Nodes {
         let cpu = load.cpu.snapshot(Window::FiveMinutes);
         n.cpu_p95_5m = (cpu.count > 0).then_some(cpu.p95);
     }
-    let mut durations: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    // Keyed by the engine's names: an owned pair per attempt was two
+    // allocations each.
+    let mut durations: BTreeMap<(&str, &str), Vec<f64>> = BTreeMap::new();
     let store = engine.executions();
     for e in store.active().chain(store.finished()) {
         let Some(node) = e.node.as_deref() else {
@@ -81,10 +83,7 @@ pub fn nodes(engine: &Engine) -> Nodes {
         for task in &e.tasks {
             for a in &task.attempts {
                 if let (Some(ms), Some(Status::Ok)) = (a.duration_ms, a.status) {
-                    durations
-                        .entry((node.to_string(), task.stage.to_string()))
-                        .or_default()
-                        .push(ms);
+                    durations.entry((node, &task.stage)).or_default().push(ms);
                 }
             }
         }
@@ -97,13 +96,13 @@ pub fn nodes(engine: &Engine) -> Nodes {
         };
         if values.len() >= MIN_STAGE_SAMPLES {
             worst
-                .entry(stage.clone())
+                .entry(stage.to_string())
                 .or_default()
-                .push((p95, node.clone()));
+                .push((p95, node.to_string()));
         }
-        if let Some(n) = by_node.get_mut(&node) {
+        if let Some(n) = by_node.get_mut(node) {
             n.stages.insert(
-                stage,
+                stage.to_string(),
                 StageOnNode {
                     attempts: values.len(),
                     p50_ms: p50,

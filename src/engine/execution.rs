@@ -90,7 +90,8 @@ pub struct ErrorRecord {
 pub struct LogLine {
     pub ts: Millis,
     pub level: LogLevel,
-    pub message: Box<str>,
+    /// Shared with the engine's tail of recent lines.
+    pub message: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

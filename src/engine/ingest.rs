@@ -1,5 +1,7 @@
 //! Applying decoded events to the engine's state.
 
+use std::sync::Arc;
+
 use super::clock::{AHEAD_TOLERANCE_MS, Verdict};
 use super::execution::{Execution, LogLine, MetricSample, StageOutcome};
 use super::input::{Anomaly, Origin};
@@ -412,23 +414,27 @@ impl Engine {
             }
             Body::Log { level, message } => {
                 self.log_levels[*level as usize] += 1;
+                // One copy of the message, shared by the execution and the
+                // tail: a log line used to cost three allocations.
                 let line = LogLine {
                     ts: ev.ts,
                     level: *level,
-                    message: Box::from(&**message),
+                    message: Arc::from(&**message),
                 };
+                let correlation_id = ev.correlation_id.as_deref().map(|cid| {
+                    e_observe(self, ev);
+                    self.store
+                        .push_log(cid, line.clone())
+                        .unwrap_or_else(|| Arc::from(cid))
+                });
                 if self.recent_logs.len() >= self.config.limits.recent_logs {
                     self.recent_logs.pop_front();
                 }
                 if self.config.limits.recent_logs > 0 {
                     self.recent_logs.push_back(RecentLog {
-                        correlation_id: ev.correlation_id.as_deref().map(Box::from),
-                        line: line.clone(),
+                        correlation_id,
+                        line,
                     });
-                }
-                if let Some(cid) = ev.correlation_id.as_deref() {
-                    e_observe(self, ev);
-                    self.store.push_log(cid, line);
                 }
             }
         }

@@ -39,6 +39,7 @@ pub use stats::{Cumulative, Distribution, LogBuckets, Snapshot, Window};
 pub use store::{ExecutionStore, StoreCounters, StoreLimits};
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -107,7 +108,8 @@ impl ExecutionTotals {
 /// A log line with the execution it belongs to, for the engine-wide tail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecentLog {
-    pub correlation_id: Option<Box<str>>,
+    /// The execution's own id where it is known (shared, not copied).
+    pub correlation_id: Option<Arc<str>>,
     pub line: LogLine,
 }
 

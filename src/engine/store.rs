@@ -253,8 +253,10 @@ impl ExecutionStore {
         }
     }
 
-    pub fn push_log(&mut self, id: &str, line: LogLine) {
-        self.push_retained(id, line, log_size, |e| &mut e.logs);
+    /// Keeps a log line with its execution; says the execution's id if
+    /// there is one.
+    pub fn push_log(&mut self, id: &str, line: LogLine) -> Option<Arc<str>> {
+        self.push_retained(id, line, log_size, |e| &mut e.logs)
     }
 
     pub fn push_metric(&mut self, id: &str, sample: MetricSample) {
@@ -262,29 +264,31 @@ impl ExecutionStore {
     }
 
     /// Appends to one of an execution's bounded rings (logs, metric
-    /// samples), within the byte budget and the per-execution cap.
+    /// samples), within the byte budget and the per-execution cap, and says
+    /// the execution's id if there is one.
     fn push_retained<T>(
         &mut self,
         id: &str,
         item: T,
         size_of: fn(&T) -> usize,
         ring: fn(&mut Execution) -> &mut VecDeque<T>,
-    ) {
+    ) -> Option<Arc<str>> {
         let size = size_of(&item);
         if !self.make_room(size) {
             self.counters.trimmed += 1;
-            return;
+            return None;
         }
-        if let Some(exec) = self.get_mut(id) {
-            let ring = ring(exec);
-            let freed = if ring.len() >= MAX_LOGS {
-                ring.pop_front().map_or(0, |old| size_of(&old))
-            } else {
-                0
-            };
-            ring.push_back(item);
-            self.retained_bytes = self.retained_bytes + size - freed;
-        }
+        let exec = self.get_mut(id)?;
+        let shared_id = Arc::clone(&exec.correlation_id);
+        let ring = ring(exec);
+        let freed = if ring.len() >= MAX_LOGS {
+            ring.pop_front().map_or(0, |old| size_of(&old))
+        } else {
+            0
+        };
+        ring.push_back(item);
+        self.retained_bytes = self.retained_bytes + size - freed;
+        Some(shared_id)
     }
 
     /// Frees retained bytes by trimming the oldest finished executions' logs
