@@ -84,35 +84,84 @@ pub struct Shift {
 
 /// The Hodges–Lehmann estimate of the shift from `a` to `b` (the median of
 /// all differences b − a), with Moses' distribution-free 95 % interval.
-/// Work is n₁·n₂: callers cap the samples (a thousand each is a million
-/// differences).
+/// The n₁·n₂ differences are never written down ([`kth_difference`]):
+/// selecting among them took most of a report's final analyses.
 pub fn hodges_lehmann(a: &[f64], b: &[f64]) -> Option<Shift> {
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let mut diffs: Vec<f64> = b
-        .iter()
-        .flat_map(|y| a.iter().map(move |x| y - x))
-        .collect();
-    let m = diffs.len();
-    let nth = |diffs: &mut Vec<f64>, k: usize| {
-        *diffs.select_nth_unstable_by(k.min(m - 1), f64::total_cmp).1
+    let sorted = |s: &[f64]| {
+        let mut v = s.to_vec();
+        v.sort_by(f64::total_cmp);
+        v
     };
+    let (a, b) = (sorted(a), sorted(b));
+    let m = a.len() * b.len();
+    let nth = |k: usize| kth_difference(&a, &b, k.min(m - 1));
     let estimate = if m % 2 == 1 {
-        nth(&mut diffs, m / 2)
+        nth(m / 2)
     } else {
-        (nth(&mut diffs, m / 2 - 1) + nth(&mut diffs, m / 2)) / 2.0
+        (nth(m / 2 - 1) + nth(m / 2)) / 2.0
     };
     let (n1, n2) = (a.len() as f64, b.len() as f64);
     let half = Z_95 * (n1 * n2 * (n1 + n2 + 1.0) / 12.0).sqrt();
     let k = ((n1 * n2 / 2.0 - half).floor().max(0.0)) as usize;
-    let low = nth(&mut diffs, k);
-    let high = nth(&mut diffs, m.saturating_sub(k + 1));
+    let low = nth(k);
+    let high = nth(m.saturating_sub(k + 1));
     Some(Shift {
         estimate,
         low,
         high,
     })
+}
+
+/// The `k`-th smallest (from 0, in `f64::total_cmp`'s order) of the
+/// differences `y − x` for `x` in `a` and `y` in `b`, both sorted by
+/// `total_cmp`: exactly the value a selection among all n₁·n₂ computed
+/// differences finds, in O((n₁ + n₂) · 64) steps.
+///
+/// A difference only grows with `y` and shrinks with `x` (rounding is
+/// monotone), so how many are at most `t` is one walk along both samples;
+/// the answer is the least `t` with more than `k` of them, found by
+/// bisecting the 64-bit order `total_cmp` uses. It is a difference itself,
+/// since that count changes only at one.
+fn kth_difference(a: &[f64], b: &[f64], k: usize) -> f64 {
+    // `total_cmp`'s order as an unsigned integer's, and back.
+    let key = |x: f64| {
+        let bits = x.to_bits();
+        if bits >> 63 == 1 {
+            !bits
+        } else {
+            bits | 1 << 63
+        }
+    };
+    let value = |key: u64| {
+        f64::from_bits(if key >> 63 == 1 {
+            key & !(1 << 63)
+        } else {
+            !key
+        })
+    };
+    let at_most = |t: u64| {
+        let (mut j, mut count) = (0, 0);
+        for &x in a {
+            while j < b.len() && key(b[j] - x) <= t {
+                j += 1;
+            }
+            count += j;
+        }
+        count
+    };
+    let (mut low, mut high) = (key(b[0] - a[a.len() - 1]), key(b[b.len() - 1] - a[0]));
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if at_most(mid) > k {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    value(low)
 }
 
 /// Two-sided p-value of the pooled two-proportion z-test of x₁/n₁ against
@@ -268,5 +317,41 @@ mod tests {
         let (low, high) = quantile_interval(&sorted, 0.95).unwrap();
         assert!(low < 950.0 && high > 950.0, "{low} {high}");
         assert_eq!(quantile(&sorted, 0.95), Some(950.0));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(500))]
+        /// Selecting without writing the differences down finds what a
+        /// selection among all of them does, bit for bit (zeros of both
+        /// signs, ties, magnitudes far apart included).
+        #[test]
+        fn kth_difference_is_the_selection_among_all(
+            a in proptest::collection::vec(value(), 1..30),
+            b in proptest::collection::vec(value(), 1..30),
+            pick in 0.0f64..1.0,
+        ) {
+            let mut all: Vec<f64> = b.iter().flat_map(|y| a.iter().map(move |x| y - x)).collect();
+            let k = ((all.len() as f64 * pick) as usize).min(all.len() - 1);
+            let expected = *all.select_nth_unstable_by(k, f64::total_cmp).1;
+            let sorted = |s: &[f64]| {
+                let mut v = s.to_vec();
+                v.sort_by(f64::total_cmp);
+                v
+            };
+            let found = kth_difference(&sorted(&a), &sorted(&b), k);
+            proptest::prop_assert_eq!(found.to_bits(), expected.to_bits());
+        }
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = f64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            3 => (0u32..50).prop_map(f64::from),
+            3 => 0.0f64..100_000.0,
+            1 => Just(0.0),
+            1 => Just(-0.0),
+            1 => -1e6f64..1e6,
+            1 => proptest::num::f64::NORMAL,
+        ]
     }
 }
