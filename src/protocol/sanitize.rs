@@ -21,7 +21,7 @@ pub const MAX_TEXT_BYTES: usize = 4096;
 /// Cleans `s` and caps it at `max_bytes`. Borrows when nothing had to change,
 /// which is the case for almost every string a healthy runner sends.
 pub fn sanitize(s: Cow<'_, str>, max_bytes: usize) -> Cow<'_, str> {
-    let clean = if s.bytes().all(is_plain_byte) {
+    let clean = if is_plain(s.as_bytes()) {
         s
     } else {
         Cow::Owned(strip(&s))
@@ -29,7 +29,20 @@ pub fn sanitize(s: Cow<'_, str>, max_bytes: usize) -> Cow<'_, str> {
     truncate(clean, max_bytes)
 }
 
-/// Printable ASCII needs no further look: the fast path.
+/// Printable ASCII (0x20..0x7f) needs no further look: the fast path.
+/// Written as the largest byte after a shift, which the compiler turns into
+/// a few vector instructions, where "all bytes printable" was a branch per
+/// byte (a string stops at its first odd byte, but almost none has one).
+fn is_plain(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .map(|b| b.wrapping_sub(0x20))
+        .fold(0, u8::max)
+        < 0x7f - 0x20
+}
+
+/// The same, a byte at a time: the reference `is_plain` is tested against.
+#[cfg(test)]
 fn is_plain_byte(b: u8) -> bool {
     (0x20..0x7f).contains(&b)
 }
@@ -89,6 +102,18 @@ mod tests {
 
     fn clean(s: &str) -> String {
         sanitize(Cow::Borrowed(s), MAX_TEXT_BYTES).into_owned()
+    }
+
+    #[test]
+    fn plain_is_printable_ascii_throughout() {
+        for b in 0..=255u8 {
+            for at in 0..40 {
+                let mut bytes = vec![b'a'; 40];
+                bytes[at] = b;
+                assert_eq!(is_plain(&bytes), is_plain_byte(b), "{b:#x} at {at}");
+            }
+        }
+        assert!(is_plain(b""));
     }
 
     #[test]
