@@ -131,11 +131,10 @@ impl Decoded<'_> {
 
 /// Decodes one frame, handing each member to `sink` in order.
 pub fn decode_frame<'a>(bytes: &'a [u8], mut sink: impl FnMut(Decoded<'a>)) {
-    let members = match scan::frame(bytes, decode_raw) {
-        Some(members) => Ok(members),
-        None => parse_frame(bytes, decode_member),
-    };
-    match members {
+    if scan::frame(bytes, decode_raw, &mut sink) {
+        return;
+    }
+    match parse_frame(bytes, decode_member) {
         Ok(Members::One(decoded)) => sink(decoded),
         Ok(Members::Many(members)) => members.into_iter().for_each(sink),
         Err(err) => sink(Decoded::Invalid(classify_syntax_error(&err, bytes))),

@@ -34,11 +34,7 @@ pub fn sanitize(s: Cow<'_, str>, max_bytes: usize) -> Cow<'_, str> {
 /// a few vector instructions, where "all bytes printable" was a branch per
 /// byte (a string stops at its first odd byte, but almost none has one).
 fn is_plain(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .map(|b| b.wrapping_sub(0x20))
-        .fold(0, u8::max)
-        < 0x7f - 0x20
+    bytes.iter().map(|b| b.wrapping_sub(0x20)).fold(0, u8::max) < 0x7f - 0x20
 }
 
 /// The same, a byte at a time: the reference `is_plain` is tested against.

@@ -21,7 +21,7 @@
 
 use std::borrow::Cow;
 
-use super::raw::{Json, Members, RawEvent};
+use super::raw::{Json, RawEvent};
 
 /// Nesting read here (the event object is level 1); deeper goes to serde.
 const MAX_DEPTH: u32 = 6;
@@ -35,13 +35,27 @@ const POW10: [f64; MAX_DIGITS + 1] = [
 
 /// Reads a frame of plainly written event objects (one, or a batch: an
 /// array of them; see the module's doc), converting each with `convert` as
-/// it is read. `None` means declined, and nothing of the frame is kept: the
-/// caller reads it the general way, whatever `convert` made of its first
+/// it is read and handing the results to `sink` once the whole frame is
+/// read. False means declined, and `sink` was given nothing: the caller
+/// reads the frame the general way, whatever `convert` made of its first
 /// members (it must not have effects).
+///
+/// A lone object (a line of a log) goes to `sink` as it is converted,
+/// never returned through a `Members`: each move of a decoded event cost a
+/// copy of a few hundred bytes.
 pub fn frame<'a, T>(
     bytes: &'a [u8],
+    convert: impl FnMut(&mut RawEvent<'a>) -> T,
+    mut sink: impl FnMut(T),
+) -> bool {
+    read_frame(bytes, convert, &mut sink).is_some()
+}
+
+fn read_frame<'a, T>(
+    bytes: &'a [u8],
     mut convert: impl FnMut(&mut RawEvent<'a>) -> T,
-) -> Option<Members<T>> {
+    sink: &mut impl FnMut(T),
+) -> Option<()> {
     // Anything but an object or an array is serde's to judge, before the
     // whole frame is checked as UTF-8 for nothing.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
@@ -53,14 +67,22 @@ pub fn frame<'a, T>(
     // without error is UTF-8 throughout.
     let text = std::str::from_utf8(bytes).ok()?;
     let mut scan = Scanner { text, bytes, at: 0 };
+    if *first == b'{' {
+        let mut raw = RawEvent::default();
+        scan.event(&mut raw)?;
+        scan.skip_whitespace();
+        if scan.at != bytes.len() {
+            return None;
+        }
+        sink(convert(&mut raw));
+        return Some(());
+    }
     let mut one = |scan: &mut Scanner<'a>| -> Scanned<T> {
         let mut raw = RawEvent::default();
         scan.event(&mut raw)?;
         Some(convert(&mut raw))
     };
-    let members = if *first == b'{' {
-        Members::One(one(&mut scan)?)
-    } else {
+    let members = {
         scan.skip_whitespace();
         scan.expect(b'[')?;
         let mut members = Vec::new();
@@ -75,10 +97,14 @@ pub fn frame<'a, T>(
                 scan.expect(b',')?;
             }
         }
-        Members::Many(members)
+        members
     };
     scan.skip_whitespace();
-    (scan.at == bytes.len()).then_some(members)
+    if scan.at != bytes.len() {
+        return None;
+    }
+    members.into_iter().for_each(sink);
+    Some(())
 }
 
 /// Where a string's body ends: the first quote, backslash or control
@@ -362,11 +388,18 @@ mod tests {
         }
     }
 
+    /// What the scanner hands on, if it reads the frame.
+    fn fast<'a, T>(bytes: &'a [u8], convert: impl FnMut(&mut RawEvent<'a>) -> T) -> Option<Vec<T>> {
+        let mut members = Vec::new();
+        frame(bytes, convert, |m| members.push(m)).then_some(members)
+    }
+
     fn scanned(bytes: &[u8]) -> Option<RawEvent<'_>> {
-        match frame(bytes, std::mem::take) {
-            Some(Members::One(raw)) => Some(raw),
-            _ => None,
+        // A lone object, not a batch of one.
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            return None;
         }
+        fast(bytes, std::mem::take).map(|mut members| members.remove(0))
     }
 
     /// Both readings of a frame, each member as its raw fields (or what was
@@ -378,7 +411,7 @@ mod tests {
             Members::One(m) => vec![m],
             Members::Many(ms) => ms,
         };
-        let fast = frame(bytes, |raw| Ok(std::mem::take(raw))).map(list);
+        let fast = fast(bytes, |raw| Ok(std::mem::take(raw)));
         let serde = parse_frame(bytes, |m| match m {
             RawMember::Event(raw) => Ok(raw),
             RawMember::NotObject(found) => Err(found),
