@@ -15,7 +15,7 @@ use super::event::{
     Body, ErrorInfo, Event, EventId, LogLevel, Resources, StageFinish, StageStart, Status, Text,
 };
 use super::raw::{Json, Members, RawEvent, RawMember, parse_frame};
-use super::sanitize::{MAX_ID_BYTES, MAX_TEXT_BYTES, sanitize};
+use super::sanitize::{MAX_ID_BYTES, MAX_TEXT_BYTES, sanitize, truncate};
 use super::scan;
 use super::time::{EARLIEST_PLAUSIBLE, Millis, parse_rfc3339};
 
@@ -185,6 +185,7 @@ fn invalid_value(field: &str, why: impl fmt::Display) -> Invalid {
 }
 
 fn decode_event<'a>(raw: &mut RawEvent<'a>) -> Result<Decoded<'a>> {
+    let texts = Texts { plain: raw.plain };
     let kind = match raw.kind.take() {
         Some(Json::Str(kind)) => kind,
         Some(other) => return Err(wrong_type("type", "a string", &other)),
@@ -195,17 +196,17 @@ fn decode_event<'a>(raw: &mut RawEvent<'a>) -> Result<Decoded<'a>> {
     };
     let body = match kind.as_ref() {
         "execution_started" => Body::ExecutionStarted {
-            workflow: text("workflow", raw.workflow.take(), MAX_ID_BYTES)?,
-            variant: text("variant", raw.variant.take(), MAX_ID_BYTES)?,
+            workflow: texts.text("workflow", raw.workflow.take(), MAX_ID_BYTES)?,
+            variant: texts.text("variant", raw.variant.take(), MAX_ID_BYTES)?,
         },
         "stage_started" => Body::StageStarted(StageStart {
-            stage: required_text("stage", raw.stage.take(), MAX_ID_BYTES)?,
+            stage: texts.required_text("stage", raw.stage.take(), MAX_ID_BYTES)?,
             depends_on: dependencies(raw.depends_on.take())?,
             attempt: attempt(raw.attempt.take())?,
             queue_ms: duration("queue_ms", raw.queue_ms.take())?,
         }),
         "stage_finished" => Body::StageFinished(StageFinish {
-            stage: required_text("stage", raw.stage.take(), MAX_ID_BYTES)?,
+            stage: texts.required_text("stage", raw.stage.take(), MAX_ID_BYTES)?,
             status: status(raw.status.take())?,
             duration_ms: duration("duration_ms", raw.duration_ms.take())?,
             attempt: attempt(raw.attempt.take())?,
@@ -219,9 +220,9 @@ fn decode_event<'a>(raw: &mut RawEvent<'a>) -> Result<Decoded<'a>> {
             autonomous: boolean("autonomous", raw.autonomous.take())?,
         },
         "metric" => Body::Metric {
-            name: required_text("name", raw.name.take(), MAX_ID_BYTES)?,
+            name: texts.required_text("name", raw.name.take(), MAX_ID_BYTES)?,
             value: metric_value(raw.value.take())?,
-            unit: text("unit", raw.unit.take(), MAX_ID_BYTES)?,
+            unit: texts.text("unit", raw.unit.take(), MAX_ID_BYTES)?,
         },
         "resource_sample" => Body::ResourceSample {
             cpu_percent: required(
@@ -236,7 +237,7 @@ fn decode_event<'a>(raw: &mut RawEvent<'a>) -> Result<Decoded<'a>> {
         },
         "log" => Body::Log {
             level: log_level(raw.level.take())?,
-            message: required_text("message", raw.message.take(), MAX_TEXT_BYTES)?,
+            message: texts.required_text("message", raw.message.take(), MAX_TEXT_BYTES)?,
         },
         _ => return Ok(Decoded::UnknownType(sanitize(kind, MAX_ID_BYTES))),
     };
@@ -255,6 +256,7 @@ fn decode_event<'a>(raw: &mut RawEvent<'a>) -> Result<Decoded<'a>> {
 /// with `operation_type` for the stage and `resource_usage` for resources.
 /// `timestamp` stands in for `ts` when `ts` is absent.
 fn legacy_performance_metrics<'a>(raw: &mut RawEvent<'a>) -> Result<Event<'a>> {
+    let texts = Texts { plain: raw.plain };
     if raw.ts.is_none() {
         raw.ts = raw.timestamp.take();
     }
@@ -263,7 +265,7 @@ fn legacy_performance_metrics<'a>(raw: &mut RawEvent<'a>) -> Result<Event<'a>> {
         some => status(some)?,
     };
     let body = Body::StageFinished(StageFinish {
-        stage: required_text("operation_type", raw.operation_type.take(), MAX_ID_BYTES)?,
+        stage: texts.required_text("operation_type", raw.operation_type.take(), MAX_ID_BYTES)?,
         status,
         duration_ms: duration("duration_ms", raw.duration_ms.take())?,
         attempt: attempt(raw.attempt.take())?,
@@ -280,23 +282,26 @@ fn envelope<'a>(
     needs_correlation: bool,
     needs_node: bool,
 ) -> Result<Event<'a>> {
+    let texts = Texts { plain: raw.plain };
     let ts = timestamp(raw.ts.take())?;
-    let correlation_id = text("correlation_id", raw.correlation_id.take(), MAX_ID_BYTES)?;
+    let correlation_id = texts.text("correlation_id", raw.correlation_id.take(), MAX_ID_BYTES)?;
     if needs_correlation && correlation_id.as_deref().is_none_or(str::is_empty) {
         return Err(missing("correlation_id"));
     }
-    let node = text("node", raw.node.take(), MAX_ID_BYTES)?;
+    let node = texts.text("node", raw.node.take(), MAX_ID_BYTES)?;
     if needs_node && node.is_none() {
         return Err(missing("node"));
     }
     Ok(Event {
         ts,
         correlation_id,
-        project_id: text("project_id", raw.project_id.take(), MAX_ID_BYTES)?,
-        execution_id: text("execution_id", raw.execution_id.take(), MAX_ID_BYTES)?,
-        task_id: text("task_id", raw.task_id.take(), MAX_ID_BYTES)?,
+        project_id: texts.text("project_id", raw.project_id.take(), MAX_ID_BYTES)?,
+        execution_id: texts.text("execution_id", raw.execution_id.take(), MAX_ID_BYTES)?,
+        task_id: texts.text("task_id", raw.task_id.take(), MAX_ID_BYTES)?,
         node,
-        event_id: text("event_id", raw.event_id.take(), MAX_ID_BYTES)?.map(EventId::new),
+        event_id: texts
+            .text("event_id", raw.event_id.take(), MAX_ID_BYTES)?
+            .map(EventId::new),
         body,
     })
 }
@@ -305,19 +310,45 @@ fn required<T>(value: Option<T>, field: &str) -> Result<T> {
     value.ok_or_else(|| missing(field))
 }
 
-fn text<'a>(field: &str, value: Option<Json<'a>>, max: usize) -> Result<Option<Text<'a>>> {
-    match value {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::Str(s)) => Ok(Some(sanitize(s, max))),
-        Some(other) => Err(wrong_type(field, "a string", &other)),
+/// How an event's strings are read: cleaned ([`sanitize`]), or only capped
+/// when the scanner found the whole frame printable ASCII (cleaning then
+/// changes nothing, and looked at every byte again).
+#[derive(Clone, Copy)]
+struct Texts {
+    plain: bool,
+}
+
+impl Texts {
+    fn text<'a>(
+        self,
+        field: &str,
+        value: Option<Json<'a>>,
+        max: usize,
+    ) -> Result<Option<Text<'a>>> {
+        match value {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Str(s)) if self.plain => Ok(Some(truncate(s, max))),
+            Some(Json::Str(s)) => Ok(Some(sanitize(s, max))),
+            Some(other) => Err(wrong_type(field, "a string", &other)),
+        }
+    }
+
+    fn required_text<'a>(
+        self,
+        field: &str,
+        value: Option<Json<'a>>,
+        max: usize,
+    ) -> Result<Text<'a>> {
+        match self.text(field, value, max)? {
+            Some(s) if !s.is_empty() => Ok(s),
+            _ => Err(missing(field)),
+        }
     }
 }
 
-fn required_text<'a>(field: &str, value: Option<Json<'a>>, max: usize) -> Result<Text<'a>> {
-    match text(field, value, max)? {
-        Some(s) if !s.is_empty() => Ok(s),
-        _ => Err(missing(field)),
-    }
+/// A string cleaned whatever frame it came from.
+fn text<'a>(field: &str, value: Option<Json<'a>>, max: usize) -> Result<Option<Text<'a>>> {
+    Texts { plain: false }.text(field, value, max)
 }
 
 fn timestamp(value: Option<Json<'_>>) -> Result<Millis> {
@@ -509,5 +540,72 @@ fn resources(field: &str, value: Option<Json<'_>>) -> Result<Option<Resources>> 
             "an object {cpu_percent, memory_mb}",
             &other,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the general (serde) reading decodes a frame to.
+    fn by_serde(bytes: &[u8]) -> Vec<String> {
+        match parse_frame(bytes, decode_member) {
+            Ok(Members::One(d)) => vec![format!("{d:?}")],
+            Ok(Members::Many(ds)) => ds.iter().map(|d| format!("{d:?}")).collect(),
+            Err(err) => vec![format!("{:?}", classify_syntax_error(&err, bytes))],
+        }
+    }
+
+    fn decoded(bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        decode_frame(bytes, |d| out.push(format!("{d:?}")));
+        out
+    }
+
+    /// Strings as runners and attackers write them: plain, long, escape
+    /// sequences, controls, DEL, bidi overrides, other scripts.
+    fn hostile() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            3 => "[a-z0-9_-]{1,12}",
+            1 => "[a-z .:]{250,300}",
+            1 => "[a-zé日\u{1b}\u{7f}\u{85}\u{9b}\u{202e}\u{2066}\t\\[;0-9m]{1,20}",
+            1 => "[a-z]{0,4}\u{1b}\\[31m[a-z]{0,4}",
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(500))]
+        /// An event's strings come out the same whether its frame was
+        /// plain ASCII (only capped) or not (cleaned), and whichever
+        /// reading took it: the fast path's shortcut changes nothing.
+        #[test]
+        fn strings_decode_alike_on_either_path(
+            stage in hostile(),
+            cid in hostile(),
+            node in hostile(),
+            message in hostile(),
+            batch in proptest::bool::ANY,
+        ) {
+            let finished = serde_json::json!({
+                "type": "stage_finished", "ts": "2026-10-01T00:00:02.976Z",
+                "correlation_id": cid, "node": node, "event_id": "ev-1",
+                "stage": stage, "status": "ok", "duration_ms": 430.0,
+            });
+            let log = serde_json::json!({
+                "type": "log", "ts": "2026-10-01T00:00:03Z", "correlation_id": cid,
+                "level": "info", "message": message,
+            });
+            let text = if batch {
+                serde_json::to_string(&serde_json::json!([finished, log])).unwrap()
+            } else {
+                serde_json::to_string(&finished).unwrap()
+            };
+            let fast = decoded(text.as_bytes());
+            proptest::prop_assert_eq!(&fast, &by_serde(text.as_bytes()), "{}", text);
+            for d in fast {
+                proptest::prop_assert!(!d.contains('\u{1b}') && !d.contains('\u{202e}'), "{}", d);
+            }
+        }
     }
 }

@@ -146,10 +146,22 @@ macro_rules! raw_event {
     ($($(#[$doc:meta])* $field:ident = $key:literal,)*) => {
         /// Every field protocol v1 knows, each read as whatever JSON it holds.
         /// `null` reads as absent.
-        #[derive(Debug, Default, PartialEq, serde::Deserialize)]
+        #[derive(Debug, Default, serde::Deserialize)]
         #[serde(default)]
         pub struct RawEvent<'a> {
             $($(#[$doc])* #[serde(borrow, rename = $key)] pub $field: Option<Json<'a>>,)*
+            /// Every byte of the frame it came from is printable ASCII, so
+            /// its strings need no cleaning: the scanner says so when it
+            /// is; serde never does.
+            #[serde(skip)]
+            pub plain: bool,
+        }
+
+        /// The fields alone: how a frame was read is not part of them.
+        impl PartialEq for RawEvent<'_> {
+            fn eq(&self, other: &Self) -> bool {
+                true $(&& self.$field == other.$field)*
+            }
         }
 
         impl<'a> RawEvent<'a> {

@@ -33,7 +33,7 @@ pub fn sanitize(s: Cow<'_, str>, max_bytes: usize) -> Cow<'_, str> {
 /// Written as the largest byte after a shift, which the compiler turns into
 /// a few vector instructions, where "all bytes printable" was a branch per
 /// byte (a string stops at its first odd byte, but almost none has one).
-fn is_plain(bytes: &[u8]) -> bool {
+pub fn is_plain(bytes: &[u8]) -> bool {
     bytes.iter().map(|b| b.wrapping_sub(0x20)).fold(0, u8::max) < 0x7f - 0x20
 }
 
@@ -69,7 +69,9 @@ fn is_hidden_char(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-fn truncate(s: Cow<'_, str>, max_bytes: usize) -> Cow<'_, str> {
+/// Caps `s` at `max_bytes` on a character boundary: all that a string
+/// known to be printable ASCII ([`is_plain`]) needs of [`sanitize`].
+pub fn truncate(s: Cow<'_, str>, max_bytes: usize) -> Cow<'_, str> {
     if s.len() <= max_bytes {
         return s;
     }

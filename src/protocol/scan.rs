@@ -22,6 +22,7 @@
 use std::borrow::Cow;
 
 use super::raw::{Json, RawEvent};
+use super::sanitize::is_plain;
 
 /// Nesting read here (the event object is level 1); deeper goes to serde.
 const MAX_DEPTH: u32 = 6;
@@ -64,11 +65,23 @@ fn read_frame<'a, T>(
     }
     // UTF-8 is checked once for the frame rather than string by string:
     // outside strings serde_json accepts ASCII only, so a frame it reads
-    // without error is UTF-8 throughout.
-    let text = std::str::from_utf8(bytes).ok()?;
+    // without error is UTF-8 throughout. A frame of printable ASCII alone
+    // (nearly every one) is known to be without looking further, and so
+    // are its strings clean (the scanner declines control characters in
+    // them; the frame holds no DEL and nothing beyond ASCII).
+    let plain = is_plain(bytes);
+    let text = if plain {
+        // SAFETY: every byte is below 0x7f, and ASCII is UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    } else {
+        std::str::from_utf8(bytes).ok()?
+    };
     let mut scan = Scanner { text, bytes, at: 0 };
     if *first == b'{' {
-        let mut raw = RawEvent::default();
+        let mut raw = RawEvent {
+            plain,
+            ..RawEvent::default()
+        };
         scan.event(&mut raw)?;
         scan.skip_whitespace();
         if scan.at != bytes.len() {
@@ -78,7 +91,10 @@ fn read_frame<'a, T>(
         return Some(());
     }
     let mut one = |scan: &mut Scanner<'a>| -> Scanned<T> {
-        let mut raw = RawEvent::default();
+        let mut raw = RawEvent {
+            plain,
+            ..RawEvent::default()
+        };
         scan.event(&mut raw)?;
         Some(convert(&mut raw))
     };
