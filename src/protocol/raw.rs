@@ -164,25 +164,28 @@ macro_rules! raw_event {
             }
         }
 
+        /// The fields by position in the list, to reach one by number.
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy)]
+        enum Field { $($field,)* }
+
+        /// Every key, in the list's order.
+        pub const KEYS: &[&str] = &[$($key,)*];
+        const FIELDS: &[Field] = &[$(Field::$field,)*];
+
         impl<'a> RawEvent<'a> {
-            /// The field `key` names, with its position in the list (to tell
-            /// a repeated key), or `None` for a key protocol v1 does not know.
-            pub fn field_mut(&mut self, key: &str) -> Option<(u32, &mut Option<Json<'a>>)> {
-                let mut position = 0;
-                $(
-                    if key == $key {
-                        return Some((position, &mut self.$field));
-                    }
-                    position += 1;
-                )*
-                let _ = position;
-                None
+            /// The field at `position` in [`KEYS`].
+            pub fn field_at_mut(&mut self, position: usize) -> &mut Option<Json<'a>> {
+                match FIELDS[position] {
+                    $(Field::$field => &mut self.$field,)*
+                }
             }
         }
     };
 }
 
-// Ordered by how often events carry them: `field_mut` tries them in turn.
+// Ordered by how often events carry them: the scanner tries keys with the
+// same first byte in this order.
 raw_event! {
     kind = "type",
     ts = "ts",

@@ -21,7 +21,7 @@
 
 use std::borrow::Cow;
 
-use super::raw::{Json, RawEvent};
+use super::raw::{Json, KEYS, RawEvent};
 use super::sanitize::is_plain;
 
 /// Nesting read here (the event object is level 1); deeper goes to serde.
@@ -196,6 +196,52 @@ fn string_end_by_words(bytes: &[u8]) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// Known keys by their first byte (ASCII): positions in [`KEYS`] plus
+/// one, in the list's order (most frequent first), 0 after the last.
+const KEYS_BY_FIRST_BYTE: [[u8; 4]; 128] = {
+    let mut table = [[0u8; 4]; 128];
+    let mut i = 0;
+    while i < KEYS.len() {
+        let first = KEYS[i].as_bytes()[0] as usize;
+        let mut j = 0;
+        // More than four keys with one first byte fails the build here.
+        while table[first][j] != 0 {
+            j += 1;
+        }
+        table[first][j] = (i + 1) as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Each known key with its closing quote, as the little-endian number its
+/// bytes make (zeros after), and the mask that keeps that many bytes: the
+/// longest key and its quote fit in sixteen bytes (checked here too).
+const KEY_PATTERNS: [u128; KEYS.len()] = key_words().0;
+const KEY_MASKS: [u128; KEYS.len()] = key_words().1;
+
+const fn key_words() -> ([u128; KEYS.len()], [u128; KEYS.len()]) {
+    let mut patterns = [0u128; KEYS.len()];
+    let mut masks = [0u128; KEYS.len()];
+    let mut i = 0;
+    while i < KEYS.len() {
+        let key = KEYS[i].as_bytes();
+        assert!(
+            key.len() < 16,
+            "a key and its quote must fit in sixteen bytes"
+        );
+        let mut j = 0;
+        while j <= key.len() {
+            let byte = if j < key.len() { key[j] } else { b'"' };
+            patterns[i] |= (byte as u128) << (8 * j);
+            masks[i] |= 0xff << (8 * j);
+            j += 1;
+        }
+        i += 1;
+    }
+    (patterns, masks)
+}
+
 struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -215,12 +261,15 @@ impl<'a> Scanner<'a> {
             loop {
                 self.skip_whitespace();
                 self.expect(b'"')?;
-                let key = self.string_body()?;
+                let known = self.known_key();
+                if known.is_none() {
+                    self.string_body()?;
+                }
                 self.skip_whitespace();
                 self.expect(b':')?;
                 self.skip_whitespace();
-                match raw.field_mut(key) {
-                    Some((position, slot)) => {
+                match known {
+                    Some(position) => {
                         let bit = 1 << position;
                         if seen & bit != 0 {
                             return None; // serde's "duplicate field" error
@@ -228,7 +277,7 @@ impl<'a> Scanner<'a> {
                         seen |= bit;
                         // `Option<Json>` reads `null` as absent.
                         if !self.eat_literal(b"null") {
-                            self.value_into(slot)?;
+                            self.value_into(raw.field_at_mut(position))?;
                         }
                     }
                     None => {
@@ -243,6 +292,35 @@ impl<'a> Scanner<'a> {
             }
         }
         Some(())
+    }
+
+    /// The key protocol v1 knows that starts here (after its opening
+    /// quote), read with its closing quote: its position in [`KEYS`].
+    /// `None` for any other key, nothing read. Keys are recognised in the
+    /// input itself, by their first byte and then sixteen bytes compared
+    /// under a mask, rather than searched for their end and compared with
+    /// each known key in turn (most of a key's cost).
+    #[inline]
+    fn known_key(&mut self) -> Option<usize> {
+        let rest = &self.bytes[self.at..];
+        let first = *rest.first()?;
+        let candidates = KEYS_BY_FIRST_BYTE.get(usize::from(first))?;
+        let block = rest
+            .get(..16)
+            .map(|b| u128::from_le_bytes(b.try_into().expect("sixteen bytes")));
+        for &candidate in candidates.iter().take_while(|&&c| c != 0) {
+            let position = usize::from(candidate - 1);
+            let key = KEYS[position].as_bytes();
+            let found = match block {
+                Some(block) => block & KEY_MASKS[position] == KEY_PATTERNS[position],
+                None => rest.get(key.len()) == Some(&b'"') && rest.starts_with(key),
+            };
+            if found {
+                self.at += key.len() + 1;
+                return Some(position);
+            }
+        }
+        None
     }
 
     /// A field's value, built where it is kept (`slot`, empty): returned
@@ -475,6 +553,43 @@ mod tests {
             assert!(both(line.as_bytes()).0.is_none(), "{line}");
         }
         assert!(scanned(b"{\"node\":\"\xff\"}").is_none());
+    }
+
+    #[test]
+    fn knows_every_key_and_only_those() {
+        for (position, key) in KEYS.iter().enumerate() {
+            // Near the end of the input (the byte-wise comparison) and far
+            // from it (the masked one).
+            for tail in ["", ":1234567890123456789}"] {
+                let text = format!("{key}\"{tail}");
+                let mut scan = Scanner {
+                    text: &text,
+                    bytes: text.as_bytes(),
+                    at: 0,
+                };
+                assert_eq!(scan.known_key(), Some(position), "{text}");
+                assert_eq!(scan.at, key.len() + 1);
+                for other in [
+                    format!("{key}s\"{tail}"),
+                    format!("x{key}\"{tail}"),
+                    format!("{}\"{tail}", &key[..key.len() - 1]),
+                ] {
+                    let mut scan = Scanner {
+                        text: &other,
+                        bytes: other.as_bytes(),
+                        at: 0,
+                    };
+                    let found = scan.known_key();
+                    assert!(
+                        found.is_none_or(
+                            |p| KEYS[p].len() + 1 == scan.at && other.starts_with(KEYS[p])
+                        ),
+                        "{other}"
+                    );
+                    assert_ne!(found, Some(position), "{other}");
+                }
+            }
+        }
     }
 
     #[test]
