@@ -106,6 +106,11 @@ fn ingest(c: &mut Criterion) {
                 .len()
         })
     });
+    // What the analyses cost: after a file's last event (a serial tail, on
+    // two threads), and every few seconds on a live screen.
+    group.bench_function("every analysis", |b| {
+        b.iter(|| runtop::analytics::Analyses::of(&engine))
+    });
     group.finish();
 }
 

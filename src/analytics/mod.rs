@@ -27,17 +27,37 @@ pub struct Analyses {
 }
 
 impl Analyses {
+    /// Computed on two threads, about half on each: after a file's last
+    /// event they are all that is left to do, and the other core is idle
+    /// (a thread that cannot be started leaves all to this one).
     pub fn of(engine: &Engine) -> Analyses {
-        let bottlenecks = bottlenecks::bottlenecks(engine);
-        let comparisons = compare::compare(engine);
+        // The A/B comparisons weigh about as much as all the rest.
+        let ((bottlenecks, nodes, failures, trends), comparisons) = std::thread::scope(|scope| {
+            let helper = std::thread::Builder::new()
+                .name("runtop-analyse".into())
+                .spawn_scoped(scope, || compare::compare(engine));
+            let rest = (
+                bottlenecks::bottlenecks(engine),
+                nodes::nodes(engine),
+                failures::failures(engine),
+                baseline::trends(engine),
+            );
+            let comparisons = match helper {
+                Ok(helper) => helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => compare::compare(engine),
+            };
+            (rest, comparisons)
+        });
         let recommendations = recommend::recommend(&bottlenecks, &comparisons);
         Analyses {
-            failures: failures::failures(engine),
-            trends: baseline::trends(engine),
+            failures,
+            trends,
             bottlenecks,
             comparisons,
             recommendations,
-            nodes: nodes::nodes(engine),
+            nodes,
         }
     }
 }

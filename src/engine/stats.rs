@@ -22,7 +22,7 @@
 //! A window advances in whole slots: the "1 min" window holds the current
 //! 10-second slot and the five before it, i.e. between 50 and 60 seconds.
 
-use std::cell::Cell;
+use std::sync::OnceLock;
 
 use hdrhistogram::{Counter, Histogram};
 use serde::{Deserialize, Serialize};
@@ -331,7 +331,9 @@ struct Rolling {
     /// The last query's answer, until a value or the window moves: a live
     /// screen asks for the same windows many times a second, and merging
     /// the slots is most of a query's work.
-    memo: Cell<Option<Snapshot>>,
+    /// A `OnceLock` rather than a `Cell` so that an engine can be read from
+    /// two threads at once (the analyses after a file's last event are).
+    memo: OnceLock<Snapshot>,
 }
 
 impl Rolling {
@@ -349,7 +351,7 @@ impl Rolling {
             head: i64::MIN,
             head_ends: Millis::MIN,
             head_slot: 0,
-            memo: Cell::new(None),
+            memo: OnceLock::new(),
         }
     }
 
@@ -388,7 +390,7 @@ impl Rolling {
         self.head = epoch;
         self.head_slot = epoch.rem_euclid(self.len()) as usize;
         self.head_ends = (epoch + 1).saturating_mul(self.width);
-        self.memo.set(None);
+        self.memo.take();
         let oldest_kept = self.oldest_kept();
         let len = self.len();
         // The epochs that leave the window share their slots with the ones
@@ -418,7 +420,7 @@ impl Rolling {
         if epoch < self.oldest_kept() {
             return; // older than the window: all-time figures only
         }
-        self.memo.set(None);
+        self.memo.take();
         // Nearly every value falls in the head's slot: no division for it.
         let index = if epoch == self.head {
             self.head_slot
@@ -453,14 +455,10 @@ impl Rolling {
     }
 
     fn snapshot(&self) -> Snapshot {
-        if let Some(memo) = self.memo.get() {
-            return memo;
-        }
-        let snapshot = self
-            .sparse_snapshot()
-            .unwrap_or_else(|| self.merged().snapshot());
-        self.memo.set(Some(snapshot));
-        snapshot
+        *self.memo.get_or_init(|| {
+            self.sparse_snapshot()
+                .unwrap_or_else(|| self.merged().snapshot())
+        })
     }
 
     /// The snapshot of a window whose live slots all hold their values raw
