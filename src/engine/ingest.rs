@@ -358,12 +358,12 @@ impl Engine {
                 autonomous,
             } => {
                 let cid = correlation(ev);
-                let e = match self.store.get_mut(cid) {
-                    Some(e) if e.status.is_some() => return Err(Refused::Duplicate),
-                    Some(e) => e,
-                    None => {
+                let e = match self.store.get_or_insert(cid, ev.ts) {
+                    (e, false) if e.status.is_some() => return Err(Refused::Duplicate),
+                    (e, false) => e,
+                    (e, true) => {
                         self.input.anomaly(Anomaly::FinishWithoutStart);
-                        self.store.insert_active(Execution::new(cid, ev.ts))
+                        e
                     }
                 };
                 observe(e, ev, &mut self.names);
@@ -385,13 +385,14 @@ impl Engine {
                     None => self.input.anomaly(Anomaly::MetricNameOverflow),
                 }
                 if let Some(cid) = ev.correlation_id.as_deref() {
-                    e_observe(self, ev);
                     let sample = MetricSample {
                         ts: ev.ts,
                         name: self.names.share(name),
                         value: *value,
                     };
-                    self.store.push_metric(cid, sample);
+                    let names = &mut self.names;
+                    self.store
+                        .push_metric(cid, sample, |e| observe(e, ev, names));
                 }
             }
             Body::ResourceSample {
@@ -421,10 +422,10 @@ impl Engine {
                     level: *level,
                     message: Arc::from(&**message),
                 };
+                let names = &mut self.names;
                 let correlation_id = ev.correlation_id.as_deref().map(|cid| {
-                    e_observe(self, ev);
                     self.store
-                        .push_log(cid, line.clone())
+                        .push_log(cid, line.clone(), |e| observe(e, ev, names))
                         .unwrap_or_else(|| Arc::from(cid))
                 });
                 if self.recent_logs.len() >= self.config.limits.recent_logs {
@@ -444,22 +445,7 @@ impl Engine {
 
 /// The event's execution, created (as active, start unknown) if new.
 fn execution_or_insert<'s>(store: &'s mut ExecutionStore, ev: &Event<'_>) -> &'s mut Execution {
-    let cid = correlation(ev);
-    if store.get(cid).is_none() {
-        store.insert_active(Execution::new(cid, ev.ts));
-    }
-    store.get_mut(cid).expect("just inserted")
-}
-
-/// Notes the event on its execution (if it has one the store knows).
-fn e_observe(engine: &mut Engine, ev: &Event<'_>) {
-    if let Some(e) = ev
-        .correlation_id
-        .as_deref()
-        .and_then(|cid| engine.store.get_mut(cid))
-    {
-        observe(e, ev, &mut engine.names);
-    }
+    store.get_or_insert(correlation(ev), ev.ts).0
 }
 
 /// Notes the event on `e`, its execution.

@@ -14,7 +14,12 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use foldhash::HashMap;
+use hashbrown::hash_map::EntryRef;
+
+/// hashbrown's map rather than the standard library's (the same table) for
+/// `entry_ref`: the event's execution is found, or made, with one lookup by
+/// the id's text, where the standard map's entry API needs an owned key.
+type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
 
 use super::execution::{Execution, LogLine, MAX_LOGS, MetricSample};
 use crate::protocol::Millis;
@@ -119,6 +124,42 @@ impl ExecutionStore {
         }
     }
 
+    /// The execution by correlation id as [`ExecutionStore::get_mut`] finds
+    /// it, or else a new active one first heard of at `ts`; and whether it
+    /// is new. One lookup for the common case, an event of a known
+    /// execution.
+    pub fn get_or_insert(&mut self, id: &str, ts: Millis) -> (&mut Execution, bool) {
+        if self.active.len() >= self.limits.max_active {
+            // Inserting evicts first, which the entry below would not allow.
+            if self.get(id).is_some() {
+                return (self.get_mut(id).expect("just found"), false);
+            }
+            return (self.insert_active(Execution::new(id, ts)), true);
+        }
+        match self.active.entry_ref(id) {
+            EntryRef::Occupied(slot) => (Arc::make_mut(&mut slot.into_mut().exec), false),
+            EntryRef::Vacant(vacant) => {
+                if let Some(slot) = self.finished.get_mut(id) {
+                    return (Arc::make_mut(&mut slot.exec), false);
+                }
+                self.next_seq += 1;
+                let seq = self.next_seq;
+                let exec = Execution::new(id, ts);
+                let key = exec.correlation_id.clone();
+                self.active_order.insert(seq, key.clone());
+                self.retained_bytes += retained_size(&exec);
+                let slot = vacant.insert_with_key(
+                    key,
+                    Slot {
+                        seq,
+                        exec: Arc::new(exec),
+                    },
+                );
+                (Arc::make_mut(&mut slot.exec), true)
+            }
+        }
+    }
+
     pub fn get_active_mut(&mut self, id: &str) -> Option<&mut Execution> {
         self.active.get_mut(id).map(|s| Arc::make_mut(&mut s.exec))
     }
@@ -181,7 +222,7 @@ impl ExecutionStore {
         let slot = self
             .active
             .entry(id)
-            .insert_entry(Slot {
+            .insert(Slot {
                 seq,
                 exec: Arc::new(exec),
             })
@@ -253,14 +294,27 @@ impl ExecutionStore {
         }
     }
 
-    /// Keeps a log line with its execution; says the execution's id if
-    /// there is one.
-    pub fn push_log(&mut self, id: &str, line: LogLine) -> Option<Arc<str>> {
-        self.push_retained(id, line, log_size, |e| &mut e.logs)
+    /// Keeps a log line with its execution, after handing the execution to
+    /// `touch` (one lookup for both); says the execution's id if there is
+    /// one.
+    pub fn push_log(
+        &mut self,
+        id: &str,
+        line: LogLine,
+        touch: impl FnOnce(&mut Execution),
+    ) -> Option<Arc<str>> {
+        self.push_retained(id, line, log_size, |e| &mut e.logs, touch)
     }
 
-    pub fn push_metric(&mut self, id: &str, sample: MetricSample) {
-        self.push_retained(id, sample, metric_size, |e| &mut e.metrics);
+    /// Keeps a metric sample with its execution, after handing the
+    /// execution to `touch`.
+    pub fn push_metric(
+        &mut self,
+        id: &str,
+        sample: MetricSample,
+        touch: impl FnOnce(&mut Execution),
+    ) {
+        self.push_retained(id, sample, metric_size, |e| &mut e.metrics, touch);
     }
 
     /// Appends to one of an execution's bounded rings (logs, metric
@@ -272,14 +326,20 @@ impl ExecutionStore {
         item: T,
         size_of: fn(&T) -> usize,
         ring: fn(&mut Execution) -> &mut VecDeque<T>,
+        touch: impl FnOnce(&mut Execution),
     ) -> Option<Arc<str>> {
         let size = size_of(&item);
-        if !self.make_room(size) {
-            self.counters.trimmed += 1;
+        let fits = self.make_room(size);
+        let Some(exec) = self.get_mut(id) else {
+            self.counters.trimmed += u64::from(!fits);
             return None;
-        }
-        let exec = self.get_mut(id)?;
+        };
+        touch(exec);
         let shared_id = Arc::clone(&exec.correlation_id);
+        if !fits {
+            self.counters.trimmed += 1;
+            return Some(shared_id);
+        }
         let ring = ring(exec);
         let freed = if ring.len() >= MAX_LOGS {
             ring.pop_front().map_or(0, |old| size_of(&old))
@@ -393,6 +453,29 @@ mod tests {
     }
 
     #[test]
+    fn get_or_insert_finds_the_active_then_the_finished_run_else_adds_one() {
+        let mut s = ExecutionStore::new(limits(2, 10, 1 << 20));
+        s.insert_active(Execution::new("done", 0));
+        finish(&mut s, "done");
+        s.insert_active(Execution::new("live", 1));
+        let (e, new) = s.get_or_insert("live", 9);
+        assert_eq!((e.last_event_at, new), (1, false));
+        let (e, new) = s.get_or_insert("done", 9);
+        assert!(!new && e.status.is_some());
+        assert!(s.get_or_insert("fresh", 9).1);
+        assert_eq!(s.get("fresh").unwrap().last_event_at, 9);
+        // At the cap a new one evicts the oldest active, as inserting does.
+        assert!(s.get_or_insert("another", 10).1);
+        assert_eq!(s.active_len(), 2);
+        assert!(s.get("live").is_none());
+        assert_eq!(s.counters.evicted_active, 1);
+        assert_eq!(
+            s.active().map(|e| &*e.correlation_id).collect::<Vec<_>>(),
+            ["fresh", "another"]
+        );
+    }
+
+    #[test]
     fn silent_executions_are_abandoned() {
         let mut s = ExecutionStore::new(StoreLimits::default());
         s.insert_active(Execution::new("old", 0));
@@ -414,12 +497,12 @@ mod tests {
         };
         s.insert_active(Execution::new("done", 0));
         for i in 0..8 {
-            s.push_log("done", line(i));
+            s.push_log("done", line(i), |_| {});
         }
         finish(&mut s, "done");
         s.insert_active(Execution::new("live", 0));
         for i in 0..8 {
-            s.push_log("live", line(i));
+            s.push_log("live", line(i), |_| {});
         }
         assert!(s.retained_bytes() <= budget);
         assert!(
@@ -429,7 +512,7 @@ mod tests {
         assert_eq!(s.get("live").unwrap().logs.len(), 8);
         // With nothing finished left to trim, new lines are dropped and counted.
         for i in 0..5 {
-            s.push_log("live", line(i));
+            s.push_log("live", line(i), |_| {});
         }
         assert!(s.retained_bytes() <= budget);
         assert!(s.counters.trimmed >= 8 + 3);
