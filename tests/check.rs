@@ -2,11 +2,9 @@
 //! on a passing and a failing log, the export, the alert log, and the
 //! webhook against a local HTTP server (a retry, a timeout).
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -164,45 +162,11 @@ fn usage_and_input_errors_exit_2() {
     }
 }
 
-/// An HTTP server on 127.0.0.1 answering each request with the next status
-/// of `statuses` (then 200), reporting each body it receives.
-fn http_server(statuses: Vec<u16>) -> (String, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut statuses = statuses.into_iter();
-        for stream in listener.incoming().take(1_000) {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let _ = tx.send(String::from_utf8(body).unwrap());
-            let status = statuses.next().unwrap_or(200);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            );
-        }
-    });
-    (url, rx)
-}
-
 #[test]
 fn the_webhook_retries_after_a_server_error() {
     let d = dir("webhook");
     let log = common::regression_log(&d);
-    let (url, bodies) = http_server(vec![500]);
+    let (url, bodies) = common::http_server(vec![500]);
     let out = runtop(&["check", &log, "--alert-webhook", &url]);
     assert_eq!(
         out.status.code(),
@@ -239,7 +203,7 @@ fn the_webhook_retries_after_a_server_error() {
     assert!(alert["labels"]["alertname"].is_string() && alert["labels"]["severity"].is_string());
     // Fewer POSTs than transitions: one per evaluation that had news.
     let alert_log = d.join("alerts.ndjson");
-    let (url, bodies) = http_server(Vec::new());
+    let (url, bodies) = common::http_server(Vec::new());
     runtop(&[
         "check",
         &log,

@@ -462,6 +462,32 @@ fn alertmanager_receives_alerts_and_resolves_them_with_runtop() {
 /// `runtop rules export` writes rules promtool accepts, for every stage
 /// with a target, at the configured levels.
 #[test]
+fn doctor_finds_a_real_alertmanager_ready_and_its_test_alert_arrives() {
+    assert!(
+        common::require("prometheus-alertmanager", "--version"),
+        "prometheus-alertmanager is needed (.ci/run installs it)"
+    );
+    let home = TempDir::new("fleet-doctor");
+    let am = Alertmanager::start(&home);
+    let out = common::run(
+        &home.0,
+        &["doctor", "--alertmanager", &am.served.url, "--send-test"],
+        Duration::from_secs(30),
+    );
+    let text = common::stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.contains("alertmanager "))
+        .unwrap_or_else(|| panic!("no alertmanager finding:\n{text}"));
+    assert!(line.trim_start().starts_with("ok"), "{text}");
+    assert!(line.contains("accepted a test alert"), "{line}");
+    let alerts = wait_for("the test alert", Duration::from_secs(10), || {
+        Some(am.alerts("RuntopDoctorTest")).filter(|a| !a.is_empty())
+    });
+    assert_eq!(alerts[0]["labels"]["severity"], "info");
+}
+
+#[test]
 fn exported_rules_pass_promtool() {
     need_prometheus();
     let home = TempDir::new("fleet-rules");

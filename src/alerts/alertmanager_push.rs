@@ -46,7 +46,7 @@ pub struct Alertmanager {
 }
 
 /// This host's name: the `instance` label.
-fn instance() -> String {
+pub fn instance() -> String {
     sysinfo::System::host_name().unwrap_or_else(|_| "unknown".into())
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::headless::{SettingsArgs, SourceOptions, analyse_sources};
+use super::headless::{ConfigArgs, SettingsArgs, SourceOptions, analyse_sources};
 use super::{CliError, print};
 use crate::analytics::baseline::{Baseline, samples};
 use crate::protocol::time::wall_clock_now;
@@ -12,6 +12,7 @@ use crate::protocol::time::wall_clock_now;
 #[derive(Debug, clap::Subcommand)]
 pub enum BaselineCommand {
     /// Compute a baseline from SOURCE and write it to FILE.
+    #[command(after_help = super::help::BASELINE)]
     Save {
         /// An NDJSON file, `-`, or a ws:// URL.
         source: String,
@@ -20,7 +21,7 @@ pub enum BaselineCommand {
         #[command(flatten)]
         options: SourceOptions,
         #[command(flatten)]
-        settings: SettingsArgs,
+        config: ConfigArgs,
     },
 }
 
@@ -29,9 +30,11 @@ pub(super) fn run(command: &BaselineCommand) -> Result<ExitCode, CliError> {
         source,
         file,
         options,
-        settings,
+        config,
     } = command;
-    let analysis = analyse_sources(std::slice::from_ref(source), options, settings)?;
+    // No alert goes anywhere and nothing is compared: a baseline is taken.
+    let settings = SettingsArgs::of_config(config);
+    let analysis = analyse_sources(std::slice::from_ref(source), options, &settings)?;
     let baseline = Baseline::from_samples(
         &samples(&analysis.monitor.engine),
         source,

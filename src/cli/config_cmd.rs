@@ -3,24 +3,27 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::headless::SettingsArgs;
+use super::headless::ConfigArgs;
 use super::{CliError, print};
 use crate::config::{self, TEMPLATE};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ConfigCommand {
     /// Write a commented default config file (never overwrites one).
+    #[command(after_help = super::help::CONFIG)]
     Init {
         /// Where to write it, instead of the platform's config path.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
     /// Print the effective config, and where each value came from.
+    #[command(after_help = super::help::CONFIG)]
     Show {
         #[command(flatten)]
-        settings: SettingsArgs,
+        config: ConfigArgs,
     },
     /// Print the platform's config file path.
+    #[command(after_help = super::help::CONFIG)]
     Path,
 }
 
@@ -33,7 +36,7 @@ fn platform_path() -> Result<PathBuf, CliError> {
 pub(super) fn run(command: &ConfigCommand) -> Result<ExitCode, CliError> {
     match command {
         ConfigCommand::Path => print(&format!("{}\n", platform_path()?.display()))?,
-        ConfigCommand::Show { settings } => print(&config::show(&settings.load()?))?,
+        ConfigCommand::Show { config } => print(&config::show(&config.load()?))?,
         ConfigCommand::Init { config } => {
             let path = match config {
                 Some(p) => p.clone(),

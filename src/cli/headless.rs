@@ -57,55 +57,22 @@ fn collect_for(text: &str) -> Result<Duration, crate::units::DurationError> {
     )
 }
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct SettingsArgs {
+/// Which configuration: the file, the profile, single settings.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
     /// Config file to use instead of the platform's.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Profile: dev, prod, default, or a [profiles.NAME] of the config file.
     #[arg(long)]
-    profile: Option<String>,
+    pub profile: Option<String>,
     /// Override one setting, e.g. --set alerts.error_rate.threshold=0.1
     /// (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
-    /// Append each alert transition to this file as a JSON line.
-    #[arg(long, value_name = "FILE")]
-    alert_log: Option<PathBuf>,
-    /// POST each alert transition as JSON to this URL (Slack-compatible
-    /// `text`, plus the structured alert).
-    #[arg(long, value_name = "URL")]
-    alert_webhook: Option<String>,
-    /// Push alerts to this Alertmanager (its base URL, e.g.
-    /// http://127.0.0.1:9093; repeatable): firing ones again every minute,
-    /// resolved ones once.
-    #[arg(long = "alertmanager", value_name = "URL")]
-    alertmanagers: Vec<String>,
-    /// Compare with this baseline (from `runtop baseline save`). Live
-    /// sources otherwise keep one per source in the platform's data dir.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
 }
 
-impl SettingsArgs {
-    /// Where alert transitions go: `--alert-log`, `--alert-webhook`,
-    /// `--alertmanager`.
-    pub fn notifier(&self) -> Result<Notifier, CliError> {
-        self.notifier_from(None)
-    }
-
-    /// As [`SettingsArgs::notifier`], the alerts sent to Alertmanager
-    /// linking to `generator` (`runtop serve`'s report).
-    pub fn notifier_from(&self, generator: Option<String>) -> Result<Notifier, CliError> {
-        Notifier::new(
-            self.alert_log.as_deref(),
-            self.alert_webhook.as_deref(),
-            WebhookPolicy::default(),
-        )
-        .and_then(|n| n.with_alertmanagers(&self.alertmanagers, generator))
-        .map_err(CliError::from)
-    }
-
+impl ConfigArgs {
     pub fn load(&self) -> Result<Loaded, CliError> {
         let request = LoadRequest {
             config_path: self.config.clone(),
@@ -115,6 +82,75 @@ impl SettingsArgs {
         }
         .with_process_env();
         config::load(&request, config::default_path().as_deref()).map_err(CliError::from)
+    }
+}
+
+/// Where alert transitions go, for the commands that evaluate rules.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AlertArgs {
+    /// Append each alert transition to this file as a JSON line.
+    #[arg(long, value_name = "FILE")]
+    pub alert_log: Option<PathBuf>,
+    /// POST each alert transition as JSON to this URL (Slack-compatible
+    /// `text`, plus the structured alert).
+    #[arg(long, value_name = "URL")]
+    pub alert_webhook: Option<String>,
+    /// Push alerts to this Alertmanager (its base URL, e.g.
+    /// http://127.0.0.1:9093; repeatable): firing ones again every minute,
+    /// resolved ones once.
+    #[arg(long = "alertmanager", value_name = "URL")]
+    pub alertmanagers: Vec<String>,
+}
+
+impl AlertArgs {
+    /// Where alert transitions go: `--alert-log`, `--alert-webhook`,
+    /// `--alertmanager`.
+    pub fn notifier(&self) -> Result<Notifier, CliError> {
+        self.notifier_from(None)
+    }
+
+    /// As [`AlertArgs::notifier`], the alerts sent to Alertmanager linking
+    /// to `generator` (`runtop serve`'s report).
+    pub fn notifier_from(&self, generator: Option<String>) -> Result<Notifier, CliError> {
+        Notifier::new(
+            self.alert_log.as_deref(),
+            self.alert_webhook.as_deref(),
+            WebhookPolicy::default(),
+        )
+        .and_then(|n| n.with_alertmanagers(&self.alertmanagers, generator))
+        .map_err(CliError::from)
+    }
+}
+
+/// Everything that shapes a monitoring run: the configuration, where alerts
+/// go, and the baseline to compare with.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SettingsArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
+    /// Compare with this baseline (from `runtop baseline save`). Live
+    /// sources otherwise keep one per source in the platform's data dir.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+impl SettingsArgs {
+    /// Settings of `config` alone: no alert sinks, no baseline given.
+    pub fn of_config(config: &ConfigArgs) -> Self {
+        SettingsArgs {
+            config: config.clone(),
+            ..SettingsArgs::default()
+        }
+    }
+
+    pub fn load(&self) -> Result<Loaded, CliError> {
+        self.config.load()
+    }
+
+    pub fn notifier(&self) -> Result<Notifier, CliError> {
+        self.alerts.notifier()
     }
 }
 

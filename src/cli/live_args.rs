@@ -1,5 +1,5 @@
-//! The options every live command shares: headers, subscription, TLS,
-//! limits, recording.
+//! The options every live command shares: how to reach runners (headers,
+//! subscription, TLS, limits), and recording what they send.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,6 +13,16 @@ use crate::source::record::Recorder;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct LiveArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Append every received event to this NDJSON file (created mode 0600).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+}
+
+/// How runners are reached.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectArgs {
     /// A handshake header, `Name: value` (repeatable). Values are never shown.
     #[arg(long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
@@ -38,9 +48,6 @@ pub struct LiveArgs {
     /// redialled: 30, 30s, 2m (from 0.5s to 1h).
     #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = idle_timeout)]
     idle_timeout: Duration,
-    /// Append every received event to this NDJSON file (created mode 0600).
-    #[arg(long, value_name = "FILE")]
-    record: Option<PathBuf>,
 }
 
 fn idle_timeout(text: &str) -> Result<Duration, crate::units::DurationError> {
@@ -48,13 +55,31 @@ fn idle_timeout(text: &str) -> Result<Duration, crate::units::DurationError> {
 }
 
 impl LiveArgs {
+    /// [`ConnectArgs::resolve`], and the recording opened.
+    pub fn resolve(
+        &self,
+        urls: &[String],
+        config: &SourcesConfig,
+    ) -> Result<(Vec<Endpoint>, LinkOptions, Option<Recorder>), CliError> {
+        let (endpoints, options) = self.connect.resolve(urls, config)?;
+        let recorder = self
+            .record
+            .as_deref()
+            .map(Recorder::create)
+            .transpose()
+            .map_err(CliError::from)?;
+        Ok((endpoints, options, recorder))
+    }
+}
+
+impl ConnectArgs {
     /// Checks the URLs and options, before anything connects; `config`
     /// supplies headers and the subscribe message the flags do not.
     pub fn resolve(
         &self,
         urls: &[String],
         config: &SourcesConfig,
-    ) -> Result<(Vec<Endpoint>, LinkOptions, Option<Recorder>), CliError> {
+    ) -> Result<(Vec<Endpoint>, LinkOptions), CliError> {
         let endpoints = urls
             .iter()
             .map(|u| Endpoint::parse(u))
@@ -101,12 +126,6 @@ impl LiveArgs {
             ping_every: (idle_timeout / 3).min(Duration::from_secs(10)),
             connect_timeout: Duration::from_secs(10),
         };
-        let recorder = self
-            .record
-            .as_deref()
-            .map(Recorder::create)
-            .transpose()
-            .map_err(CliError::from)?;
-        Ok((endpoints, options, recorder))
+        Ok((endpoints, options))
     }
 }

@@ -8,8 +8,11 @@
 mod baseline_cmd;
 mod check;
 mod config_cmd;
+mod doctor;
 mod headless;
+mod help;
 mod live_args;
+mod manual;
 mod report;
 mod rules_cmd;
 mod serve_cmd;
@@ -25,11 +28,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "runtop",
     version,
-    about = "Watch workflow-runner executions live, and report on them."
+    about = "Watch workflow-runner executions live, and report on them.",
+    after_help = help::TOP
 )]
 pub struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
     /// Write a diagnostic trail (reconnects, dropped frames, webhook
     /// failures, clock skew, alert transitions) to this file, created 0600;
     /// its level is RUNTOP_LOG (info by default).
@@ -40,28 +44,45 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// The terminal UI on a simulated runner started in-process.
+    #[command(after_help = help::DEMO)]
     Demo(tui_cmd::DemoArgs),
     /// The terminal UI on live runners.
+    #[command(after_help = help::WATCH)]
     Watch(tui_cmd::WatchArgs),
     /// The terminal UI on a recording, paced by its timestamps.
+    #[command(after_help = help::REPLAY)]
     Replay(tui_cmd::ReplayArgs),
     /// Report on a recorded NDJSON log, or on live runners for a while.
+    #[command(after_help = help::REPORT)]
     Report(report::ReportArgs),
     /// The CI gate: report, judge, export; exit 0 when requirements are met, 1 when not.
+    #[command(after_help = help::CHECK)]
     Check(check::CheckArgs),
     /// Run a simulated runner: serve its events over WebSocket, or write them.
+    #[command(after_help = help::SIMULATE)]
     Simulate(simulate::SimulateArgs),
     /// Run headless as a daemon: /metrics for Prometheus, the report as JSON.
+    #[command(after_help = help::SERVE)]
     Serve(serve_cmd::ServeArgs),
     /// Export runtop's alert rules for Prometheus.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::RULES)]
     Rules(rules_cmd::RulesCommand),
     /// Write, show or locate the configuration.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::CONFIG)]
     Config(config_cmd::ConfigCommand),
     /// Save a baseline to compare later runs with (`--baseline FILE`).
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::BASELINE)]
     Baseline(baseline_cmd::BaselineCommand),
+    /// Check the config, each runner's connection, the alert sinks and the
+    /// terminal, and say what is wrong and how to fix it.
+    #[command(after_help = help::DOCTOR)]
+    Doctor(doctor::DoctorArgs),
+    /// Print a completion script for a shell.
+    #[command(after_help = help::COMPLETIONS)]
+    Completions(manual::CompletionsArgs),
+    /// Print runtop's manual page, or one command's, or write them all.
+    #[command(after_help = help::MAN)]
+    Man(manual::ManArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -137,8 +158,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    let Some(command) = cli.command else {
+        eprint!("{}", help::START);
+        return ExitCode::from(2);
+    };
     let owns_terminal = matches!(
-        cli.command,
+        command,
         Command::Demo(_) | Command::Watch(_) | Command::Replay(_)
     );
     if let Err(e) = crate::diagnostics::init(cli.log_file.as_deref(), owns_terminal) {
@@ -149,7 +174,7 @@ pub fn main() -> ExitCode {
         eprintln!("runtop: warning: cannot handle signals: {e}");
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "runtop starting");
-    let result = match cli.command {
+    let result = match command {
         Command::Demo(args) => tui_cmd::demo(&args),
         Command::Watch(args) => tui_cmd::watch(&args),
         Command::Replay(args) => tui_cmd::replay(&args),
@@ -160,6 +185,9 @@ pub fn main() -> ExitCode {
         Command::Rules(command) => rules_cmd::run(&command),
         Command::Config(command) => config_cmd::run(&command),
         Command::Baseline(command) => baseline_cmd::run(&command),
+        Command::Doctor(args) => doctor::run(&args),
+        Command::Completions(args) => manual::completions(&args),
+        Command::Man(args) => manual::man(&args),
     };
     if let Some(signal) = crate::signals::received() {
         tracing::info!(signal = signal.name, "stopped by a signal");

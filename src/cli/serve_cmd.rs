@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::CliError;
-use super::headless::SettingsArgs;
+use super::headless::{AlertArgs, ConfigArgs};
 use super::live_args::LiveArgs;
 use crate::engine::{Engine, EngineConfig};
 use crate::fleet::http::{Server, Shared};
@@ -37,11 +37,13 @@ pub struct ServeArgs {
     #[command(flatten)]
     live: LiveArgs,
     #[command(flatten)]
-    settings: SettingsArgs,
+    config: ConfigArgs,
+    #[command(flatten)]
+    alerts: AlertArgs,
 }
 
 pub fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
-    let config = args.settings.load()?.config;
+    let config = args.config.load()?.config;
     let sources = if args.sources.is_empty() {
         config.sources.urls.clone()
     } else {
@@ -71,7 +73,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
         .local_addr()
         .ok()
         .map(|a| format!("http://{a}/api/v1/report"));
-    let mut notifier = args.settings.notifier_from(generator)?;
+    let mut notifier = args.alerts.notifier_from(generator)?;
     let fail_on = config.ci.fail_on;
     if live {
         let (endpoints, options, recorder) = args.live.resolve(&sources, &config.sources)?;

@@ -21,9 +21,11 @@ pub struct SimulateArgs {
     /// Random seed: the same seed gives the same events.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// How much faster than real time simulated time runs (0: no pacing).
+    /// How much faster than real time simulated time runs: 1 (the default)
+    /// real time, as a runner would; 0 no pacing. (`demo` defaults to 10.)
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
+    /// What the simulated runner goes through.
     #[arg(long, value_enum, default_value_t = Scenario::Steady)]
     scenario: Scenario,
     /// Events per second, instead of simulated-time pacing.

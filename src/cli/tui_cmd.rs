@@ -54,11 +54,16 @@ impl ViewArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// How much faster than real time the simulated runner goes.
+    /// How much faster than real time the simulated runner goes: 10 by
+    /// default, so that a demo shows in seconds what takes minutes (`simulate`
+    /// and `replay` default to 1, real time, as they stand in for a runner
+    /// and its recording).
     #[arg(long, default_value_t = 10.0)]
     speed: f64,
+    /// What the simulated runner goes through.
     #[arg(long, value_enum, default_value_t = Scenario::Steady)]
     scenario: Scenario,
+    /// Random seed: the same seed gives the same events.
     #[arg(long, default_value_t = 42)]
     seed: u64,
     #[command(flatten)]
@@ -83,7 +88,9 @@ pub struct WatchArgs {
 pub struct ReplayArgs {
     /// A recording (NDJSON).
     file: String,
-    /// Speed against the recording's own timestamps; 0 = as fast as possible.
+    /// Speed against the recording's own timestamps: 1 (the default) real
+    /// time, as it happened; 60 an hour a minute; 0 as fast as possible.
+    /// (`demo` defaults to 10, to show minutes in seconds.)
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
     #[command(flatten)]

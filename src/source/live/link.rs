@@ -5,18 +5,20 @@
 //! after an exponential backoff with jitter. It never gives up: a runner that
 //! is down is a state to show, not a reason to exit.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use rand::{RngExt, SeedableRng};
+use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::Sender;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::endpoint::{Endpoint, LinkOptions};
 use super::{DELIVERY_OVERHEAD_BYTES, Delivery, FRAME_BUDGET_BYTES};
@@ -67,7 +69,8 @@ impl Backoff {
     }
 }
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// A runner's WebSocket, over TLS or not.
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Runs source `index` until the receiving side goes away.
 pub async fn run(
@@ -118,6 +121,24 @@ pub async fn run(
 }
 
 async fn dial(endpoint: &Endpoint, options: &LinkOptions) -> Result<Ws, Failure> {
+    let addrs = resolve(endpoint).await?;
+    let stream = connect(&addrs, options).await?;
+    let stream = secure(endpoint, stream, options).await?;
+    let mut ws = upgrade(endpoint, stream, options).await?;
+    if let Some(subscribe) = &options.subscribe {
+        ws.send(Message::text(subscribe.clone()))
+            .await
+            .map_err(|e| Failure::Dropped(e.to_string()))?;
+    }
+    Ok(ws)
+}
+
+// The steps of reaching a runner, each with failures of its own: every
+// connection goes through them in turn, and `runtop doctor` checks them
+// one at a time.
+
+/// The runner's addresses (DNS).
+pub async fn resolve(endpoint: &Endpoint) -> Result<Vec<SocketAddr>, Failure> {
     let addrs: Vec<_> = tokio::net::lookup_host((endpoint.host.as_str(), endpoint.port))
         .await
         .map_err(|e| Failure::Dns(e.to_string()))?
@@ -125,7 +146,12 @@ async fn dial(endpoint: &Endpoint, options: &LinkOptions) -> Result<Ws, Failure>
     if addrs.is_empty() {
         return Err(Failure::Dns(format!("no address for {}", endpoint.host)));
     }
-    let stream = match tokio::time::timeout(options.connect_timeout, TcpStream::connect(&addrs[..]))
+    Ok(addrs)
+}
+
+/// A TCP connection to the first of `addrs` that answers.
+pub async fn connect(addrs: &[SocketAddr], options: &LinkOptions) -> Result<TcpStream, Failure> {
+    let stream = match tokio::time::timeout(options.connect_timeout, TcpStream::connect(addrs))
         .await
     {
         Err(_) => return Err(Failure::TimedOut),
@@ -137,6 +163,35 @@ async fn dial(endpoint: &Endpoint, options: &LinkOptions) -> Result<Ws, Failure>
         Ok(Ok(stream)) => stream,
     };
     let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+/// The connection under TLS for a `wss://` runner (its certificate checked
+/// against the system's roots and `--ca-cert`), as it is for `ws://`.
+pub async fn secure(
+    endpoint: &Endpoint,
+    stream: TcpStream,
+    options: &LinkOptions,
+) -> Result<MaybeTlsStream<TcpStream>, Failure> {
+    if !endpoint.tls {
+        return Ok(MaybeTlsStream::Plain(stream));
+    }
+    let name = ServerName::try_from(endpoint.host.clone())
+        .map_err(|e| Failure::Tls(format!("{e}: {}", endpoint.host)))?;
+    let connector = tokio_rustls::TlsConnector::from(options.tls.clone());
+    match tokio::time::timeout(options.connect_timeout, connector.connect(name, stream)).await {
+        Err(_) => Err(Failure::TimedOut),
+        Ok(Err(e)) => Err(Failure::Tls(e.to_string())),
+        Ok(Ok(tls)) => Ok(MaybeTlsStream::Rustls(tls)),
+    }
+}
+
+/// The WebSocket handshake, with the operator's headers.
+pub async fn upgrade(
+    endpoint: &Endpoint,
+    stream: MaybeTlsStream<TcpStream>,
+    options: &LinkOptions,
+) -> Result<Ws, Failure> {
     let mut request = endpoint
         .uri
         .clone()
@@ -155,27 +210,11 @@ async fn dial(endpoint: &Endpoint, options: &LinkOptions) -> Result<Ws, Failure>
         .max_frame_size(Some(options.max_frame_bytes))
         .write_buffer_size(64 << 10)
         .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES);
-    let connector = if endpoint.tls {
-        Connector::Rustls(options.tls.clone())
-    } else {
-        Connector::Plain
-    };
-    let handshake = tokio_tungstenite::client_async_tls_with_config(
-        request,
-        stream,
-        Some(config),
-        Some(connector),
-    );
-    let (mut ws, _) = match tokio::time::timeout(options.connect_timeout, handshake).await {
-        Err(_) => return Err(Failure::TimedOut),
-        Ok(result) => result.map_err(handshake_failure)?,
-    };
-    if let Some(subscribe) = &options.subscribe {
-        ws.send(Message::text(subscribe.clone()))
-            .await
-            .map_err(|e| Failure::Dropped(e.to_string()))?;
+    let handshake = tokio_tungstenite::client_async_with_config(request, stream, Some(config));
+    match tokio::time::timeout(options.connect_timeout, handshake).await {
+        Err(_) => Err(Failure::TimedOut),
+        Ok(result) => result.map(|(ws, _)| ws).map_err(handshake_failure),
     }
-    Ok(ws)
 }
 
 fn handshake_failure(e: tungstenite::Error) -> Failure {

@@ -18,6 +18,7 @@ pub use endpoint::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Endpoint,
     EndpointError, Header, LinkOptions, tls_config,
 };
+pub use link::{Ws, connect, resolve, secure, upgrade};
 
 // `DELIVERY_OVERHEAD_BYTES` and `FRAME_BUDGET_BYTES` are public for the
 // flood tests, which check the bound they set.
