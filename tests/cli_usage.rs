@@ -88,6 +88,29 @@ fn options_that_would_do_nothing_are_refused() {
 }
 
 #[test]
+fn live_flags_are_refused_for_a_file_and_file_flags_for_runners() {
+    let out = runtop(&[
+        "report",
+        "assets/sample.ndjson",
+        "--for",
+        "10",
+        "--header",
+        "A: b",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = common::stderr(&out);
+    assert!(
+        said.contains("--header, --for only apply to live runners"),
+        "{said}"
+    );
+    assert!(!said.contains("A: b"), "a header's value is never echoed");
+    let url = format!("ws://127.0.0.1:{}/events", common::closed_port());
+    let out = runtop(&["check", &url, "--max-line-bytes", "100"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("--max-line-bytes applies to files"));
+}
+
+#[test]
 fn speed_defaults_are_explained_where_they_differ() {
     for (command, default) in [("demo", "10"), ("simulate", "1"), ("replay", "1")] {
         let out = runtop(&[command, "--help"]);

@@ -283,8 +283,27 @@ pub fn analyse_sources(
                 "give either one file or ws:// and wss:// URLs, not both".into(),
             ));
         }
+        if src.max_line_bytes != DEFAULT_MAX_LINE_BYTES as u64 {
+            return Err(CliError::Usage(
+                "--max-line-bytes applies to files; live runners are bounded by --max-message"
+                    .into(),
+            ));
+        }
         live_analysis(&sources, src, &config, &mut notifier)?
     } else {
+        let mut live_only = src.live.given();
+        if src.collect_for.is_some() {
+            live_only.push("--for");
+        }
+        if src.events.is_some() {
+            live_only.push("--events");
+        }
+        if !live_only.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{} only apply to live runners (ws://, wss://), not to a file",
+                live_only.join(", ")
+            )));
+        }
         let [source] = sources.as_slice() else {
             return Err(CliError::Usage("give one file at a time (or URLs)".into()));
         };

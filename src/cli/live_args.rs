@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::CliError;
 use crate::config::SourcesConfig;
 use crate::source::live::{
-    DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Endpoint, Header, LinkOptions, tls_config,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, Endpoint, Header,
+    LinkOptions, tls_config,
 };
 use crate::source::record::Recorder;
 
@@ -55,6 +56,25 @@ fn idle_timeout(text: &str) -> Result<Duration, crate::units::DurationError> {
 }
 
 impl LiveArgs {
+    /// The flags given a value other than their default: a command that
+    /// reads a file refuses them, as they would do nothing there.
+    pub fn given(&self) -> Vec<&'static str> {
+        let c = &self.connect;
+        [
+            ("--header", !c.headers.is_empty()),
+            ("--header-env", !c.header_envs.is_empty()),
+            ("--subscribe", c.subscribe.is_some()),
+            ("--ca-cert", c.ca_cert.is_some()),
+            ("--max-message", c.max_message != DEFAULT_MAX_MESSAGE_BYTES),
+            ("--max-frame", c.max_frame != DEFAULT_MAX_FRAME_BYTES),
+            ("--idle-timeout", c.idle_timeout != DEFAULT_IDLE_TIMEOUT),
+            ("--record", self.record.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect()
+    }
+
     /// [`ConnectArgs::resolve`], and the recording opened.
     pub fn resolve(
         &self,
