@@ -16,13 +16,13 @@ use std::sync::Arc;
 
 use hashbrown::hash_map::EntryRef;
 
+use super::execution::{Execution, LogLine, MAX_LOGS, MetricSample};
+use crate::protocol::Millis;
+
 /// hashbrown's map rather than the standard library's (the same table) for
 /// `entry_ref`: the event's execution is found, or made, with one lookup by
 /// the id's text, where the standard map's entry API needs an owned key.
 type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
-
-use super::execution::{Execution, LogLine, MAX_LOGS, MetricSample};
-use crate::protocol::Millis;
 
 /// Bookkeeping overhead counted per retained log line or metric sample.
 const ENTRY_OVERHEAD: usize = 48;

@@ -217,6 +217,7 @@ async fn first_events(mut ws: Ws, wait: Duration, s: &mut Section) -> Option<Vec
             _ => continue,
         };
         messages += 1;
+        let had_event = first_event.is_some();
         decode_frame(text.as_bytes(), |decoded| match decoded {
             Decoded::Event(event) => {
                 offsets.push(received_at - event.ts);
@@ -230,7 +231,7 @@ async fn first_events(mut ws: Ws, wait: Duration, s: &mut Section) -> Option<Vec
                     .get_or_insert_with(|| format!("an event of unknown type {:?}", clean(&kind)));
             }
         });
-        if first_event.is_some() && offsets.len() == 1 {
+        if !had_event && first_event.is_some() {
             // The first event: a little more for the clock, not the whole wait.
             deadline = deadline.min(tokio::time::Instant::now() + CLOCK_SAMPLING);
         }
