@@ -383,8 +383,6 @@ fn alertmanager_receives_alerts_and_resolves_them_with_runtop() {
             "failures",
             "--seed",
             "7",
-            "--speed",
-            "0",
             "--executions",
             "300",
             "--out",

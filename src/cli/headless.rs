@@ -154,6 +154,28 @@ impl SettingsArgs {
     }
 }
 
+/// Refuses, by name, the flags that would do nothing for the sources given:
+/// `--max-line-bytes` for live runners (`live`), the `live_only` flags
+/// given for a file.
+pub(super) fn refuse_unused(
+    live: bool,
+    max_line_bytes: u64,
+    live_only: Vec<&'static str>,
+) -> Result<(), CliError> {
+    if live && max_line_bytes != DEFAULT_MAX_LINE_BYTES as u64 {
+        return Err(CliError::Usage(
+            "--max-line-bytes applies to files; live runners are bounded by --max-message".into(),
+        ));
+    }
+    if !live && !live_only.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{} only to live runners (ws://, wss://), not to a file",
+            super::flags_apply(&live_only)
+        )));
+    }
+    Ok(())
+}
+
 /// Where a live source set keeps its baseline when no file is given: a
 /// name that must stay the same across runtop releases and platforms.
 pub(super) fn kept_baseline_path(sources: &[String]) -> Option<PathBuf> {
@@ -283,12 +305,7 @@ pub fn analyse_sources(
                 "give either one file or ws:// and wss:// URLs, not both".into(),
             ));
         }
-        if src.max_line_bytes != DEFAULT_MAX_LINE_BYTES as u64 {
-            return Err(CliError::Usage(
-                "--max-line-bytes applies to files; live runners are bounded by --max-message"
-                    .into(),
-            ));
-        }
+        refuse_unused(true, src.max_line_bytes, Vec::new())?;
         live_analysis(&sources, src, &config, &mut notifier)?
     } else {
         let mut live_only = src.live.given();
@@ -298,12 +315,7 @@ pub fn analyse_sources(
         if src.events.is_some() {
             live_only.push("--events");
         }
-        if !live_only.is_empty() {
-            return Err(CliError::Usage(format!(
-                "{} only apply to live runners (ws://, wss://), not to a file",
-                live_only.join(", ")
-            )));
-        }
+        refuse_unused(false, src.max_line_bytes, live_only)?;
         let [source] = sources.as_slice() else {
             return Err(CliError::Usage("give one file at a time (or URLs)".into()));
         };

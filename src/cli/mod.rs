@@ -202,6 +202,13 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// "--a, --b apply" or "--a applies": the start of a refusal of flags that
+/// would do nothing.
+fn flags_apply(flags: &[&str]) -> String {
+    let verb = if flags.len() == 1 { "applies" } else { "apply" };
+    format!("{} {verb}", flags.join(", "))
+}
+
 /// Writes `text` to stdout; a closed pipe (`runtop report … | head`) is not
 /// an error.
 fn print(text: &str) -> Result<(), CliError> {

@@ -64,6 +64,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
             ));
         }
     };
+    super::headless::refuse_unused(live, args.max_line_bytes, args.live.given())?;
     // Bound before anything runs: a taken port is said at once.
     let listener = TcpListener::bind(args.listen).map_err(|error| CliError::Listen {
         addr: args.listen.to_string(),

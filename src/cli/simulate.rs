@@ -10,13 +10,16 @@ use super::CliError;
 use crate::sim::Scenario;
 use crate::sim::serve::{self, ServeOptions};
 
+const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+const DEFAULT_PATH: &str = "/events";
+
 #[derive(Debug, clap::Args)]
 pub struct SimulateArgs {
     /// Address to serve on (loopback unless told otherwise; port 0 picks one).
-    #[arg(long, default_value = "127.0.0.1:7878")]
+    #[arg(long, default_value = DEFAULT_LISTEN)]
     listen: SocketAddr,
     /// URL path of the event stream.
-    #[arg(long, default_value = "/events")]
+    #[arg(long, default_value = DEFAULT_PATH)]
     path: String,
     /// Random seed: the same seed gives the same events.
     #[arg(long, default_value_t = 42)]
@@ -59,6 +62,29 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, CliError> {
     }
     if !args.path.starts_with('/') {
         return Err(CliError::Usage("--path must start with /".into()));
+    }
+    if args.out.is_some() {
+        // A file holds simulated time, written at once: pacing, framing and
+        // where to listen mean nothing there.
+        let serving_only: Vec<&str> = [
+            (
+                "--listen",
+                args.listen != DEFAULT_LISTEN.parse().expect("a valid address"),
+            ),
+            ("--path", args.path != DEFAULT_PATH),
+            ("--speed", args.speed != 1.0),
+            ("--rate", args.rate.is_some()),
+            ("--batch", args.batch != 1),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+        if !serving_only.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{} only when serving, not with --out",
+                super::flags_apply(&serving_only)
+            )));
+        }
     }
     let options = ServeOptions {
         path: args.path.clone(),
