@@ -75,6 +75,7 @@ fn options_that_would_do_nothing_are_refused() {
         &["rules", "export", "--alertmanager", "http://127.0.0.1:9093"],
         &["serve", "--baseline", "x"],
         &["doctor", "--record", "x"],
+        &["doctor", "--idle-timeout", "5s"],
         &["config", "path", "--profile", "dev"],
         &["simulate", "--out", "x.ndjson", "--speed", "0"],
         &[

@@ -16,6 +16,10 @@ use crate::source::record::Recorder;
 pub struct LiveArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
+    /// Silence (not even a pong) before a connection is dropped and
+    /// redialled: 30, 30s, 2m (from 0.5s to 1h).
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = idle_timeout)]
+    idle_timeout: Duration,
     /// Append every received event to this NDJSON file (created mode 0600).
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
@@ -45,10 +49,6 @@ pub struct ConnectArgs {
     /// Largest WebSocket frame accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_FRAME_BYTES, value_name = "BYTES")]
     max_frame: usize,
-    /// Silence (not even a pong) before a connection is dropped and
-    /// redialled: 30, 30s, 2m (from 0.5s to 1h).
-    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = idle_timeout)]
-    idle_timeout: Duration,
 }
 
 fn idle_timeout(text: &str) -> Result<Duration, crate::units::DurationError> {
@@ -67,7 +67,7 @@ impl LiveArgs {
             ("--ca-cert", c.ca_cert.is_some()),
             ("--max-message", c.max_message != DEFAULT_MAX_MESSAGE_BYTES),
             ("--max-frame", c.max_frame != DEFAULT_MAX_FRAME_BYTES),
-            ("--idle-timeout", c.idle_timeout != DEFAULT_IDLE_TIMEOUT),
+            ("--idle-timeout", self.idle_timeout != DEFAULT_IDLE_TIMEOUT),
             ("--record", self.record.is_some()),
         ]
         .into_iter()
@@ -81,7 +81,7 @@ impl LiveArgs {
         urls: &[String],
         config: &SourcesConfig,
     ) -> Result<(Vec<Endpoint>, LinkOptions, Option<Recorder>), CliError> {
-        let (endpoints, options) = self.connect.resolve(urls, config)?;
+        let (endpoints, options) = self.connect.resolve(urls, config, self.idle_timeout)?;
         let recorder = self
             .record
             .as_deref()
@@ -94,11 +94,13 @@ impl LiveArgs {
 
 impl ConnectArgs {
     /// Checks the URLs and options, before anything connects; `config`
-    /// supplies headers and the subscribe message the flags do not.
+    /// supplies headers and the subscribe message the flags do not. A link
+    /// silent for `idle_timeout` is dropped.
     pub fn resolve(
         &self,
         urls: &[String],
         config: &SourcesConfig,
+        idle_timeout: Duration,
     ) -> Result<(Vec<Endpoint>, LinkOptions), CliError> {
         let endpoints = urls
             .iter()
@@ -133,7 +135,6 @@ impl ConnectArgs {
             ));
         }
         let tls = tls_config(self.ca_cert.as_deref()).map_err(CliError::from)?;
-        let idle_timeout = self.idle_timeout;
         let options = LinkOptions {
             headers,
             subscribe,

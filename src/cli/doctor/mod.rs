@@ -165,7 +165,9 @@ pub(super) fn run(args: &DoctorArgs) -> Result<ExitCode, CliError> {
         );
     }
     sections.push(config_section);
-    match args.connect.resolve(&urls, &config.sources) {
+    // Its own `--wait` bounds each read: the idle timeout plays no part.
+    let idle = crate::source::live::DEFAULT_IDLE_TIMEOUT;
+    match args.connect.resolve(&urls, &config.sources, idle) {
         Ok((endpoints, options)) => {
             let skew = Duration::from_secs_f64(config.alerts.clock_skew.warning_secs.max(0.0));
             let runtime = tokio::runtime::Builder::new_current_thread()
