@@ -65,7 +65,7 @@ pub struct ConfigArgs {
     config: Option<PathBuf>,
     /// Profile: dev, prod, default, or a [profiles.NAME] of the config file.
     #[arg(long)]
-    pub profile: Option<String>,
+    profile: Option<String>,
     /// Override one setting, e.g. --set alerts.error_rate.threshold=0.1
     /// (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]

@@ -65,12 +65,8 @@ fn alert_log(path: &Path, s: &mut Section) {
 
 fn webhook(agent: &ureq::Agent, url: &str, send_test: bool, s: &mut Section) {
     let shown = secrets::webhook(url);
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        s.fail(
-            "webhook",
-            format!("{shown} is not an http:// or https:// URL"),
-            "give the webhook's full URL, e.g. https://hooks.slack.com/services/…",
-        );
+    let example = "the webhook's full URL, e.g. https://hooks.slack.com/services/…";
+    if !is_http(url, "webhook", &shown, example, s) {
         return;
     }
     if !send_test {
@@ -106,12 +102,8 @@ fn webhook(agent: &ureq::Agent, url: &str, send_test: bool, s: &mut Section) {
 
 fn alertmanager(agent: &ureq::Agent, url: &str, send_test: bool, s: &mut Section) {
     let shown = secrets::url(url);
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        s.fail(
-            "alertmanager",
-            format!("{shown} is not an http:// or https:// URL"),
-            "give Alertmanager's base URL, e.g. http://127.0.0.1:9093",
-        );
+    let example = "Alertmanager's base URL, e.g. http://127.0.0.1:9093";
+    if !is_http(url, "alertmanager", &shown, example, s) {
         return;
     }
     let base = url.trim_end_matches('/');
@@ -166,6 +158,19 @@ fn alertmanager(agent: &ureq::Agent, url: &str, send_test: bool, s: &mut Section
             "check Alertmanager's logs: it refused the alert",
         ),
     }
+}
+
+/// Whether `url` is http(s); if not, a failure saying what to give.
+fn is_http(url: &str, check: &'static str, shown: &str, example: &str, s: &mut Section) -> bool {
+    let http = url.starts_with("http://") || url.starts_with("https://");
+    if !http {
+        s.fail(
+            check,
+            format!("{shown} is not an http:// or https:// URL"),
+            format!("give {example}"),
+        );
+    }
+    http
 }
 
 fn post(agent: &ureq::Agent, url: &str, body: &str) -> Result<(), String> {
