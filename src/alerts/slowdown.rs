@@ -165,7 +165,7 @@ impl Slowdowns {
                 })
                 .sum();
             let z = deviations / (n as f64).sqrt();
-            recent.sort_by(f64::total_cmp);
+            recent.sort_unstable_by(f64::total_cmp);
             let recent_median = quantile_of(recent, 0.5);
             let ratio = recent_median / median;
             let verdict = if z >= z_fire && ratio >= rule.critical_ratio {
