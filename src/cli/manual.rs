@@ -53,8 +53,7 @@ pub(super) fn man(args: &ManArgs) -> Result<ExitCode, CliError> {
 
 /// The roff page of the command at `path` below `top` (`top`'s own for an
 /// empty path), named as `generate_to` names its file.
-pub fn page(top: clap::Command, path: &[String]) -> Result<String, CliError> {
-    let mut top = top;
+pub fn page(mut top: clap::Command, path: &[String]) -> Result<String, CliError> {
     top.build();
     let mut cmd = top;
     for name in path {

@@ -142,6 +142,8 @@ impl ExecutionStore {
                 if let Some(slot) = self.finished.get_mut(id) {
                     return (Arc::make_mut(&mut slot.exec), false);
                 }
+                // `insert_active`'s bookkeeping, written out: calling it
+                // needs all of `self`, and the entry holds `active`.
                 self.next_seq += 1;
                 let seq = self.next_seq;
                 let exec = Execution::new(id, ts);

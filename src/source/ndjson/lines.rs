@@ -81,22 +81,15 @@ impl<R: BufRead> LineReader<R> {
 }
 
 /// A chunk of whole input lines: the bytes as read, and where each line is.
+/// Empty until [`ChunkReader::fill`] sizes it.
+#[derive(Default)]
 pub(super) struct Chunk {
     /// Read into in place: its length is its capacity, zeroed once when it
-    /// was allocated, so a recycled chunk is refilled without clearing it.
+    /// was sized, so a recycled chunk is refilled without clearing it.
     pub bytes: Vec<u8>,
     /// Each line's number and range in `bytes`, without its ending; `None`
     /// for a line longer than the limit. Blank lines are left out.
     pub lines: Vec<(u64, Option<Range<usize>>)>,
-}
-
-impl Chunk {
-    pub fn new(bytes: usize) -> Self {
-        Chunk {
-            bytes: vec![0; bytes],
-            lines: Vec::new(),
-        }
-    }
 }
 
 /// The least asked of the reader at once. [`super::open`]'s buffer is no
@@ -265,7 +258,7 @@ mod tests {
         target: usize,
     ) -> Vec<(u64, Result<String, ()>)> {
         let mut r = ChunkReader::new(Trickle { bytes: input, step }, max);
-        let mut chunk = Chunk::new(0);
+        let mut chunk = Chunk::default();
         let mut out = Vec::new();
         loop {
             let more = r.fill(&mut chunk, target).unwrap();

@@ -184,7 +184,7 @@ fn decode_chunks(
     loop {
         let mut chunk = match recycled.try_recv() {
             Ok(spent) => spent.into_owner(),
-            Err(_) => Chunk::new(CHUNK_BYTES + READ_AT_LEAST),
+            Err(_) => Chunk::default(),
         };
         let more = reader.fill(&mut chunk, CHUNK_BYTES)?;
         if !chunk.lines.is_empty() && tx.send(decode(chunk, max_line_bytes)).is_err() {
