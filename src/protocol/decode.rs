@@ -17,12 +17,10 @@ use super::event::{
 use super::raw::{Json, Members, RawEvent, RawMember, parse_frame};
 use super::sanitize::{MAX_ID_BYTES, MAX_TEXT_BYTES, sanitize, truncate};
 use super::scan;
-use super::time::{EARLIEST_PLAUSIBLE, Millis, parse_rfc3339};
+use super::time::{Millis, is_plausible, parse_rfc3339};
 
-/// 2100-01-01T00:00:00Z: a timestamp past this is garbage whatever the clock.
-const LATEST_PLAUSIBLE: Millis = 4_102_444_800_000;
 /// Longest duration or queue wait accepted (about 115 days).
-const MAX_DURATION_MS: f64 = 1e10;
+pub(super) const MAX_DURATION_MS: f64 = 1e10;
 /// Most `depends_on` entries kept per task; the rest are dropped.
 pub const MAX_DEPENDENCIES: usize = 64;
 
@@ -131,7 +129,7 @@ impl Decoded<'_> {
 
 /// Decodes one frame, handing each member to `sink` in order.
 pub fn decode_frame<'a>(bytes: &'a [u8], mut sink: impl FnMut(Decoded<'a>)) {
-    if scan::frame(bytes, decode_raw, &mut sink) {
+    if scan::events(bytes, Decoded::Event, decode_raw, &mut sink) {
         return;
     }
     match parse_frame(bytes, decode_member) {
@@ -360,7 +358,7 @@ fn timestamp(value: Option<Json<'_>>) -> Result<Millis> {
                 format_args!("is not an RFC 3339 timestamp: {:?}", sanitize(s, 64)),
             )
         })?,
-        Some(Json::U64(n)) => i64::try_from(n).unwrap_or(i64::MAX),
+        Some(Json::U64(n)) => millis_of_u64(n),
         Some(Json::I64(n)) => n,
         Some(Json::F64(n)) if n.is_finite() => n as i64,
         Some(other) => {
@@ -371,13 +369,32 @@ fn timestamp(value: Option<Json<'_>>) -> Result<Millis> {
             ));
         }
     };
-    if !(EARLIEST_PLAUSIBLE..LATEST_PLAUSIBLE).contains(&ms) {
+    if !is_plausible(ms) {
         return Err(Invalid::new(
             InvalidKind::TimestampOutOfRange,
             format!("`ts` {ms} ms is outside 2000-01-01..2100-01-01"),
         ));
     }
     Ok(ms)
+}
+
+/// Integer milliseconds on the wire, saturated (then out of range).
+pub(super) fn millis_of_u64(n: u64) -> Millis {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Whether a number is what a duration, a load or a metric may be.
+pub(super) fn is_non_negative(n: f64) -> bool {
+    n >= 0.0 && n.is_finite()
+}
+
+/// An `attempt` given as an integer or as a float with no fraction.
+pub(super) fn attempt_of_u64(n: u64) -> Option<u32> {
+    (1..=u64::from(u32::MAX)).contains(&n).then_some(n as u32)
+}
+
+pub(super) fn attempt_of_f64(n: f64) -> Option<u32> {
+    (n.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&n)).then_some(n as u32)
 }
 
 fn number(field: &str, value: Option<Json<'_>>) -> Result<Option<f64>> {
@@ -392,7 +409,7 @@ fn number(field: &str, value: Option<Json<'_>>) -> Result<Option<f64>> {
 
 fn non_negative(field: &str, value: Option<Json<'_>>) -> Result<Option<f64>> {
     match number(field, value)? {
-        Some(n) if !(n >= 0.0 && n.is_finite()) => Err(invalid_value(
+        Some(n) if !is_non_negative(n) => Err(invalid_value(
             field,
             format_args!("must be a non-negative number, got {n}"),
         )),
@@ -419,10 +436,8 @@ fn metric_value(value: Option<Json<'_>>) -> Result<f64> {
 fn attempt(value: Option<Json<'_>>) -> Result<u32> {
     match value {
         None | Some(Json::Null) => Ok(1),
-        Some(Json::U64(n)) if (1..=u64::from(u32::MAX)).contains(&n) => Ok(n as u32),
-        Some(Json::F64(n)) if n.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&n) => {
-            Ok(n as u32)
-        }
+        Some(Json::U64(n)) if attempt_of_u64(n).is_some() => Ok(n as u32),
+        Some(Json::F64(n)) if attempt_of_f64(n).is_some() => Ok(n as u32),
         Some(v @ (Json::U64(_) | Json::I64(_) | Json::F64(_))) => Err(invalid_value(
             "attempt",
             format_args!(
@@ -544,19 +559,23 @@ fn resources(field: &str, value: Option<Json<'_>>) -> Result<Option<Resources>> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// What the general (serde) reading decodes a frame to.
-    fn by_serde(bytes: &[u8]) -> Vec<String> {
+    pub(in crate::protocol) fn by_serde(bytes: &[u8]) -> Vec<String> {
         match parse_frame(bytes, decode_member) {
             Ok(Members::One(d)) => vec![format!("{d:?}")],
             Ok(Members::Many(ds)) => ds.iter().map(|d| format!("{d:?}")).collect(),
-            Err(err) => vec![format!("{:?}", classify_syntax_error(&err, bytes))],
+            Err(err) => vec![format!(
+                "{:?}",
+                Decoded::Invalid(classify_syntax_error(&err, bytes))
+            )],
         }
     }
 
-    fn decoded(bytes: &[u8]) -> Vec<String> {
+    /// What [`decode_frame`] decodes a frame to.
+    pub(in crate::protocol) fn decoded(bytes: &[u8]) -> Vec<String> {
         let mut out = Vec::new();
         decode_frame(bytes, |d| out.push(format!("{d:?}")));
         out

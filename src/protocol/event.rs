@@ -184,13 +184,22 @@ impl LogLevel {
     /// Accepts the four protocol levels and the common spellings runners
     /// use for them (`trace`, `warning`, `fatal`, `critical`).
     pub fn parse(s: &str) -> Option<LogLevel> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "debug" | "trace" => LogLevel::Debug,
-            "info" => LogLevel::Info,
-            "warn" | "warning" => LogLevel::Warn,
-            "error" | "fatal" | "critical" => LogLevel::Error,
-            _ => return None,
-        })
+        // Compared without case rather than lowercased first: no String
+        // for every log line.
+        const NAMES: [(&str, LogLevel); 8] = [
+            ("info", LogLevel::Info),
+            ("debug", LogLevel::Debug),
+            ("warn", LogLevel::Warn),
+            ("error", LogLevel::Error),
+            ("trace", LogLevel::Debug),
+            ("warning", LogLevel::Warn),
+            ("fatal", LogLevel::Error),
+            ("critical", LogLevel::Error),
+        ];
+        NAMES
+            .iter()
+            .find(|(name, _)| s.eq_ignore_ascii_case(name))
+            .map(|&(_, level)| level)
     }
 }
 

@@ -21,10 +21,12 @@
 
 use std::borrow::Cow;
 
+use super::event::Event;
 use super::raw::{Json, RawEvent};
 use super::sanitize::is_plain;
 
 mod search;
+mod typed;
 use search::{known_key_at, string_end};
 
 /// Nesting read here (the event object is level 1); deeper goes to serde.
@@ -38,25 +40,40 @@ const POW10: [f64; MAX_DIGITS + 1] = [
 ];
 
 /// Reads a frame of plainly written event objects (one, or a batch: an
-/// array of them; see the module's doc), converting each with `convert` as
-/// it is read and handing the results to `sink` once the whole frame is
-/// read. False means declined, and `sink` was given nothing: the caller
-/// reads the frame the general way, whatever `convert` made of its first
-/// members (it must not have effects).
+/// array of them; see the module's doc) into their fields, converting each
+/// with `convert` as it is read and handing the results to `sink` once the
+/// whole frame is read. False means declined, and `sink` was given
+/// nothing: the caller reads the frame the general way, whatever `convert`
+/// made of its first members (it must not have effects).
 ///
 /// A lone object (a line of a log) goes to `sink` as it is converted,
 /// never returned through a `Members`: each move of a decoded event cost a
 /// copy of a few hundred bytes.
+#[cfg(test)]
 pub fn frame<'a, T>(
     bytes: &'a [u8],
     convert: impl FnMut(&mut RawEvent<'a>) -> T,
     mut sink: impl FnMut(T),
 ) -> bool {
-    read_frame(bytes, convert, &mut sink).is_some()
+    read_frame(bytes, None::<fn(Event<'a>) -> T>, convert, &mut sink).is_some()
+}
+
+/// [`frame`], with each member of a printable frame first read straight
+/// into an [`Event`] by [`typed`] and handed to `event`; a member it
+/// declines (anything not plainly valid) is read into its fields and
+/// converted as `frame` does. What comes out is the same either way.
+pub fn events<'a, T>(
+    bytes: &'a [u8],
+    event: impl FnMut(Event<'a>) -> T,
+    convert: impl FnMut(&mut RawEvent<'a>) -> T,
+    mut sink: impl FnMut(T),
+) -> bool {
+    read_frame(bytes, Some(event), convert, &mut sink).is_some()
 }
 
 fn read_frame<'a, T>(
     bytes: &'a [u8],
+    mut typed: Option<impl FnMut(Event<'a>) -> T>,
     mut convert: impl FnMut(&mut RawEvent<'a>) -> T,
     sink: &mut impl FnMut(T),
 ) -> Option<()> {
@@ -79,8 +96,41 @@ fn read_frame<'a, T>(
     } else {
         std::str::from_utf8(bytes).ok()?
     };
+    if !plain {
+        // Strings to clean: the typed reading is for printable frames.
+        typed = None;
+    }
     let mut scan = Scanner { text, bytes, at: 0 };
+    // One member: straight into an event if it is plainly valid, else into
+    // its fields (the scanner then declines exactly what it did before).
+    let mut one = |scan: &mut Scanner<'a>| -> Scanned<T> {
+        if let Some(event) = &mut typed {
+            let mut ahead = *scan;
+            if let Some(read) = ahead.typed_event() {
+                *scan = ahead;
+                return Some(event(read));
+            }
+        }
+        let mut raw = RawEvent {
+            plain,
+            ..RawEvent::default()
+        };
+        scan.event(&mut raw)?;
+        Some(convert(&mut raw))
+    };
     if *first == b'{' {
+        // A lone object's event goes to `sink` as it is made, not through
+        // `one`: each move of a decoded event is a copy of 264 bytes.
+        if let Some(event) = &mut typed {
+            let mut ahead = scan;
+            if let Some(read) = ahead.typed_event() {
+                ahead.skip_whitespace();
+                if ahead.at == bytes.len() {
+                    sink(event(read));
+                    return Some(());
+                }
+            }
+        }
         let mut raw = RawEvent {
             plain,
             ..RawEvent::default()
@@ -93,14 +143,6 @@ fn read_frame<'a, T>(
         sink(convert(&mut raw));
         return Some(());
     }
-    let mut one = |scan: &mut Scanner<'a>| -> Scanned<T> {
-        let mut raw = RawEvent {
-            plain,
-            ..RawEvent::default()
-        };
-        scan.event(&mut raw)?;
-        Some(convert(&mut raw))
-    };
     let members = {
         scan.skip_whitespace();
         scan.expect(b'[')?;
@@ -126,6 +168,23 @@ fn read_frame<'a, T>(
     Some(())
 }
 
+/// A number as the scanner reads it: serde_json's `U64` or `F64`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Number {
+    Integer(u64),
+    Decimal(f64),
+}
+
+impl Number {
+    fn as_f64(self) -> f64 {
+        match self {
+            Number::Integer(n) => n as f64,
+            Number::Decimal(n) => n,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
 struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -270,17 +329,36 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.at = start + len + 1;
-        // Both ends are ASCII quotes, so this slices on character boundaries.
-        self.text.get(start..start + len)
+        // SAFETY: `text` is `bytes` as UTF-8, and the slice lies within it
+        // (its end was found in it) between two ASCII bytes: the opening
+        // quote just before `start` and the closing one at its end, so both
+        // ends are character boundaries.
+        Some(unsafe { self.text.get_unchecked(start..start + len) })
     }
 
     /// A non-negative number, as serde_json's `deserialize_any` reads it: an
     /// integer as `U64`, a decimal as its digits divided by a power of ten.
     fn number(&mut self) -> Scanned<Json<'a>> {
+        Some(match self.number_parts()? {
+            Number::Integer(n) => Json::U64(n),
+            Number::Decimal(n) => Json::F64(n),
+        })
+    }
+
+    /// [`Scanner::number`]'s reading, before it is made a [`Json`].
+    fn number_parts(&mut self) -> Scanned<Number> {
         let start = self.at;
-        let digits = |scan: &mut Self| {
+        // The digits are summed as they are read (wrapping: more than
+        // MAX_DIGITS are declined below, before the sum is used).
+        let mut significand = 0u64;
+        let mut digits = |scan: &mut Self| {
             let from = scan.at;
-            while scan.bytes.get(scan.at).is_some_and(u8::is_ascii_digit) {
+            while let Some(&b) = scan.bytes.get(scan.at)
+                && b.is_ascii_digit()
+            {
+                significand = significand
+                    .wrapping_mul(10)
+                    .wrapping_add(u64::from(b - b'0'));
                 scan.at += 1;
             }
             scan.at - from
@@ -298,14 +376,10 @@ impl<'a> Scanner<'a> {
         {
             return None;
         }
-        let significand = self.bytes[start..end]
-            .iter()
-            .filter(|b| b.is_ascii_digit())
-            .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'));
         Some(if end == start + whole {
-            Json::U64(significand)
+            Number::Integer(significand)
         } else {
-            Json::F64(significand as f64 / POW10[fraction])
+            Number::Decimal(significand as f64 / POW10[fraction])
         })
     }
 

@@ -8,6 +8,13 @@ pub type Millis = i64;
 
 /// 2000-01-01T00:00:00Z: nothing a runner emits is older than this.
 pub const EARLIEST_PLAUSIBLE: Millis = 946_684_800_000;
+/// 2100-01-01T00:00:00Z: a timestamp past this is garbage whatever the clock.
+pub const LATEST_PLAUSIBLE: Millis = 4_102_444_800_000;
+
+/// Whether `ms` lies in the years a runner's clock can plausibly show.
+pub fn is_plausible(ms: Millis) -> bool {
+    (EARLIEST_PLAUSIBLE..LATEST_PLAUSIBLE).contains(&ms)
+}
 
 /// Parses an RFC 3339 timestamp such as `2026-11-22T10:00:00.050Z` or
 /// `2026-11-22T11:00:00+01:00`.
@@ -25,10 +32,15 @@ pub fn parse_rfc3339(s: &str) -> Option<Millis> {
 /// Anything else, or anything doubtful (a leap second, a bad date), is left
 /// to jiff, so the answer is always jiff's (a property test checks).
 fn utc_fast(b: &[u8]) -> Option<Millis> {
-    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
-        b.get(range)?.iter().try_fold(0i64, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
-        })
+    // Digits are read without a check each; any byte that was not one
+    // shows in `bad` (a digit's value is below 10), tested once.
+    let mut bad = 0u8;
+    let mut digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        Some(b.get(range)?.iter().fold(0i64, |n, &c| {
+            let d = c.wrapping_sub(b'0');
+            bad |= u8::from(d > 9);
+            n * 10 + i64::from(d)
+        }))
     };
     if b.len() < 20
         || b[4] != b'-'
@@ -42,6 +54,9 @@ fn utc_fast(b: &[u8]) -> Option<Millis> {
     }
     let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
     let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if bad != 0 {
+        return None;
+    }
     let fraction = &b[19..b.len() - 1];
     let millis = match fraction {
         [] => 0,

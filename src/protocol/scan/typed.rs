@@ -1,0 +1,749 @@
+//! The fast path's shortest way: a plainly written, valid event object read
+//! straight into an [`Event`], without the loosely typed [`RawEvent`] in
+//! between.
+//!
+//! Reading every field into a `Json` and then taking each out again was
+//! most of decoding a log: the 30-field `RawEvent` built, moved and dropped
+//! for every event, and every value looked at twice. Here each known key's
+//! value is kept as the little it is (a borrowed string, a number, the span
+//! of a nested value) and the event is built from those at once.
+//!
+//! Only what is plainly valid is read this way, in a printable frame: a
+//! known `type` with every field of the right type and within bounds. At
+//! the first doubt — a missing or mistyped field, a bad timestamp, a
+//! negative duration, an unknown type, the legacy shape — it declines the
+//! member, and the scanner reads it into its fields as before, so that every
+//! error is found, and worded, exactly where it was. What it does read is
+//! the event the general path builds, which a property test holds it to.
+//!
+//! [`RawEvent`]: super::RawEvent
+
+use std::borrow::Cow;
+
+use super::{MAX_DEPTH, Number, Scanned, Scanner};
+#[cfg(test)]
+use crate::protocol::Decoded;
+use crate::protocol::decode::{
+    MAX_DEPENDENCIES, MAX_DURATION_MS, attempt_of_f64, attempt_of_u64, is_non_negative,
+    millis_of_u64,
+};
+use crate::protocol::event::{
+    Body, ErrorInfo, Event, EventId, LogLevel, Resources, StageFinish, StageStart, Status, Text,
+};
+use crate::protocol::raw::KEYS;
+use crate::protocol::sanitize::{MAX_ID_BYTES, MAX_TEXT_BYTES, truncate};
+use crate::protocol::time::{Millis, is_plausible, parse_rfc3339};
+
+/// A known key's value as read: a nested object or array is kept as where
+/// its text starts, read again only by the field that wants it.
+#[derive(Debug, Clone, Copy)]
+enum Value<'a> {
+    Str(&'a str),
+    Number(Number),
+    Bool(bool),
+    Nested { start: usize },
+}
+
+/// Where `key` stands in [`KEYS`], found when the crate is built.
+const fn at(key: &str) -> usize {
+    let mut i = 0;
+    while i < KEYS.len() {
+        let (a, b) = (KEYS[i].as_bytes(), key.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not a known key");
+}
+
+const TYPE: usize = at("type");
+const TS: usize = at("ts");
+const EVENT_ID: usize = at("event_id");
+const CORRELATION_ID: usize = at("correlation_id");
+const PROJECT_ID: usize = at("project_id");
+const EXECUTION_ID: usize = at("execution_id");
+const TASK_ID: usize = at("task_id");
+const NODE: usize = at("node");
+const STAGE: usize = at("stage");
+const STATUS: usize = at("status");
+const DURATION_MS: usize = at("duration_ms");
+const RESOURCES: usize = at("resources");
+const NAME: usize = at("name");
+const VALUE: usize = at("value");
+const UNIT: usize = at("unit");
+const CPU_PERCENT: usize = at("cpu_percent");
+const MEMORY_MB: usize = at("memory_mb");
+const MEMORY_PERCENT: usize = at("memory_percent");
+const QUEUE_MS: usize = at("queue_ms");
+const DEPENDS_ON: usize = at("depends_on");
+const ATTEMPT: usize = at("attempt");
+const LEVEL: usize = at("level");
+const MESSAGE: usize = at("message");
+const WORKFLOW: usize = at("workflow");
+const VARIANT: usize = at("variant");
+const AUTONOMOUS: usize = at("autonomous");
+const ERROR: usize = at("error");
+
+/// The known keys' values of one object, `null` read as absent (as the
+/// general path reads it).
+struct Fields<'a> {
+    values: [Option<Value<'a>>; KEYS.len()],
+}
+
+impl<'a> Scanner<'a> {
+    /// One event object, read straight into an [`Event`] if it is plainly
+    /// valid (see the module's doc); `None` declines it, with the scanner
+    /// wherever it stopped (the caller reads on from a copy).
+    pub(super) fn typed_event(&mut self) -> Scanned<Event<'a>> {
+        let mut fields = Fields {
+            values: [None; KEYS.len()],
+        };
+        self.skip_whitespace();
+        self.expect(b'{')?;
+        let mut seen = 0u32;
+        self.skip_whitespace();
+        if !self.eat(b'}') {
+            loop {
+                self.skip_whitespace();
+                self.expect(b'"')?;
+                let known = self.known_key();
+                if known.is_none() {
+                    self.string_body()?;
+                }
+                self.skip_whitespace();
+                self.expect(b':')?;
+                self.skip_whitespace();
+                match known {
+                    Some(position) => {
+                        let bit = 1 << position;
+                        if seen & bit != 0 {
+                            return None;
+                        }
+                        seen |= bit;
+                        if !self.eat_literal(b"null") {
+                            fields.values[position] = Some(self.typed_value()?);
+                        }
+                    }
+                    None => self.skip_value(2)?,
+                }
+                self.skip_whitespace();
+                if self.eat(b'}') {
+                    break;
+                }
+                self.expect(b',')?;
+            }
+        }
+        self.build(&fields)
+    }
+
+    /// A known key's value: scalars read, nested values skipped over and
+    /// kept as their span.
+    #[inline]
+    fn typed_value(&mut self) -> Scanned<Value<'a>> {
+        Some(match *self.bytes.get(self.at)? {
+            b'"' => {
+                self.at += 1;
+                Value::Str(self.string_body()?)
+            }
+            b'0'..=b'9' => Value::Number(self.number_parts()?),
+            b'{' | b'[' => {
+                let start = self.at;
+                self.skip_value(2)?;
+                Value::Nested { start }
+            }
+            b't' if self.eat_literal(b"true") => Value::Bool(true),
+            b'f' if self.eat_literal(b"false") => Value::Bool(false),
+            _ => return None,
+        })
+    }
+
+    /// Steps over a value as [`Scanner::value`] reads it (the same depth,
+    /// the same refusals), building nothing.
+    fn skip_value(&mut self, depth: u32) -> Scanned<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match *self.bytes.get(self.at)? {
+            b'"' => {
+                self.at += 1;
+                self.string_body()?;
+            }
+            b'0'..=b'9' => {
+                self.number_parts()?;
+            }
+            open @ (b'{' | b'[') => {
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.at += 1;
+                self.skip_whitespace();
+                if self.eat(close) {
+                    return Some(());
+                }
+                loop {
+                    self.skip_whitespace();
+                    if open == b'{' {
+                        self.expect(b'"')?;
+                        self.string_body()?;
+                        self.skip_whitespace();
+                        self.expect(b':')?;
+                        self.skip_whitespace();
+                    }
+                    self.skip_value(depth + 1)?;
+                    self.skip_whitespace();
+                    if self.eat(close) {
+                        return Some(());
+                    }
+                    self.expect(b',')?;
+                }
+            }
+            b't' if self.eat_literal(b"true") => {}
+            b'f' if self.eat_literal(b"false") => {}
+            b'n' if self.eat_literal(b"null") => {}
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// The event the known fields make, if they make one plainly.
+    fn build(&self, fields: &Fields<'a>) -> Scanned<Event<'a>> {
+        let Some(Value::Str(kind)) = fields.values[TYPE] else {
+            // No type (perhaps the legacy shape), or not a string.
+            return None;
+        };
+        let body = match kind {
+            "stage_finished" => Body::StageFinished(StageFinish {
+                stage: fields.required_text(STAGE, MAX_ID_BYTES)?,
+                status: fields.status()?,
+                duration_ms: fields.duration(DURATION_MS)?,
+                attempt: fields.attempt()?,
+                queue_ms: fields.duration(QUEUE_MS)?,
+                error: self.error_info(fields.values[ERROR])?.map(Box::new),
+                resources: self.resources(fields.values[RESOURCES])?,
+            }),
+            "stage_started" => Body::StageStarted(StageStart {
+                stage: fields.required_text(STAGE, MAX_ID_BYTES)?,
+                depends_on: self.dependencies(fields.values[DEPENDS_ON])?,
+                attempt: fields.attempt()?,
+                queue_ms: fields.duration(QUEUE_MS)?,
+            }),
+            "metric" => Body::Metric {
+                name: fields.required_text(NAME, MAX_ID_BYTES)?,
+                value: fields.non_negative(VALUE)??,
+                unit: fields.text(UNIT, MAX_ID_BYTES)?,
+            },
+            "resource_sample" => Body::ResourceSample {
+                cpu_percent: fields.non_negative(CPU_PERCENT)??,
+                memory_mb: fields.non_negative(MEMORY_MB)??,
+                memory_percent: fields.non_negative(MEMORY_PERCENT)?,
+            },
+            "log" => Body::Log {
+                level: match fields.values[LEVEL]? {
+                    Value::Str(level) => LogLevel::parse(level)?,
+                    _ => return None,
+                },
+                message: fields.required_text(MESSAGE, MAX_TEXT_BYTES)?,
+            },
+            "execution_started" => Body::ExecutionStarted {
+                workflow: fields.text(WORKFLOW, MAX_ID_BYTES)?,
+                variant: fields.text(VARIANT, MAX_ID_BYTES)?,
+            },
+            "execution_finished" => Body::ExecutionFinished {
+                status: fields.status()?,
+                duration_ms: fields.duration(DURATION_MS)?,
+                autonomous: match fields.values[AUTONOMOUS] {
+                    None => None,
+                    Some(Value::Bool(b)) => Some(b),
+                    Some(_) => return None,
+                },
+            },
+            _ => return None,
+        };
+        let correlation_id = fields.text(CORRELATION_ID, MAX_ID_BYTES)?;
+        let needs_correlation = matches!(
+            body,
+            Body::ExecutionStarted { .. }
+                | Body::StageStarted(_)
+                | Body::StageFinished(_)
+                | Body::ExecutionFinished { .. }
+        );
+        if needs_correlation && correlation_id.as_deref().is_none_or(str::is_empty) {
+            return None;
+        }
+        let node = fields.text(NODE, MAX_ID_BYTES)?;
+        if matches!(body, Body::ResourceSample { .. }) && node.is_none() {
+            return None;
+        }
+        Some(Event {
+            ts: fields.timestamp()?,
+            correlation_id,
+            project_id: fields.text(PROJECT_ID, MAX_ID_BYTES)?,
+            execution_id: fields.text(EXECUTION_ID, MAX_ID_BYTES)?,
+            task_id: fields.text(TASK_ID, MAX_ID_BYTES)?,
+            node,
+            event_id: fields.text(EVENT_ID, MAX_ID_BYTES)?.map(EventId::new),
+            body,
+        })
+    }
+
+    /// A scanner over the same frame at `start` (a nested value's span).
+    fn rewound(&self, start: usize) -> Scanner<'a> {
+        Scanner { at: start, ..*self }
+    }
+
+    /// `resources`: an object whose first `cpu_percent` and `memory_mb`
+    /// (the ones the general path looks up) are numbers or null.
+    fn resources(&self, value: Option<Value<'a>>) -> Scanned<Option<Resources>> {
+        let Some(Value::Nested { start, .. }) = value else {
+            return value.is_none().then_some(None);
+        };
+        let mut found = Resources::default();
+        let (mut cpu, mut memory) = (false, false);
+        self.rewound(start).object_members(|scan, key| {
+            let slot = match key {
+                "cpu_percent" if !cpu => {
+                    cpu = true;
+                    &mut found.cpu_percent
+                }
+                "memory_mb" if !memory => {
+                    memory = true;
+                    &mut found.memory_mb
+                }
+                _ => return scan.skip_value(3),
+            };
+            if scan.eat_literal(b"null") {
+                return Some(());
+            }
+            let n = scan.number_if_number()?.as_f64();
+            *slot = Some(n);
+            is_non_negative(n).then_some(())
+        })?;
+        Some(Some(found))
+    }
+
+    /// `error`: a bare message, or an object whose `type`, `code` and
+    /// `message` are strings, integers or null (the last of each counts).
+    fn error_info(&self, value: Option<Value<'a>>) -> Scanned<Option<ErrorInfo<'a>>> {
+        let start = match value {
+            None => return Some(None),
+            Some(Value::Str(message)) => {
+                return Some(Some(ErrorInfo {
+                    message: Some(text(message, MAX_TEXT_BYTES)),
+                    ..ErrorInfo::default()
+                }));
+            }
+            Some(Value::Nested { start, .. }) => start,
+            Some(_) => return None,
+        };
+        let mut info = ErrorInfo::default();
+        self.rewound(start).object_members(|scan, key| {
+            let (slot, max) = match key {
+                "type" => (&mut info.kind, MAX_ID_BYTES),
+                "code" => (&mut info.code, MAX_ID_BYTES),
+                "message" => (&mut info.message, MAX_TEXT_BYTES),
+                _ => return scan.skip_value(3),
+            };
+            *slot = match *scan.bytes.get(scan.at)? {
+                b'"' => {
+                    scan.at += 1;
+                    Some(text(scan.string_body()?, max))
+                }
+                b'n' if scan.eat_literal(b"null") => None,
+                // Exit codes and HTTP statuses often arrive as numbers.
+                b'0'..=b'9' => match scan.number_parts()? {
+                    Number::Integer(n) => Some(Cow::Owned(n.to_string())),
+                    Number::Decimal(_) => return None,
+                },
+                _ => return None,
+            };
+            Some(())
+        })?;
+        Some(Some(info))
+    }
+
+    /// `depends_on`: an array whose first [`MAX_DEPENDENCIES`] items are
+    /// strings (the rest are dropped unread, as the general path does).
+    fn dependencies(&self, value: Option<Value<'a>>) -> Scanned<Vec<Text<'a>>> {
+        let Some(Value::Nested { start, .. }) = value else {
+            return value.is_none().then(Vec::new);
+        };
+        let mut scan = self.rewound(start);
+        scan.expect(b'[')?;
+        let mut items = Vec::new();
+        scan.skip_whitespace();
+        if scan.eat(b']') {
+            return Some(items);
+        }
+        loop {
+            scan.skip_whitespace();
+            if items.len() < MAX_DEPENDENCIES {
+                scan.expect(b'"')?;
+                items.push(text(scan.string_body()?, MAX_ID_BYTES));
+            } else {
+                scan.skip_value(3)?;
+            }
+            scan.skip_whitespace();
+            if scan.eat(b']') {
+                return Some(items);
+            }
+            scan.expect(b',')?;
+        }
+    }
+
+    /// Each member of the object starting here, its key given and the
+    /// scanner at its value, which `member` reads.
+    fn object_members(
+        mut self,
+        mut member: impl FnMut(&mut Scanner<'a>, &'a str) -> Scanned<()>,
+    ) -> Scanned<()> {
+        self.expect(b'{')?;
+        self.skip_whitespace();
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            self.skip_whitespace();
+            self.expect(b'"')?;
+            let key = self.string_body()?;
+            self.skip_whitespace();
+            self.expect(b':')?;
+            self.skip_whitespace();
+            member(&mut self, key)?;
+            self.skip_whitespace();
+            if self.eat(b'}') {
+                return Some(());
+            }
+            self.expect(b',')?;
+        }
+    }
+
+    /// A number here; `None` for anything else.
+    fn number_if_number(&mut self) -> Scanned<Number> {
+        match self.bytes.get(self.at)? {
+            b'0'..=b'9' => self.number_parts(),
+            _ => None,
+        }
+    }
+}
+
+/// A string of a printable frame: nothing to clean, only capped.
+fn text(s: &str, max: usize) -> Text<'_> {
+    truncate(Cow::Borrowed(s), max)
+}
+
+impl<'a> Fields<'a> {
+    /// An optional string: `Some(None)` when absent, `None` (declined) when
+    /// not a string.
+    fn text(&self, position: usize, max: usize) -> Scanned<Option<Text<'a>>> {
+        match self.values[position] {
+            None => Some(None),
+            Some(Value::Str(s)) => Some(Some(text(s, max))),
+            Some(_) => None,
+        }
+    }
+
+    fn required_text(&self, position: usize, max: usize) -> Scanned<Text<'a>> {
+        self.text(position, max)?.filter(|s| !s.is_empty())
+    }
+
+    /// An optional non-negative number (`Some(None)` when absent).
+    fn non_negative(&self, position: usize) -> Scanned<Option<f64>> {
+        match self.values[position] {
+            None => Some(None),
+            Some(Value::Number(n)) => {
+                let n = n.as_f64();
+                is_non_negative(n).then_some(Some(n))
+            }
+            Some(_) => None,
+        }
+    }
+
+    fn duration(&self, position: usize) -> Scanned<Option<f64>> {
+        let n = self.non_negative(position)?;
+        n.is_none_or(|n| n <= MAX_DURATION_MS).then_some(n)
+    }
+
+    fn attempt(&self) -> Scanned<u32> {
+        match self.values[ATTEMPT] {
+            None => Some(1),
+            Some(Value::Number(Number::Integer(n))) => attempt_of_u64(n),
+            Some(Value::Number(Number::Decimal(n))) => attempt_of_f64(n),
+            Some(_) => None,
+        }
+    }
+
+    fn status(&self) -> Scanned<Status> {
+        match self.values[STATUS]? {
+            Value::Str(s) => Status::parse(s),
+            _ => None,
+        }
+    }
+
+    fn timestamp(&self) -> Scanned<Millis> {
+        let ms = match self.values[TS]? {
+            Value::Str(s) => parse_rfc3339(s)?,
+            Value::Number(Number::Integer(n)) => millis_of_u64(n),
+            Value::Number(Number::Decimal(n)) if n.is_finite() => n as i64,
+            _ => return None,
+        };
+        is_plausible(ms).then_some(ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::decode::tests::{by_serde, decoded};
+
+    fn typed(line: &str) -> Option<Event<'_>> {
+        let mut scan = Scanner {
+            text: line,
+            bytes: line.as_bytes(),
+            at: 0,
+        };
+        scan.typed_event()
+    }
+
+    #[test]
+    fn reads_the_events_runners_write() {
+        // Every line a runner writes takes the short way, and comes out as
+        // the general path reads it.
+        let sample = include_str!("../../../assets/sample.ndjson");
+        for line in sample.lines() {
+            let event = typed(line).unwrap_or_else(|| panic!("declined {line}"));
+            assert_eq!(
+                vec![format!("{:?}", Decoded::Event(event))],
+                by_serde(line.as_bytes()),
+                "{line}"
+            );
+        }
+        let failed = r#"{"type":"stage_finished","ts":1790000000000,"correlation_id":"c","stage":"implement","status":"failed","attempt":2,"duration_ms":15925.3,"error":{"type":"BuildError","code":42,"message":"cargo build failed"},"depends_on":["prep"],"extra":{"x":[1,true,null]}}"#;
+        assert!(typed(failed).is_some_and(|e| matches!(
+            e.body,
+            Body::StageFinished(StageFinish {
+                attempt: 2,
+                error: Some(_),
+                ..
+            })
+        )));
+    }
+
+    #[test]
+    fn declines_what_the_general_path_judges() {
+        for line in [
+            r#"{"ts":"2026-11-22T10:00:00Z","operation_type":"prep","duration_ms":5}"#,
+            r#"{"type":"future_kind","ts":"2026-11-22T10:00:00Z"}"#,
+            r#"{"type":"log","ts":"2026-11-22T10:00:00Z","level":"loud","message":"m"}"#,
+            r#"{"type":"log","ts":"1999-12-31T23:59:59Z","level":"info","message":"m"}"#,
+            r#"{"type":"log","ts":"2026-11-22T10:00:00Z","level":"info","message":""}"#,
+            r#"{"type":"stage_started","ts":"2026-11-22T10:00:00Z","stage":"prep"}"#,
+            r#"{"type":"stage_started","ts":"2026-11-22T10:00:00Z","correlation_id":"c","stage":"prep","attempt":0}"#,
+            r#"{"type":"stage_finished","ts":"2026-11-22T10:00:00Z","correlation_id":"c","stage":"prep","status":"done"}"#,
+            r#"{"type":"stage_finished","ts":"2026-11-22T10:00:00Z","correlation_id":"c","stage":"prep","status":"ok","duration_ms":"5"}"#,
+            r#"{"type":"stage_finished","ts":"2026-11-22T10:00:00Z","correlation_id":"c","stage":"prep","status":"ok","resources":{"cpu_percent":"high"}}"#,
+            r#"{"type":"stage_finished","ts":"2026-11-22T10:00:00Z","correlation_id":"c","stage":"prep","status":"ok","error":{"code":4.5}}"#,
+            r#"{"type":"resource_sample","ts":"2026-11-22T10:00:00Z","cpu_percent":1,"memory_mb":2}"#,
+            r#"{"type":"metric","ts":"2026-11-22T10:00:00Z","name":"m"}"#,
+            r#"{"type":"execution_finished","ts":"2026-11-22T10:00:00Z","correlation_id":"c","status":"ok","autonomous":1}"#,
+        ] {
+            assert!(typed(line).is_none(), "{line}");
+        }
+    }
+
+    /// A JSON value for a field: mostly of the type it should have, now
+    /// and then of another, out of range, or malformed.
+    fn value_for(key: &'static str) -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let good: BoxedStrategy<String> = match key {
+            "type" => proptest::sample::select(vec![
+                "stage_finished",
+                "stage_started",
+                "metric",
+                "resource_sample",
+                "log",
+                "execution_started",
+                "execution_finished",
+                "other",
+            ])
+            .prop_map(|t| format!("\"{t}\""))
+            .boxed(),
+            "ts" => prop_oneof![
+                Just("\"2026-11-22T10:00:00.050Z\"".to_owned()),
+                Just("\"2026-11-22T11:00:00+01:00\"".to_owned()),
+                (946_684_800_000u64..4_200_000_000_000).prop_map(|n| n.to_string()),
+                Just("\"yesterday\"".to_owned()),
+            ]
+            .boxed(),
+            "status" => {
+                proptest::sample::select(vec!["ok", "failed", "timeout", "cancelled", "OK", ""])
+                    .prop_map(|s| format!("\"{s}\""))
+                    .boxed()
+            }
+            "level" => proptest::sample::select(vec!["info", "WARN", "Error", "trace", "loud"])
+                .prop_map(|s| format!("\"{s}\""))
+                .boxed(),
+            "duration_ms" | "queue_ms" | "value" | "cpu_percent" | "memory_mb"
+            | "memory_percent" => prop_oneof![
+                "(0|[1-9][0-9]{0,4})(\\.[0-9]{1,3})?",
+                Just("20000000000".to_owned()),
+            ]
+            .boxed(),
+            "attempt" => {
+                prop_oneof!["[0-9]", Just("2.0".to_owned()), Just("2.5".to_owned())].boxed()
+            }
+            "autonomous" => prop_oneof![Just("true".to_owned()), Just("false".to_owned())].boxed(),
+            "depends_on" => proptest::collection::vec("[a-z]{0,4}", 0..4)
+                .prop_map(|ids| {
+                    format!(
+                        "[{}]",
+                        ids.iter()
+                            .map(|i| format!("\"{i}\""))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )
+                })
+                .boxed(),
+            "resources" => (
+                proptest::option::of("[0-9]{1,3}(\\.[0-9])?"),
+                proptest::option::of(prop_oneof![
+                    "[0-9]{1,4}".prop_map(|s| s),
+                    Just("null".to_owned()),
+                    Just("\"x\"".to_owned())
+                ]),
+                proptest::bool::ANY,
+            )
+                .prop_map(|(cpu, memory, twice)| {
+                    let mut members = Vec::new();
+                    if let Some(cpu) = cpu {
+                        members.push(format!("\"cpu_percent\":{cpu}"));
+                    }
+                    if let Some(memory) = memory {
+                        members.push(format!("\"memory_mb\":{memory}"));
+                    }
+                    if twice {
+                        members.push("\"cpu_percent\":7,\"memory_mb\":8".to_owned());
+                    }
+                    format!("{{{}}}", members.join(","))
+                })
+                .boxed(),
+            "error" => prop_oneof![
+                Just("\"bare message\"".to_owned()),
+                (
+                    proptest::sample::select(vec!["\"E42\"", "42", "null", "4.5", "true"]),
+                    proptest::sample::select(vec!["\"BuildError\"", "null"]),
+                    proptest::bool::ANY,
+                )
+                    .prop_map(|(code, kind, twice)| {
+                        let again = if twice { ",\"code\":\"later\"" } else { "" };
+                        format!(
+                            "{{\"type\":{kind},\"code\":{code},\"message\":\"m\"{again},\"x\":[1]}}"
+                        )
+                    }),
+            ]
+            .boxed(),
+            _ => "[a-z0-9_-]{0,10}".prop_map(|s| format!("\"{s}\"")).boxed(),
+        };
+        let odd = proptest::sample::select(vec![
+            "null",
+            "\"\"",
+            "\"text\"",
+            "7",
+            "-1",
+            "1e3",
+            "true",
+            "[]",
+            "{}",
+            "[\"a\",1]",
+            "{\"a\":{}}",
+        ])
+        .prop_map(str::to_owned);
+        prop_oneof![40 => good, 1 => odd]
+    }
+
+    const FIELDS: [&str; 24] = [
+        "ts",
+        "correlation_id",
+        "project_id",
+        "execution_id",
+        "task_id",
+        "node",
+        "event_id",
+        "stage",
+        "status",
+        "duration_ms",
+        "resources",
+        "name",
+        "value",
+        "unit",
+        "cpu_percent",
+        "memory_mb",
+        "memory_percent",
+        "queue_ms",
+        "depends_on",
+        "attempt",
+        "level",
+        "message",
+        "autonomous",
+        "error",
+    ];
+
+    /// An event object: every field, each present nineteen times in
+    /// twenty, most of the right type (then any type's object is valid),
+    /// `type` anywhere among them.
+    fn object() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let fields: Vec<_> = FIELDS
+            .iter()
+            .map(|&key| {
+                proptest::option::weighted(0.95, value_for(key))
+                    .prop_map(move |v| v.map(|v| format!("\"{key}\":{v}")))
+            })
+            .collect();
+        (value_for("type"), fields, 0usize..24, proptest::bool::ANY).prop_map(
+            |(kind, fields, at, reversed)| {
+                let mut fields: Vec<String> = fields.into_iter().flatten().collect();
+                if reversed {
+                    fields.reverse();
+                }
+                fields.insert(at.min(fields.len()), format!("\"type\":{kind}"));
+                format!("{{{}}}", fields.join(","))
+            },
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(3_000))]
+        /// Whatever the short way reads, the general path reads the same;
+        /// whatever it declines still decodes as the general path has it.
+        #[test]
+        fn reads_as_the_general_path(objects in proptest::collection::vec(object(), 1..3), batch in proptest::bool::ANY) {
+            let frame = if batch { format!("[{}]", objects.join(",")) } else { objects[0].clone() };
+            proptest::prop_assert_eq!(decoded(frame.as_bytes()), by_serde(frame.as_bytes()), "{}", frame);
+        }
+    }
+
+    #[test]
+    fn the_property_reaches_both_ways() {
+        // The generated objects are taken the short way often enough, and
+        // declined often enough, for the property to say something.
+        use proptest::strategy::{Strategy, ValueTree};
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let (mut read, mut declined) = (0, 0);
+        for _ in 0..1_000 {
+            let line = object().new_tree(&mut runner).unwrap().current();
+            match typed(&line) {
+                Some(_) => read += 1,
+                None => declined += 1,
+            }
+        }
+        assert!(
+            read > 100 && declined > 100,
+            "read {read}, declined {declined}"
+        );
+    }
+}
