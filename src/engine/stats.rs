@@ -502,41 +502,22 @@ impl Rolling {
         if values.is_empty() {
             return Some(snap);
         }
-        let (low, high) = p95_interval_quantiles(count);
-        let n = values.len();
-        let position = |q: f64| ((q.clamp(0.0, 1.0) * n as f64).ceil() as usize).clamp(1, n) - 1;
-        let mut positions = [0.50, 0.95, 0.99, low, high].map(position);
-        positions.sort_unstable();
-        // Only five positions are read: the values a sort would put there are
-        // selected, a fraction of sorting them all.
-        select_positions(&mut values, 0, &positions);
+        values.sort_unstable();
         let buckets = &*BUCKETS;
         let at = |q: f64| {
-            let raw = buckets.highest_equivalent(values[position(q)]);
+            let rank = ((q.clamp(0.0, 1.0) * values.len() as f64).ceil() as usize).max(1);
+            let raw = buckets.highest_equivalent(values[rank.min(values.len()) - 1]);
             refine(buckets, raw, min, max)
         };
         snap.mean = sum / count as f64;
         snap.p50 = at(0.50);
         snap.p95 = at(0.95);
         snap.p99 = at(0.99);
+        let (low, high) = p95_interval_quantiles(count);
         snap.p95_low = at(low);
         snap.p95_high = at(high);
         Some(snap)
     }
-}
-
-/// Puts at each of `positions` (ascending, counted from `base`, the index
-/// of `values[0]` in the whole) the value a sort would put there: one
-/// selection for the middle position, then the same on either side of it.
-fn select_positions(values: &mut [u64], base: usize, positions: &[usize]) {
-    let Some(&k) = positions.get(positions.len() / 2) else {
-        return;
-    };
-    let (before, _, after) = values.select_nth_unstable(k - base);
-    let lower = positions.partition_point(|&p| p < k);
-    let upper = positions.partition_point(|&p| p <= k);
-    select_positions(before, base, &positions[..lower]);
-    select_positions(after, k + 1, &positions[upper..]);
 }
 
 /// An empty histogram of the windows' precision: its bucket arithmetic
@@ -757,24 +738,6 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// Selecting puts at each asked position what sorting puts there,
-        /// with repeated values and repeated positions.
-        #[test]
-        fn selected_positions_hold_the_sorted_values(
-            values in proptest::collection::vec(0u64..50, 1..400),
-            picks in proptest::collection::vec(0.0f64..1.0, 0..6),
-        ) {
-            let mut positions: Vec<usize> =
-                picks.iter().map(|p| (p * values.len() as f64) as usize).collect();
-            positions.sort_unstable();
-            let mut selected = values.clone();
-            select_positions(&mut selected, 0, &positions);
-            let mut sorted = values;
-            sorted.sort_unstable();
-            for &p in &positions {
-                proptest::prop_assert_eq!(selected[p], sorted[p], "position {}", p);
-            }
-        }
         /// The sparse path answers exactly as the merged histogram does.
         #[test]
         fn sparse_windows_answer_as_merged_histograms(
