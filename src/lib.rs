@@ -29,6 +29,7 @@
 //! - [`hash`]: stable hashes (kept baseline names, alert fingerprints).
 //! - [`files`]: the files runtop writes (0600, never through a link) and
 //!   reads (capped).
+//! - [`prefetch`]: asking the processor for memory ahead of a replay's need.
 //! - Types several layers share, at the bottom: [`levels`] (alert severity,
 //!   a stage's health level), [`source_status`] (each live source's
 //!   connection), [`host`] (this host's load).
@@ -45,6 +46,7 @@ pub mod hash;
 pub mod host;
 pub mod levels;
 pub mod monitor;
+pub mod prefetch;
 pub mod protocol;
 pub mod report;
 pub mod secrets;

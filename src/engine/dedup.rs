@@ -74,17 +74,7 @@ impl RecentIds {
         if self.slots.is_empty() {
             return;
         }
-        let slot: *const Slot = &self.slots[self.home(Self::stored(key))];
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch reads nothing the program sees and never
-        // faults (and the pointer is to a live slot anyway); SSE, which it
-        // needs, is part of every x86-64 processor.
-        unsafe {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>(slot.cast());
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = slot;
+        crate::prefetch::line(&self.slots[self.home(Self::stored(key))]);
     }
 
     /// Remembers `key` as the newest and says true, or says false if it is

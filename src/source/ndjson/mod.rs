@@ -85,6 +85,11 @@ impl<F: FnMut(&Decoded<'_>, Origin)> Sink for F {
 /// in between are applied, few enough that what it brought is not evicted.
 const AHEAD: usize = 4;
 
+/// How many members ahead the decoded members themselves are asked for:
+/// the decoder's core wrote them, so each is a miss on this one the first
+/// time it is read (by [`Sink::ahead`], then by the engine).
+const FETCH_AHEAD: usize = 12;
+
 /// An engine fed straight from a file.
 struct EngineSink<'e> {
     engine: &'e mut Engine,
@@ -156,6 +161,9 @@ pub fn read_all(
             };
             let items = chunk.borrow_dependent();
             for (i, (line, decoded)) in items.iter().enumerate() {
+                if let Some(further) = items.get(i + FETCH_AHEAD) {
+                    crate::prefetch::whole(further);
+                }
                 if let Some((_, later)) = items.get(i + AHEAD) {
                     sink.ahead(later);
                 }
