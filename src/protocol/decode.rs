@@ -239,14 +239,7 @@ fn decode_event<'a>(raw: &mut RawEvent<'a>) -> Result<Decoded<'a>> {
         },
         _ => return Ok(Decoded::UnknownType(sanitize(kind, MAX_ID_BYTES))),
     };
-    let needs_correlation = matches!(
-        body,
-        Body::ExecutionStarted { .. }
-            | Body::StageStarted(_)
-            | Body::StageFinished(_)
-            | Body::ExecutionFinished { .. }
-    );
-    let needs_node = matches!(body, Body::ResourceSample { .. });
+    let (needs_correlation, needs_node) = (body.needs_correlation(), body.needs_node());
     envelope(raw, body, needs_correlation, needs_node).map(Decoded::Event)
 }
 

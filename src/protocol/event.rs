@@ -219,6 +219,23 @@ pub struct Resources {
 }
 
 impl Body<'_> {
+    /// Execution and stage events belong to an execution: they need a
+    /// `correlation_id`.
+    pub fn needs_correlation(&self) -> bool {
+        matches!(
+            self,
+            Body::ExecutionStarted { .. }
+                | Body::StageStarted(_)
+                | Body::StageFinished(_)
+                | Body::ExecutionFinished { .. }
+        )
+    }
+
+    /// A host's load sample says which host: it needs a `node`.
+    pub fn needs_node(&self) -> bool {
+        matches!(self, Body::ResourceSample { .. })
+    }
+
     /// The protocol's name for this event type.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -196,45 +196,74 @@ type Scanned<T> = Option<T>;
 
 impl<'a> Scanner<'a> {
     fn event(&mut self, raw: &mut RawEvent<'a>) -> Scanned<()> {
+        self.event_members(
+            |scan, position| scan.value_into(raw.field_at_mut(position)),
+            |scan| scan.value(2).map(drop),
+        )
+    }
+
+    /// Walks an event object: each known key's value (unless `null`, which
+    /// reads as absent) goes to `known` with the key's position in `KEYS`,
+    /// any other key's to `unknown`, each of which reads it. A known key
+    /// given twice is declined (serde's "duplicate field" error).
+    #[inline]
+    fn event_members(
+        &mut self,
+        mut known: impl FnMut(&mut Self, usize) -> Scanned<()>,
+        mut unknown: impl FnMut(&mut Self) -> Scanned<()>,
+    ) -> Scanned<()> {
+        let mut seen = 0u32;
+        self.object(
+            |scan| match scan.known_key() {
+                Some(position) => Some(Some(position)),
+                None => scan.string_body().map(|_| None),
+            },
+            |scan, key| match key {
+                Some(position) => {
+                    let bit = 1 << position;
+                    if seen & bit != 0 {
+                        return None;
+                    }
+                    seen |= bit;
+                    if scan.eat_literal(b"null") {
+                        return Some(());
+                    }
+                    known(scan, position)
+                }
+                None => unknown(scan),
+            },
+        )
+    }
+
+    /// Walks the object starting here (after any whitespace): each key is
+    /// read by `key` (the opening quote already taken) and its value by
+    /// `member`, given what `key` made of it.
+    #[inline]
+    fn object<K>(
+        &mut self,
+        mut key: impl FnMut(&mut Self) -> Scanned<K>,
+        mut member: impl FnMut(&mut Self, K) -> Scanned<()>,
+    ) -> Scanned<()> {
         self.skip_whitespace();
         self.expect(b'{')?;
-        let mut seen = 0u32;
         self.skip_whitespace();
-        if !self.eat(b'}') {
-            loop {
-                self.skip_whitespace();
-                self.expect(b'"')?;
-                let known = self.known_key();
-                if known.is_none() {
-                    self.string_body()?;
-                }
-                self.skip_whitespace();
-                self.expect(b':')?;
-                self.skip_whitespace();
-                match known {
-                    Some(position) => {
-                        let bit = 1 << position;
-                        if seen & bit != 0 {
-                            return None; // serde's "duplicate field" error
-                        }
-                        seen |= bit;
-                        // `Option<Json>` reads `null` as absent.
-                        if !self.eat_literal(b"null") {
-                            self.value_into(raw.field_at_mut(position))?;
-                        }
-                    }
-                    None => {
-                        self.value(2)?;
-                    }
-                }
-                self.skip_whitespace();
-                if self.eat(b'}') {
-                    break;
-                }
-                self.expect(b',')?;
-            }
+        if self.eat(b'}') {
+            return Some(());
         }
-        Some(())
+        loop {
+            self.skip_whitespace();
+            self.expect(b'"')?;
+            let read = key(self)?;
+            self.skip_whitespace();
+            self.expect(b':')?;
+            self.skip_whitespace();
+            member(self, read)?;
+            self.skip_whitespace();
+            if self.eat(b'}') {
+                return Some(());
+            }
+            self.expect(b',')?;
+        }
     }
 
     /// The key protocol v1 knows that starts here (after its opening

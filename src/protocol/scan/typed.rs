@@ -105,41 +105,13 @@ impl<'a> Scanner<'a> {
         let mut fields = Fields {
             values: [None; KEYS.len()],
         };
-        self.skip_whitespace();
-        self.expect(b'{')?;
-        let mut seen = 0u32;
-        self.skip_whitespace();
-        if !self.eat(b'}') {
-            loop {
-                self.skip_whitespace();
-                self.expect(b'"')?;
-                let known = self.known_key();
-                if known.is_none() {
-                    self.string_body()?;
-                }
-                self.skip_whitespace();
-                self.expect(b':')?;
-                self.skip_whitespace();
-                match known {
-                    Some(position) => {
-                        let bit = 1 << position;
-                        if seen & bit != 0 {
-                            return None;
-                        }
-                        seen |= bit;
-                        if !self.eat_literal(b"null") {
-                            fields.values[position] = Some(self.typed_value()?);
-                        }
-                    }
-                    None => self.skip_value(2)?,
-                }
-                self.skip_whitespace();
-                if self.eat(b'}') {
-                    break;
-                }
-                self.expect(b',')?;
-            }
-        }
+        self.event_members(
+            |scan, position| {
+                fields.values[position] = Some(scan.typed_value()?);
+                Some(())
+            },
+            |scan| scan.skip_value(2),
+        )?;
         self.build(&fields)
     }
 
@@ -265,18 +237,11 @@ impl<'a> Scanner<'a> {
             _ => return None,
         };
         let correlation_id = fields.text(CORRELATION_ID, MAX_ID_BYTES)?;
-        let needs_correlation = matches!(
-            body,
-            Body::ExecutionStarted { .. }
-                | Body::StageStarted(_)
-                | Body::StageFinished(_)
-                | Body::ExecutionFinished { .. }
-        );
-        if needs_correlation && correlation_id.as_deref().is_none_or(str::is_empty) {
+        if body.needs_correlation() && correlation_id.as_deref().is_none_or(str::is_empty) {
             return None;
         }
         let node = fields.text(NODE, MAX_ID_BYTES)?;
-        if matches!(body, Body::ResourceSample { .. }) && node.is_none() {
+        if body.needs_node() && node.is_none() {
             return None;
         }
         Some(Event {
@@ -399,27 +364,9 @@ impl<'a> Scanner<'a> {
     /// scanner at its value, which `member` reads.
     fn object_members(
         mut self,
-        mut member: impl FnMut(&mut Scanner<'a>, &'a str) -> Scanned<()>,
+        member: impl FnMut(&mut Scanner<'a>, &'a str) -> Scanned<()>,
     ) -> Scanned<()> {
-        self.expect(b'{')?;
-        self.skip_whitespace();
-        if self.eat(b'}') {
-            return Some(());
-        }
-        loop {
-            self.skip_whitespace();
-            self.expect(b'"')?;
-            let key = self.string_body()?;
-            self.skip_whitespace();
-            self.expect(b':')?;
-            self.skip_whitespace();
-            member(&mut self, key)?;
-            self.skip_whitespace();
-            if self.eat(b'}') {
-                return Some(());
-            }
-            self.expect(b',')?;
-        }
+        self.object(Scanner::string_body, member)
     }
 
     /// A number here; `None` for anything else.
