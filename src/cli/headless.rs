@@ -197,20 +197,27 @@ fn with_baseline(
     sources: &[String],
 ) -> Result<Analysis, CliError> {
     let now = wall_clock_now();
-    let current = Baseline::from_samples(
-        &samples(&analysis.monitor.engine),
-        &analysis.report.source,
-        now,
-        analysis.config.baseline.min_samples,
-    );
+    // This run's figures as a baseline: only when there is one to compare
+    // with or to keep (reading every finished execution again is a serial
+    // cost at the end of a plain report, which needs neither).
+    let current = |analysis: &Analysis| {
+        Baseline::from_samples(
+            &samples(&analysis.monitor.engine),
+            &analysis.report.source,
+            now,
+            analysis.config.baseline.min_samples,
+        )
+    };
     let live = sources.iter().any(|s| s.contains("://"));
     if let Some(path) = &settings.baseline {
         let baseline = Baseline::load(path).map_err(CliError::from)?;
+        let current = current(&analysis);
         analysis.report =
             analysis
                 .report
                 .with_baseline(path.display().to_string(), &baseline, &current);
     } else if live && let Some(path) = kept_baseline_path(sources) {
+        let current = current(&analysis);
         let kept = match Baseline::load(&path) {
             Ok(kept) => {
                 analysis.report = analysis.report.clone().with_baseline(
