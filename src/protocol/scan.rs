@@ -1,5 +1,6 @@
 //! The first decoding pass's fast path: frames of plainly written event
-//! objects, read straight into [`RawEvent`]s.
+//! objects, read straight into [`RawEvent`]s, or, when plainly valid, into
+//! their [`Event`]s at once ([`typed`]).
 //!
 //! Runners write the same few flat objects millions of times, and a replay
 //! spends most of its decoding time in serde's generic machinery (a visitor
