@@ -427,10 +427,16 @@ fn metric_value(value: Option<Json<'_>>) -> Result<f64> {
 }
 
 fn attempt(value: Option<Json<'_>>) -> Result<u32> {
+    let whole = match value {
+        Some(Json::U64(n)) => attempt_of_u64(n),
+        Some(Json::F64(n)) => attempt_of_f64(n),
+        _ => None,
+    };
+    if let Some(attempt) = whole {
+        return Ok(attempt);
+    }
     match value {
         None | Some(Json::Null) => Ok(1),
-        Some(Json::U64(n)) if attempt_of_u64(n).is_some() => Ok(n as u32),
-        Some(Json::F64(n)) if attempt_of_f64(n).is_some() => Ok(n as u32),
         Some(v @ (Json::U64(_) | Json::I64(_) | Json::F64(_))) => Err(invalid_value(
             "attempt",
             format_args!(

@@ -102,16 +102,8 @@ fn read_frame<'a, T>(
         typed = None;
     }
     let mut scan = Scanner { text, bytes, at: 0 };
-    // One member: straight into an event if it is plainly valid, else into
-    // its fields (the scanner then declines exactly what it did before).
-    let mut one = |scan: &mut Scanner<'a>| -> Scanned<T> {
-        if let Some(event) = &mut typed {
-            let mut ahead = *scan;
-            if let Some(read) = ahead.typed_event() {
-                *scan = ahead;
-                return Some(event(read));
-            }
-        }
+    // A member read into its fields (the scanner declines what it declines).
+    let mut fields = |scan: &mut Scanner<'a>| -> Scanned<T> {
         let mut raw = RawEvent {
             plain,
             ..RawEvent::default()
@@ -120,8 +112,9 @@ fn read_frame<'a, T>(
         Some(convert(&mut raw))
     };
     if *first == b'{' {
-        // A lone object's event goes to `sink` as it is made, not through
-        // `one`: each move of a decoded event is a copy of 264 bytes.
+        // A lone object's typed event goes to `sink` as it is made: each
+        // move of a decoded event is a copy of 264 bytes (the reading into
+        // fields, rare now, pays one).
         if let Some(event) = &mut typed {
             let mut ahead = scan;
             if let Some(read) = ahead.typed_event() {
@@ -132,18 +125,26 @@ fn read_frame<'a, T>(
                 }
             }
         }
-        let mut raw = RawEvent {
-            plain,
-            ..RawEvent::default()
-        };
-        scan.event(&mut raw)?;
+        let member = fields(&mut scan)?;
         scan.skip_whitespace();
         if scan.at != bytes.len() {
             return None;
         }
-        sink(convert(&mut raw));
+        sink(member);
         return Some(());
     }
+    // One member of a batch: straight into an event if it is plainly
+    // valid, else into its fields.
+    let mut one = |scan: &mut Scanner<'a>| -> Scanned<T> {
+        if let Some(event) = &mut typed {
+            let mut ahead = *scan;
+            if let Some(read) = ahead.typed_event() {
+                *scan = ahead;
+                return Some(event(read));
+            }
+        }
+        fields(scan)
+    };
     let members = {
         scan.skip_whitespace();
         scan.expect(b'[')?;
@@ -267,6 +268,25 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Walks the array starting here: each item is read by `item`.
+    #[inline]
+    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Scanned<()>) -> Scanned<()> {
+        self.expect(b'[')?;
+        self.skip_whitespace();
+        if self.eat(b']') {
+            return Some(());
+        }
+        loop {
+            self.skip_whitespace();
+            item(self)?;
+            self.skip_whitespace();
+            if self.eat(b']') {
+                return Some(());
+            }
+            self.expect(b',')?;
+        }
+    }
+
     /// The key protocol v1 knows that starts here (after its opening
     /// quote), read with its closing quote: its position in `KEYS`.
     /// `None` for any other key, nothing read.
@@ -305,43 +325,20 @@ impl<'a> Scanner<'a> {
             }
             b'0'..=b'9' => self.number(),
             b'{' => {
-                self.at += 1;
                 let mut fields = Vec::new();
-                self.skip_whitespace();
-                if self.eat(b'}') {
-                    return Some(Json::Object(fields));
-                }
-                loop {
-                    self.skip_whitespace();
-                    self.expect(b'"')?;
-                    let key = self.string_body()?;
-                    self.skip_whitespace();
-                    self.expect(b':')?;
-                    self.skip_whitespace();
-                    fields.push((Cow::Borrowed(key), self.value(depth + 1)?));
-                    self.skip_whitespace();
-                    if self.eat(b'}') {
-                        return Some(Json::Object(fields));
-                    }
-                    self.expect(b',')?;
-                }
+                self.object(Scanner::string_body, |scan, key| {
+                    fields.push((Cow::Borrowed(key), scan.value(depth + 1)?));
+                    Some(())
+                })?;
+                Some(Json::Object(fields))
             }
             b'[' => {
-                self.at += 1;
                 let mut items = Vec::new();
-                self.skip_whitespace();
-                if self.eat(b']') {
-                    return Some(Json::Array(items));
-                }
-                loop {
-                    self.skip_whitespace();
-                    items.push(self.value(depth + 1)?);
-                    self.skip_whitespace();
-                    if self.eat(b']') {
-                        return Some(Json::Array(items));
-                    }
-                    self.expect(b',')?;
-                }
+                self.array(|scan| {
+                    items.push(scan.value(depth + 1)?);
+                    Some(())
+                })?;
+                Some(Json::Array(items))
             }
             b't' if self.eat_literal(b"true") => Some(Json::Bool(true)),
             b'f' if self.eat_literal(b"false") => Some(Json::Bool(false)),

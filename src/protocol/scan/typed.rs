@@ -114,7 +114,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A known key's value: scalars read, nested values skipped over and
-    /// kept as their span.
+    /// kept as where they start.
     #[inline]
     fn typed_value(&mut self) -> Scanned<Value<'a>> {
         Some(match *self.bytes.get(self.at)? {
@@ -148,30 +148,11 @@ impl<'a> Scanner<'a> {
             b'0'..=b'9' => {
                 self.number_parts()?;
             }
-            open @ (b'{' | b'[') => {
-                let close = if open == b'{' { b'}' } else { b']' };
-                self.at += 1;
-                self.skip_whitespace();
-                if self.eat(close) {
-                    return Some(());
-                }
-                loop {
-                    self.skip_whitespace();
-                    if open == b'{' {
-                        self.expect(b'"')?;
-                        self.string_body()?;
-                        self.skip_whitespace();
-                        self.expect(b':')?;
-                        self.skip_whitespace();
-                    }
-                    self.skip_value(depth + 1)?;
-                    self.skip_whitespace();
-                    if self.eat(close) {
-                        return Some(());
-                    }
-                    self.expect(b',')?;
-                }
-            }
+            b'{' => self.object(
+                |scan| scan.string_body().map(drop),
+                |scan, ()| scan.skip_value(depth + 1),
+            )?,
+            b'[' => self.array(|scan| scan.skip_value(depth + 1))?,
             b't' if self.eat_literal(b"true") => {}
             b'f' if self.eat_literal(b"false") => {}
             b'n' if self.eat_literal(b"null") => {}
@@ -335,27 +316,17 @@ impl<'a> Scanner<'a> {
         let Some(Value::Nested { start, .. }) = value else {
             return value.is_none().then(Vec::new);
         };
-        let mut scan = self.rewound(start);
-        scan.expect(b'[')?;
         let mut items = Vec::new();
-        scan.skip_whitespace();
-        if scan.eat(b']') {
-            return Some(items);
-        }
-        loop {
-            scan.skip_whitespace();
+        self.rewound(start).array(|scan| {
             if items.len() < MAX_DEPENDENCIES {
                 scan.expect(b'"')?;
                 items.push(text(scan.string_body()?, MAX_ID_BYTES));
+                Some(())
             } else {
-                scan.skip_value(3)?;
+                scan.skip_value(3)
             }
-            scan.skip_whitespace();
-            if scan.eat(b']') {
-                return Some(items);
-            }
-            scan.expect(b',')?;
-        }
+        })?;
+        Some(items)
     }
 
     /// Each member of the object starting here, its key given and the
