@@ -36,24 +36,23 @@ impl Analyses {
         // comparisons 7 ms and nodes 4 on the helper (the comparisons alone
         // left this thread 15 ms against the helper's 7).
         let helper_part = || (compare::compare(engine), nodes::nodes(engine));
-        let ((bottlenecks, failures, trends), (comparisons, nodes)) =
-            std::thread::scope(|scope| {
-                let helper = std::thread::Builder::new()
-                    .name("runtop-analyse".into())
-                    .spawn_scoped(scope, helper_part);
-                let rest = (
-                    bottlenecks::bottlenecks(engine),
-                    failures::failures(engine),
-                    baseline::trends(engine),
-                );
-                let helped = match helper {
-                    Ok(helper) => helper
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    Err(_) => helper_part(),
-                };
-                (rest, helped)
-            });
+        let ((bottlenecks, failures, trends), (comparisons, nodes)) = std::thread::scope(|scope| {
+            let helper = std::thread::Builder::new()
+                .name("runtop-analyse".into())
+                .spawn_scoped(scope, helper_part);
+            let rest = (
+                bottlenecks::bottlenecks(engine),
+                failures::failures(engine),
+                baseline::trends(engine),
+            );
+            let helped = match helper {
+                Ok(helper) => helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => helper_part(),
+            };
+            (rest, helped)
+        });
         let recommendations = recommend::recommend(&bottlenecks, &comparisons);
         Analyses {
             failures,

@@ -1,45 +1,46 @@
 //! Remembering the most recent `event_id`s, to drop repeats.
 //!
 //! Only each id's keyed 64-bit hash is kept ([`crate::protocol::EventId`]
-//! takes it where the event is decoded): 100,000 of them take 4 MB (with the
-//! insertion each was last seen at, and the forgotten ones not yet swept)
-//! instead of the ids themselves. The chance of an accidental collision among
-//! 100,000 ids is about 3 in 10^10.
+//! takes it where the event is decoded): 100,000 of them take 3 MB (a 2 MB
+//! table and the 0.8 MB queue of their order) instead of the ids
+//! themselves. The chance of an accidental collision among 100,000 ids is
+//! about 3 in 10^10.
 //!
 //! The table is written here rather than taken from `hashbrown`: each event
-//! looks up a random place in a few megabytes, a cache miss that cost a
-//! sixth of the engine's thread, and the cure is to ask the processor for
-//! that place a few events ahead ([`RecentIds::prefetch`]), which needs to
-//! know where a key lives; no maintained map says. Open addressing with
-//! linear probing, a slot holding the key and its insertion side by side
-//! (one cache line per look-up, not hashbrown's two: control bytes and
-//! slot).
+//! looks up a random place in megabytes, a cache miss that cost a sixth of
+//! the engine's thread, and the cure is to ask the processor for that place
+//! a few events ahead ([`RecentIds::prefetch`]), which needs to know where a
+//! key lives; no maintained map says. Open addressing with linear probing,
+//! a slot holding just the key (eight to a cache line), at most half full.
+//!
+//! The oldest key leaves the table when a newer one takes it past the cap,
+//! found through a queue of the keys in the order they came. Its slot is
+//! asked for a few insertions ahead, like the new key's, so leaving costs
+//! no wait. This replaced slots that also held each key's insertion and a
+//! sweep of the whole table every half cap of insertions: the sweep was
+//! half of this table's time (the whole table walked, out of cache, and the
+//! live keys put back), and the insertion doubled the slot.
+
+use std::collections::VecDeque;
 
 /// A slot's key when it holds none. A real key of 0 is kept as 1: one more
 /// collision in 2^64.
 const EMPTY: u64 = 0;
 /// Fewest slots a table starts with once it holds anything.
 const MIN_SLOTS: usize = 1024;
-
-#[derive(Debug, Clone, Copy, Default)]
-#[repr(C, align(16))]
-struct Slot {
-    key: u64,
-    /// The insertion it was last remembered at.
-    at: u64,
-}
+/// How many insertions ahead the slot of the key to leave is asked for.
+const LEAVING_AHEAD: usize = 8;
 
 #[derive(Debug, Clone)]
 pub struct RecentIds {
-    /// A power of two of them (or none yet), at most three quarters full.
-    /// A key more than `cap` insertions old is forgotten, though it stays
-    /// until the next sweep: removing the oldest key at every insertion
-    /// cost another cache miss per event, while a sweep is one pass in
-    /// memory order.
-    slots: Vec<Slot>,
-    /// Occupied slots, remembered or forgotten.
-    used: usize,
-    insertions: u64,
+    /// A power of two of them (or none yet), at most half full: exactly the
+    /// keys of `order`.
+    slots: Vec<u64>,
+    /// The remembered keys, oldest first. One more than `cap` means the
+    /// oldest is already forgotten: it leaves at the next insertion, so
+    /// that taking the newest back ([`RecentIds::forget_last`]) brings it
+    /// back.
+    order: VecDeque<u64>,
     cap: usize,
 }
 
@@ -47,8 +48,7 @@ impl RecentIds {
     pub fn new(cap: usize) -> Self {
         RecentIds {
             slots: Vec::new(),
-            used: 0,
-            insertions: 0,
+            order: VecDeque::new(),
             cap,
         }
     }
@@ -61,11 +61,6 @@ impl RecentIds {
     /// hashes already, so their low bits will do.
     fn home(&self, key: u64) -> usize {
         key as usize & (self.slots.len() - 1)
-    }
-
-    /// Whether a key remembered at insertion `at` still is (0: taken back).
-    fn live(&self, at: u64) -> bool {
-        at != 0 && self.insertions - at < self.cap as u64
     }
 
     /// Asks the processor to bring `key`'s slot into cache, for a look-up
@@ -83,122 +78,90 @@ impl RecentIds {
         if self.cap == 0 {
             return true;
         }
-        // Sweeping when the table holds one and a half times the cap keeps
-        // memory bounded and costs one pass per half a cap of insertions.
-        // It comes before the insertion so that [`Self::forget_last`] never
-        // follows one.
-        if self.used >= self.cap + self.cap / 2 {
-            self.sweep();
+        // The oldest was forgotten at the last insertion: out it goes now.
+        if self.order.len() > self.cap
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.remove(oldest);
         }
-        if (self.used + 1) * 4 > self.slots.len() * 3 {
+        if (self.order.len() + 1) * 2 > self.slots.len() {
             self.rebuild((self.slots.len() * 2).max(MIN_SLOTS));
         }
         let key = Self::stored(key);
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
-        let newest = self.insertions + 1;
         loop {
-            let slot = self.slots[i];
-            if slot.key == key {
-                if self.live(slot.at) {
-                    return false;
-                }
-                self.slots[i].at = newest;
-                break;
+            match self.slots[i] {
+                EMPTY => break,
+                k if k == key => return false,
+                _ => i = (i + 1) & mask,
             }
-            if slot.key == EMPTY {
-                self.slots[i] = Slot { key, at: newest };
-                self.used += 1;
-                break;
-            }
-            i = (i + 1) & mask;
         }
-        self.insertions = newest;
+        self.slots[i] = key;
+        self.order.push_back(key);
+        if self.order.len() > self.cap
+            && let Some(&leaving) = self.order.get(LEAVING_AHEAD)
+        {
+            crate::prefetch::line(&self.slots[self.home(leaving)]);
+        }
         true
     }
 
     /// Takes back the last [`Self::remember`] that said true, for an event
-    /// refused after all: its id was never seen applied. The key stays in
-    /// its slot, forgotten (as old as can be): removing it from a linear
-    /// probe would mean moving its neighbours.
+    /// refused after all: its id was never seen applied, and the id it
+    /// pushed past the cap is remembered again.
     pub fn forget_last(&mut self, key: u64) {
-        if self.cap == 0 || self.slots.is_empty() {
-            return;
+        if self.order.back() == Some(&Self::stored(key)) {
+            self.order.pop_back();
+            self.remove(Self::stored(key));
         }
-        let key = Self::stored(key);
+    }
+
+    /// Takes `key` out of the table, moving back the keys after it that
+    /// may move (so that no look-up stops early at the slot it leaves).
+    fn remove(&mut self, key: u64) {
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
-        while self.slots[i].key != EMPTY {
-            if self.slots[i].key == key {
-                if self.slots[i].at == self.insertions {
-                    self.slots[i].at = 0;
-                    self.insertions -= 1;
-                }
+        while self.slots[i] != key {
+            if self.slots[i] == EMPTY {
                 return;
             }
             i = (i + 1) & mask;
         }
-    }
-
-    /// Empties the forgotten keys' slots in place (a new table each time
-    /// cost a fresh allocation's page faults, a twentieth of the engine's
-    /// thread). Starting just after an empty slot, so that no run of
-    /// occupied slots is entered halfway, each remembered key is taken out
-    /// and put back from its home: it lands where it was or earlier, in a
-    /// slot the pass has already been over, and no key is left behind an
-    /// empty slot its look-up would stop at.
-    fn sweep(&mut self) {
-        let Some(start) = self.slots.iter().position(|s| s.key == EMPTY) else {
-            // Never full (at most three quarters), but a full table is
-            // simply rebuilt.
-            return self.rebuild(self.slots.len());
-        };
-        let mask = self.slots.len() - 1;
-        for step in 1..=self.slots.len() {
-            let i = (start + step) & mask;
-            let slot = self.slots[i];
-            if slot.key == EMPTY {
-                continue;
+        let mut j = i;
+        loop {
+            j = (j + 1) & mask;
+            let k = self.slots[j];
+            if k == EMPTY {
+                break;
             }
-            self.slots[i].key = EMPTY;
-            self.used -= 1;
-            if !self.live(slot.at) {
-                continue;
+            // `k` may fill the hole at `i` unless its home lies after `i`
+            // (up to `j`, cyclically): then a look-up for it starts past `i`.
+            let home = self.home(k);
+            if j.wrapping_sub(home) & mask >= j.wrapping_sub(i) & mask {
+                self.slots[i] = k;
+                i = j;
             }
-            let mut j = self.home(slot.key);
-            while self.slots[j].key != EMPTY {
-                j = (j + 1) & mask;
-            }
-            self.slots[j] = slot;
-            self.used += 1;
         }
+        self.slots[i] = EMPTY;
     }
 
-    /// Moves the remembered keys into a table of `len` slots, leaving the
-    /// forgotten ones behind.
+    /// Moves the keys into a table of `len` slots.
     fn rebuild(&mut self, len: usize) {
-        let old = std::mem::replace(&mut self.slots, vec![Slot::default(); len]);
-        self.used = 0;
+        self.slots = vec![EMPTY; len];
         let mask = len - 1;
-        for slot in old {
-            if slot.key == EMPTY || !self.live(slot.at) {
-                continue;
-            }
-            let mut i = self.home(slot.key);
-            while self.slots[i].key != EMPTY {
+        for &key in &self.order {
+            let mut i = key as usize & mask;
+            while self.slots[i] != EMPTY {
                 i = (i + 1) & mask;
             }
-            self.slots[i] = slot;
-            self.used += 1;
+            self.slots[i] = key;
         }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.slots
-            .iter()
-            .filter(|s| s.key != EMPTY && self.live(s.at))
-            .count()
+        self.order.len().min(self.cap)
     }
 }
 
@@ -225,11 +188,15 @@ mod tests {
     }
 
     #[test]
-    fn sweeps_keep_exactly_the_last_cap() {
+    fn keeps_exactly_the_last_cap() {
         let mut ids = RecentIds::new(100);
         for n in 0..1_000 {
             assert!(ids.remember(k(n)));
-            assert!(ids.used <= 150, "swept at one and a half times the cap");
+            assert!(ids.order.len() <= 101, "one past the cap at most");
+            assert!(
+                ids.slots.len() <= MIN_SLOTS,
+                "the table does not grow past the cap"
+            );
         }
         assert_eq!(ids.len(), 100);
         for n in (900..1_000).rev() {

@@ -28,7 +28,8 @@ use super::sanitize::is_plain;
 
 mod search;
 mod typed;
-use search::{known_key_at, string_end};
+use search::{NO_KEY, known_key_after, string_end};
+use typed::TYPE;
 
 /// Nesting read here (the event object is level 1); deeper goes to serde.
 const MAX_DEPTH: u32 = 6;
@@ -215,10 +216,23 @@ impl<'a> Scanner<'a> {
         mut unknown: impl FnMut(&mut Self) -> Scanned<()>,
     ) -> Scanned<()> {
         let mut seen = 0u32;
+        // The kind of event (its `type`'s length, once read) and the last
+        // key: what the next key is guessed from ([`known_key_after`]).
+        let order = std::cell::Cell::new((0, NO_KEY));
         self.object(
-            |scan| match scan.known_key() {
-                Some(position) => Some(Some(position)),
-                None => scan.string_body().map(|_| None),
+            |scan| {
+                let (kind, previous) = order.get();
+                match known_key_after(&scan.bytes[scan.at..], kind, previous) {
+                    Some((position, len)) => {
+                        scan.at += len;
+                        order.set((kind, position));
+                        Some(Some(position))
+                    }
+                    None => {
+                        order.set((kind, NO_KEY));
+                        scan.string_body().map(|_| None)
+                    }
+                }
             },
             |scan, key| match key {
                 Some(position) => {
@@ -230,7 +244,12 @@ impl<'a> Scanner<'a> {
                     if scan.eat_literal(b"null") {
                         return Some(());
                     }
-                    known(scan, position)
+                    let start = scan.at;
+                    known(scan, position)?;
+                    if position == TYPE {
+                        order.set((scan.at - start, position));
+                    }
+                    Some(())
                 }
                 None => unknown(scan),
             },
@@ -285,16 +304,6 @@ impl<'a> Scanner<'a> {
             }
             self.expect(b',')?;
         }
-    }
-
-    /// The key protocol v1 knows that starts here (after its opening
-    /// quote), read with its closing quote: its position in `KEYS`.
-    /// `None` for any other key, nothing read.
-    #[inline]
-    fn known_key(&mut self) -> Option<usize> {
-        let (position, len) = known_key_at(&self.bytes[self.at..])?;
-        self.at += len;
-        Some(position)
     }
 
     /// A field's value, built where it is kept (`slot`, empty): returned

@@ -61,7 +61,7 @@ const fn at(key: &str) -> usize {
     panic!("not a known key");
 }
 
-const TYPE: usize = at("type");
+pub(super) const TYPE: usize = at("type");
 const TS: usize = at("ts");
 const EVENT_ID: usize = at("event_id");
 const CORRELATION_ID: usize = at("correlation_id");
