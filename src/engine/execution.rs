@@ -53,6 +53,12 @@ pub struct Execution {
     pub tasks: Vec<Task>,
     pub logs: VecDeque<LogLine>,
     pub metrics: VecDeque<MetricSample>,
+    /// What the store counts `logs` and `metrics` as against its byte
+    /// budget, kept as they change: adding them up again when an execution
+    /// leaves the history read every line it kept, long out of cache (3 %
+    /// of a report's engine thread).
+    #[serde(skip)]
+    pub(super) retained_bytes: usize,
 }
 
 /// A task of an execution: one stage, possibly attempted several times.
@@ -149,6 +155,7 @@ impl Execution {
             tasks: Vec::new(),
             logs: VecDeque::new(),
             metrics: VecDeque::new(),
+            retained_bytes: 0,
         }
     }
 

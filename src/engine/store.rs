@@ -349,6 +349,7 @@ impl ExecutionStore {
             0
         };
         ring.push_back(item);
+        exec.retained_bytes = exec.retained_bytes + size - freed;
         self.retained_bytes = self.retained_bytes + size - freed;
         Some(shared_id)
     }
@@ -367,6 +368,7 @@ impl ExecutionStore {
                 let exec = Arc::make_mut(&mut slot.exec);
                 exec.logs.clear();
                 exec.metrics.clear();
+                exec.retained_bytes = 0;
                 self.retained_bytes -= freed;
             }
         }
@@ -392,8 +394,13 @@ fn metric_size(sample: &MetricSample) -> usize {
 }
 
 fn retained_size(exec: &Execution) -> usize {
-    exec.logs.iter().map(log_size).sum::<usize>()
-        + exec.metrics.iter().map(metric_size).sum::<usize>()
+    debug_assert_eq!(
+        exec.retained_bytes,
+        exec.logs.iter().map(log_size).sum::<usize>()
+            + exec.metrics.iter().map(metric_size).sum::<usize>(),
+        "an execution's retained bytes kept as its logs and metrics change"
+    );
+    exec.retained_bytes
 }
 
 #[cfg(test)]
