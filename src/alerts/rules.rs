@@ -100,6 +100,26 @@ impl Out<'_> {
     }
 }
 
+impl Out<'_> {
+    /// Whether a p95 judged on the lower end of its interval
+    /// ([`p95_verdict`]) can say nothing the book would act on: the rule
+    /// has no alert to clear or hold, and that lower end is certainly under
+    /// the lowest firing level. Told without sorting the window, which is
+    /// then not looked at.
+    fn cannot_fire(
+        &self,
+        rule: Rule,
+        dist: &Distribution,
+        window: Window,
+        target: f64,
+        levels: &Levels,
+    ) -> bool {
+        !self.alerting.has(rule)
+            && target > 0.0
+            && dist.p95_low_surely_below(window, levels.warning.min(levels.critical) * target)
+    }
+}
+
 fn threshold_for(verdict: Verdict, l: &Levels) -> f64 {
     match verdict {
         Verdict::Fire(Severity::Critical) => l.critical,
@@ -194,6 +214,9 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         let Some(target) = engine.target(stage) else {
             continue;
         };
+        if out.cannot_fire(Rule::StageP95, &stats.durations, window, target, &levels) {
+            continue;
+        }
         let snap = stats.durations.snapshot(window);
         if snap.count < rule.min_samples || target <= 0.0 {
             continue;
@@ -227,6 +250,9 @@ fn stage_p95(engine: &Engine, cfg: &AlertsConfig, out: &mut Out<'_>) {
         let Some(target) = engine.metric_target(name).filter(|t| *t > 0.0) else {
             continue;
         };
+        if out.cannot_fire(Rule::StageP95, dist, window, target, &levels) {
+            continue;
+        }
         let snap = dist.snapshot(window);
         if snap.count < rule.min_samples {
             continue;

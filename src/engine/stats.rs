@@ -563,6 +563,51 @@ impl Rolling {
     }
 }
 
+impl Rolling {
+    /// Whether the lower end of the p95's interval ([`Snapshot::p95_low`])
+    /// is certainly below `bound`, told from one pass over the raw values
+    /// without sorting them; `false` when it may not be, or when a slot is
+    /// dense. A rule that can only fire at or above `bound` then needs no
+    /// snapshot: sorting each stage's window every 30 s of a replay was a
+    /// third of the rules' work, and in a healthy hour none of it fires.
+    ///
+    /// The reported value at a rank is at most its raw value's bucket top
+    /// (within 1/128 with two significant digits) plus half a unit of
+    /// scaling, so every raw value under `(bound · SCALE − 1) / 1.02` is
+    /// reported under `bound`: if the rank's value is among those, so is
+    /// the figure.
+    fn p95_low_surely_below(&self, bound: f64) -> bool {
+        if let Some(snap) = self.memo.get() {
+            // With the same margin, so that no rounding at the border decides.
+            return snap.p95_low < bound / 1.02;
+        }
+        let oldest_kept = self.oldest_kept();
+        let live = || {
+            self.slots
+                .iter()
+                .filter(move |slot| slot.epoch >= oldest_kept)
+                .filter_map(|slot| slot.tally.as_deref())
+                .filter(|tally| tally.count > 0)
+        };
+        if live().any(|tally| tally.dense) {
+            return false;
+        }
+        let len: usize = live().map(|t| t.raw.len()).sum();
+        if len == 0 {
+            return false;
+        }
+        let count: u64 = live().map(|t| t.count).sum();
+        let (low, _) = p95_interval_quantiles(count);
+        // The rank `sparse_snapshot` reads the lower end at.
+        let rank = ((low.clamp(0.0, 1.0) * len as f64).ceil() as usize).clamp(1, len);
+        let under = (bound * SCALE - 1.0) / 1.02;
+        let below: usize = live()
+            .map(|t| t.raw.iter().filter(|&&v| (v as f64) < under).count())
+            .sum();
+        below >= rank
+    }
+}
+
 /// An empty histogram of the windows' precision: its bucket arithmetic
 /// (which bucket a value falls in, and that bucket's bounds) is what the
 /// sparse path needs, and it is the same for every histogram.
@@ -709,6 +754,18 @@ impl Distribution {
         }
     }
 
+    /// Whether `window`'s p95 lower bound is certainly below `bound`, told
+    /// without a snapshot where that is cheap (see
+    /// `Rolling::p95_low_surely_below`); `false` when it may not be.
+    pub fn p95_low_surely_below(&self, window: Window, bound: f64) -> bool {
+        match window {
+            Window::OneMinute => self.windows[0].p95_low_surely_below(bound),
+            Window::FiveMinutes => self.windows[1].p95_low_surely_below(bound),
+            Window::OneHour => self.windows[2].p95_low_surely_below(bound),
+            Window::AllTime => false,
+        }
+    }
+
     /// The count and per-status counts over `window`: cheaper than a
     /// snapshot (no histogram is merged), for rates.
     pub fn counts(&self, window: Window) -> (u64, [u64; 4]) {
@@ -792,6 +849,32 @@ mod tests {
             ]
         ) {
             proptest::prop_assert_eq!(round_to_u64(x), x.round() as u64, "{}", x);
+        }
+
+        /// Whenever the one-pass bound says the p95's lower end is below a
+        /// figure, the snapshot agrees (and it says so for most figures well
+        /// above the snapshot's).
+        #[test]
+        fn the_p95_lower_end_is_below_where_the_bound_says(
+            values in proptest::collection::vec((0u64..10, 0.0f64..120_000.0), 1..300),
+            bound in 0.0f64..150_000.0,
+        ) {
+            let mut w = Rolling::new(30_000, 10);
+            for (slot, value) in &values {
+                w.record(1_800_000_000_000 + *slot as i64 * 30_000, *value, scaled(*value), None);
+            }
+            let surely = w.p95_low_surely_below(bound);
+            let snap = w.snapshot();
+            if surely {
+                proptest::prop_assert!(snap.p95_low < bound, "{} !< {}", snap.p95_low, bound);
+            } else if values.len() <= SPARSE_MAX && bound > snap.p95_low * 1.05 + 1.0 {
+                // A fresh window (no memo) must find it too.
+                let mut fresh = Rolling::new(30_000, 10);
+                for (slot, value) in &values {
+                    fresh.record(1_800_000_000_000 + *slot as i64 * 30_000, *value, scaled(*value), None);
+                }
+                proptest::prop_assert!(fresh.p95_low_surely_below(bound));
+            }
         }
 
         /// The sparse path answers exactly as the merged histogram does.
