@@ -19,7 +19,7 @@
 //! twenty. While it fires nothing is learnt, so it keeps paging for as long
 //! as the stage stays slow.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use super::{Rule, Severity, Signal, Verdict};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -46,7 +46,11 @@ const MIN_LOG_SPREAD: f64 = 0.05;
 /// What each stage's usual pace is, learnt as the rule runs.
 #[derive(Debug, Clone, Default)]
 pub struct Slowdowns {
-    stages: BTreeMap<String, Usual>,
+    /// Each stage's usual pace, in the order the engine first saw the
+    /// stages (its stage table only grows, in that order), so that a stage
+    /// is found where it was at the last evaluation, with one comparison of
+    /// its name rather than a walk down a tree of them.
+    stages: Vec<(Box<str>, Usual)>,
     /// The stage being judged's last attempts (scratch).
     recent: Vec<f64>,
 }
@@ -112,17 +116,31 @@ impl Slowdowns {
         let standard = Normal::standard();
         let z_fire = standard.inverse_cdf(1.0 - rule.alpha.clamp(1e-12, 0.5));
         let mut signals = Vec::new();
-        for (stage, stats) in engine.stages() {
-            // Looked up before inserting: no new string per stage and evaluation.
-            if !self.stages.contains_key(stage) {
-                self.stages.insert(stage.to_string(), Usual::default());
-            }
-            let usual = self.stages.get_mut(stage).expect("just inserted");
+        for (i, (stage, stats)) in engine.stages().enumerate() {
+            let at = match self.stages.get(i) {
+                Some((name, _)) if **name == *stage => i,
+                _ => match self.stages.iter().position(|(name, _)| **name == *stage) {
+                    Some(j) => j,
+                    None => {
+                        self.stages.push((stage.into(), Usual::default()));
+                        self.stages.len() - 1
+                    }
+                },
+            };
+            let usual = &mut self.stages[at].1;
             let attempts = &stats.recent_ok;
-            // Learn what has left the recent set, unless the stage is slow.
+            // Learn what has left the recent set, unless the stage is slow:
+            // the attempts are numbered one after another, so those already
+            // learnt are skipped by count, not looked at one by one.
             let learn_to = attempts.last_seq().saturating_sub(n);
-            for attempt in attempts.iter() {
-                if attempt.seq > usual.learned_to && attempt.seq <= learn_to && !usual.slow {
+            if !usual.slow {
+                let first_seq = attempts.iter().next().map_or(0, |a| a.seq);
+                let known = (usual.learned_to + 1).saturating_sub(first_seq);
+                for attempt in attempts
+                    .iter()
+                    .skip(usize::try_from(known).unwrap_or(usize::MAX))
+                    .take_while(|a| a.seq <= learn_to)
+                {
                     usual.learn(attempt.duration_ms);
                 }
             }
