@@ -581,29 +581,32 @@ impl Rolling {
             // With the same margin, so that no rounding at the border decides.
             return snap.p95_low < bound / 1.02;
         }
+        let under = (bound * SCALE - 1.0) / 1.02;
+        // A raw value, being whole, is under `under` exactly when it is
+        // under its ceiling: compared as integers, in one pass.
+        let limit = if under > 0.0 { under.ceil() as u64 } else { 0 };
         let oldest_kept = self.oldest_kept();
-        let live = || {
-            self.slots
-                .iter()
-                .filter(move |slot| slot.epoch >= oldest_kept)
-                .filter_map(|slot| slot.tally.as_deref())
-                .filter(|tally| tally.count > 0)
-        };
-        if live().any(|tally| tally.dense) {
-            return false;
+        let (mut len, mut count, mut below) = (0, 0, 0);
+        for tally in self
+            .slots
+            .iter()
+            .filter(|slot| slot.epoch >= oldest_kept)
+            .filter_map(|slot| slot.tally.as_deref())
+            .filter(|tally| tally.count > 0)
+        {
+            if tally.dense {
+                return false;
+            }
+            len += tally.raw.len();
+            count += tally.count;
+            below += tally.raw.iter().filter(|&&v| v < limit).count();
         }
-        let len: usize = live().map(|t| t.raw.len()).sum();
         if len == 0 {
             return false;
         }
-        let count: u64 = live().map(|t| t.count).sum();
         let (low, _) = p95_interval_quantiles(count);
         // The rank `sparse_snapshot` reads the lower end at.
         let rank = ((low.clamp(0.0, 1.0) * len as f64).ceil() as usize).clamp(1, len);
-        let under = (bound * SCALE - 1.0) / 1.02;
-        let below: usize = live()
-            .map(|t| t.raw.iter().filter(|&&v| (v as f64) < under).count())
-            .sum();
         below >= rank
     }
 }
