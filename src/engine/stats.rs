@@ -512,14 +512,7 @@ impl Rolling {
     /// walking a merged histogram (thousands of buckets, twice) was a third
     /// of `report`'s rule evaluations; sorting a few hundred values is not.
     fn sparse_snapshot(&self) -> Option<Snapshot> {
-        let oldest_kept = self.oldest_kept();
-        let live = || {
-            self.slots
-                .iter()
-                .filter(move |slot| slot.epoch >= oldest_kept)
-                .filter_map(|slot| slot.tally.as_deref())
-                .filter(|tally| tally.count > 0)
-        };
+        let live = || self.live();
         if live().any(|tally| tally.dense) {
             return None;
         }
@@ -585,15 +578,8 @@ impl Rolling {
         // A raw value, being whole, is under `under` exactly when it is
         // under its ceiling: compared as integers, in one pass.
         let limit = if under > 0.0 { under.ceil() as u64 } else { 0 };
-        let oldest_kept = self.oldest_kept();
         let (mut len, mut count, mut below) = (0, 0, 0);
-        for tally in self
-            .slots
-            .iter()
-            .filter(|slot| slot.epoch >= oldest_kept)
-            .filter_map(|slot| slot.tally.as_deref())
-            .filter(|tally| tally.count > 0)
-        {
+        for tally in self.live() {
             if tally.dense {
                 return false;
             }
@@ -630,17 +616,20 @@ fn refine<C: Counter>(hist: &Histogram<C>, raw: u64, min: f64, max: f64) -> f64 
 }
 
 impl Rolling {
-    /// The window's live slots merged into one tally.
-    fn merged(&self) -> Tally<u32> {
+    /// The tallies of the slots still in the window that hold anything.
+    fn live(&self) -> impl Iterator<Item = &SlotTally> {
         let oldest_kept = self.oldest_kept();
-        let mut merged = Tally::<u32>::new();
-        for tally in self
-            .slots
+        self.slots
             .iter()
-            .filter(|slot| slot.epoch >= oldest_kept)
+            .filter(move |slot| slot.epoch >= oldest_kept)
             .filter_map(|slot| slot.tally.as_deref())
             .filter(|tally| tally.count > 0)
-        {
+    }
+
+    /// The window's live slots merged into one tally.
+    fn merged(&self) -> Tally<u32> {
+        let mut merged = Tally::<u32>::new();
+        for tally in self.live() {
             tally.merge_into(&mut merged);
         }
         merged
