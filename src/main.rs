@@ -31,6 +31,27 @@ fn natural(layout: Layout) -> bool {
     layout.align() <= NATURAL && layout.align() <= layout.size()
 }
 
+/// A block for `layout` from the plain entry point where that aligns it,
+/// from the aligned one otherwise.
+///
+/// # Safety
+/// As [`GlobalAlloc::alloc`]: `layout` has a non-zero size.
+#[inline]
+unsafe fn block(
+    layout: Layout,
+    plain: unsafe extern "C" fn(usize) -> *mut c_void,
+    aligned: unsafe extern "C" fn(usize, usize) -> *mut c_void,
+) -> *mut u8 {
+    // SAFETY: plain calls into the allocator with a size (and alignment).
+    unsafe {
+        if natural(layout) {
+            plain(layout.size()).cast()
+        } else {
+            aligned(layout.size(), layout.align()).cast()
+        }
+    }
+}
+
 // SAFETY: each method hands mimalloc's own blocks back to mimalloc, and asks
 // for an explicit alignment whenever the layout needs more than mimalloc's
 // natural 16 bytes (a block is at least as large as its alignment, as
@@ -38,26 +59,14 @@ fn natural(layout: Layout) -> bool {
 unsafe impl GlobalAlloc for Mimalloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: plain calls into the allocator with a size (and alignment).
-        unsafe {
-            if natural(layout) {
-                mi_malloc(layout.size()).cast()
-            } else {
-                mi_malloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
+        // SAFETY: the trait's contract is `block`'s.
+        unsafe { block(layout, mi_malloc, mi_malloc_aligned) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as `alloc`.
-        unsafe {
-            if natural(layout) {
-                mi_zalloc(layout.size()).cast()
-            } else {
-                mi_zalloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
+        unsafe { block(layout, mi_zalloc, mi_zalloc_aligned) }
     }
 
     #[inline]

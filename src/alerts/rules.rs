@@ -98,9 +98,7 @@ impl Out<'_> {
             inhibited: false,
         });
     }
-}
 
-impl Out<'_> {
     /// Whether a p95 judged on the lower end of its interval
     /// ([`p95_verdict`]) can say nothing the book would act on: the rule
     /// has no alert to clear or hold, and that lower end is certainly under

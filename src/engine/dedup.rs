@@ -111,9 +111,10 @@ impl RecentIds {
     /// refused after all: its id was never seen applied, and the id it
     /// pushed past the cap is remembered again.
     pub fn forget_last(&mut self, key: u64) {
-        if self.order.back() == Some(&Self::stored(key)) {
+        let key = Self::stored(key);
+        if self.order.back() == Some(&key) {
             self.order.pop_back();
-            self.remove(Self::stored(key));
+            self.remove(key);
         }
     }
 

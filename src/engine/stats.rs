@@ -554,9 +554,7 @@ impl Rolling {
         snap.p95_high = at(high);
         Some(snap)
     }
-}
 
-impl Rolling {
     /// Whether the lower end of the p95's interval ([`Snapshot::p95_low`])
     /// is certainly below `bound`, told from one pass over the raw values
     /// without sorting them; `false` when it may not be, or when a slot is
@@ -737,47 +735,45 @@ impl Distribution {
         }
     }
 
-    pub fn snapshot(&self, window: Window) -> Snapshot {
+    /// The rolling window `window` names (none for all time).
+    fn rolling(&self, window: Window) -> Option<&Rolling> {
         match window {
-            Window::OneMinute => self.windows[0].snapshot(),
-            Window::FiveMinutes => self.windows[1].snapshot(),
-            Window::OneHour => self.windows[2].snapshot(),
-            Window::AllTime => self.all_time.snapshot(),
+            Window::OneMinute => Some(&self.windows[0]),
+            Window::FiveMinutes => Some(&self.windows[1]),
+            Window::OneHour => Some(&self.windows[2]),
+            Window::AllTime => None,
         }
+    }
+
+    pub fn snapshot(&self, window: Window) -> Snapshot {
+        self.rolling(window)
+            .map_or_else(|| self.all_time.snapshot(), Rolling::snapshot)
     }
 
     /// Whether `window`'s p95 lower bound is certainly below `bound`, told
     /// without a snapshot where that is cheap (see
     /// `Rolling::p95_low_surely_below`); `false` when it may not be.
     pub fn p95_low_surely_below(&self, window: Window, bound: f64) -> bool {
-        match window {
-            Window::OneMinute => self.windows[0].p95_low_surely_below(bound),
-            Window::FiveMinutes => self.windows[1].p95_low_surely_below(bound),
-            Window::OneHour => self.windows[2].p95_low_surely_below(bound),
-            Window::AllTime => false,
-        }
+        self.rolling(window)
+            .is_some_and(|w| w.p95_low_surely_below(bound))
     }
 
     /// The count and per-status counts over `window`: cheaper than a
     /// snapshot (no histogram is merged), for rates.
     pub fn counts(&self, window: Window) -> (u64, [u64; 4]) {
-        match window {
-            Window::OneMinute => self.windows[0].counts(),
-            Window::FiveMinutes => self.windows[1].counts(),
-            Window::OneHour => self.windows[2].counts(),
-            Window::AllTime => (self.all_time.count, self.all_time.statuses),
-        }
+        self.rolling(window).map_or(
+            (self.all_time.count, self.all_time.statuses),
+            Rolling::counts,
+        )
     }
 
     /// The values over `window` on `n` log-spaced buckets from the smallest
     /// to the largest (each value placed by its histogram bucket's middle,
     /// so within 1 %); `None` when the window is empty.
     pub fn log_buckets(&self, window: Window, n: usize) -> Option<LogBuckets> {
-        match window {
-            Window::OneMinute => self.windows[0].merged().log_buckets(n),
-            Window::FiveMinutes => self.windows[1].merged().log_buckets(n),
-            Window::OneHour => self.windows[2].merged().log_buckets(n),
-            Window::AllTime => self.all_time.log_buckets(n),
+        match self.rolling(window) {
+            Some(w) => w.merged().log_buckets(n),
+            None => self.all_time.log_buckets(n),
         }
     }
 

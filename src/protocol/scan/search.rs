@@ -125,17 +125,22 @@ const fn key_words() -> ([u128; KEYS.len()], [u128; KEYS.len()]) {
     (patterns, masks)
 }
 
-/// Whether known key `position`, with its closing quote, starts `rest`:
-/// [`known_key_at`]'s comparison for one key guessed beforehand. At most
-/// one key can match at a place (each is followed by its quote), so a
-/// guess that matches is what [`known_key_at`] would have found.
+/// `rest`'s first sixteen bytes as one number, when it has that many: what
+/// [`key_matches`] compares under each key's mask.
 #[inline]
-pub(super) fn is_key_at(rest: &[u8], position: usize) -> bool {
-    match rest.get(..16) {
-        Some(block) => {
-            u128::from_le_bytes(block.try_into().expect("sixteen bytes")) & KEY_MASKS[position]
-                == KEY_PATTERNS[position]
-        }
+fn block_of(rest: &[u8]) -> Option<u128> {
+    rest.get(..16)
+        .map(|b| u128::from_le_bytes(b.try_into().expect("sixteen bytes")))
+}
+
+/// Whether known key `position`, with its closing quote, starts `rest`
+/// (`block` being [`block_of`] it). At most one key can match at a place
+/// (each is followed by its quote), so a guess that matches is what
+/// [`known_key_at`] would have found.
+#[inline]
+fn key_matches(rest: &[u8], block: Option<u128>, position: usize) -> bool {
+    match block {
+        Some(block) => block & KEY_MASKS[position] == KEY_PATTERNS[position],
         None => {
             let key = KEYS[position].as_bytes();
             rest.get(key.len()) == Some(&b'"') && rest.starts_with(key)
@@ -143,8 +148,8 @@ pub(super) fn is_key_at(rest: &[u8], position: usize) -> bool {
     }
 }
 
-/// Kinds of event the key order is remembered for (see [`KeyOrder`]).
-pub(super) const KINDS: usize = 16;
+/// Kinds of event the key order is remembered for (see [`NEXT_KEY`]).
+const KINDS: usize = 16;
 /// Where the previous key is not a known one (or there is none yet).
 pub(super) const NO_KEY: usize = KEYS.len();
 
@@ -167,7 +172,7 @@ static NEXT_KEY: [[AtomicU8; NO_KEY + 1]; KINDS] =
 pub(super) fn known_key_after(rest: &[u8], kind: usize, previous: usize) -> Option<(usize, usize)> {
     let slot = &NEXT_KEY[kind % KINDS][previous.min(NO_KEY)];
     let guess = usize::from(slot.load(Ordering::Relaxed));
-    if guess != 0 && is_key_at(rest, guess - 1) {
+    if guess != 0 && key_matches(rest, block_of(rest), guess - 1) {
         return Some((guess - 1, KEYS[guess - 1].len() + 1));
     }
     let found = known_key_at(rest);
@@ -188,18 +193,11 @@ pub(super) fn known_key_after(rest: &[u8], kind: usize, previous: usize) -> Opti
 pub(super) fn known_key_at(rest: &[u8]) -> Option<(usize, usize)> {
     let first = *rest.first()?;
     let candidates = KEYS_BY_FIRST_BYTE.get(usize::from(first))?;
-    let block = rest
-        .get(..16)
-        .map(|b| u128::from_le_bytes(b.try_into().expect("sixteen bytes")));
+    let block = block_of(rest);
     for &candidate in candidates.iter().take_while(|&&c| c != 0) {
         let position = usize::from(candidate - 1);
-        let key = KEYS[position].as_bytes();
-        let found = match block {
-            Some(block) => block & KEY_MASKS[position] == KEY_PATTERNS[position],
-            None => rest.get(key.len()) == Some(&b'"') && rest.starts_with(key),
-        };
-        if found {
-            return Some((position, key.len() + 1));
+        if key_matches(rest, block, position) {
+            return Some((position, KEYS[position].len() + 1));
         }
     }
     None
