@@ -3,6 +3,7 @@
 #
 #   scripts/bench-vs-duckdb.sh [EVENTS] [PAIRS]     (defaults: 1070000 events, 5 pairs)
 #   RUNTOP=/path/to/runtop scripts/bench-vs-duckdb.sh   # another build, to compare
+#   PGO=1 scripts/bench-vs-duckdb.sh     # the shipped build: scripts/build-pgo.sh first
 #
 # Generates bench-data/events-EVENTS.ndjson with the committed generator
 # (examples/generate.rs: RFC 3339 timestamps, an event_id on every line,
@@ -19,6 +20,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${RUNTOP:-./target/release/runtop}
+if [ "${PGO:-}" = 1 ]; then
+  scripts/build-pgo.sh > /dev/null
+  bin=./target/pgo/runtop
+fi
 events=${1:-1070000}
 pairs=${2:-5}
 
