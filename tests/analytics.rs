@@ -182,3 +182,59 @@ fn the_report_carries_every_analysis() {
         "every recommendation has a figure"
     );
 }
+
+/// A/B compares runner time too: each variant's mean per finished
+/// execution, checked against the sums of the scenario's own events.
+#[test]
+fn ab_compares_runner_time_per_execution_with_the_events_sums() {
+    use std::collections::{HashMap, HashSet};
+    let mut variant: HashMap<String, String> = HashMap::new();
+    let mut runner: HashMap<String, f64> = HashMap::new();
+    let mut finished: HashSet<String> = HashSet::new();
+    for event in Simulator::scenario(Scenario::Ab, 3, DEFAULT_START).limit_executions(400) {
+        let v: serde_json::Value = serde_json::from_str(&to_json_line(&event)).unwrap();
+        let cid = v["correlation_id"].as_str().unwrap_or_default().to_string();
+        match v["type"].as_str() {
+            Some("execution_started") => {
+                variant.insert(cid, v["variant"].as_str().unwrap().to_string());
+            }
+            Some("stage_finished") => {
+                *runner.entry(cid).or_default() += v["duration_ms"].as_f64().unwrap()
+            }
+            Some("execution_finished") => {
+                finished.insert(cid);
+            }
+            _ => {}
+        }
+    }
+    let mean = |name: &str| {
+        let ids: Vec<_> = finished
+            .iter()
+            .filter(|c| variant.get(*c).is_some_and(|v| v == name))
+            .collect();
+        ids.iter()
+            .map(|c| runner.get(*c).copied().unwrap_or(0.0))
+            .sum::<f64>()
+            / ids.len() as f64
+            / 1000.0
+    };
+    let e = engine(Scenario::Ab, 400);
+    let overall = compare(&e)
+        .into_iter()
+        .find(|c| c.subject == "execution")
+        .unwrap();
+    assert!(
+        (overall.runner_s_a - mean(&overall.a)).abs() < 0.002,
+        "{} vs {}",
+        overall.runner_s_a,
+        mean(&overall.a)
+    );
+    assert!(
+        (overall.runner_s_b - mean(&overall.b)).abs() < 0.002,
+        "{} vs {}",
+        overall.runner_s_b,
+        mean(&overall.b)
+    );
+    // B is the faster configuration, and costs less runner time.
+    assert!(overall.runner_s_b < overall.runner_s_a * 0.9, "{overall:?}");
+}

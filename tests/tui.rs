@@ -902,3 +902,33 @@ fn help_shows_the_keys_the_config_added() {
     app.on_key(key(KeyCode::Char('x')), &view(&model));
     assert!(app.quit);
 }
+
+#[test]
+fn detail_shows_an_executions_runner_time_and_what_failures_threw_away() {
+    let model = busy(1_300);
+    let v = view(&model);
+    let e = v
+        .executions()
+        .find(|e| e.runner_time().failed_ms > 0.0)
+        .expect("the busy scene has a failed attempt");
+    let t = e.runner_time();
+    let mut app = App::default();
+    app.screen = Screen::Detail;
+    app.detail = Some(e.correlation_id.to_string());
+    let shown = screen(&app, &model, 160, 48);
+    let line = shown
+        .lines()
+        .find(|l| l.contains("runner time"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    let busy = runtop::units::human_ms(t.busy_ms);
+    let failed = runtop::units::human_ms(t.failed_ms);
+    assert!(
+        line.contains(&format!("runner time {busy} over {}", t.attempts)),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("{failed} thrown away by failures")),
+        "{line}"
+    );
+    assert!(!line.contains("cost"), "unpriced: {line}");
+}

@@ -38,6 +38,12 @@ pub struct Comparison {
     pub p95_b_ms: f64,
     pub success_a: f64,
     pub success_b: f64,
+    /// Mean runner time per sample, in seconds: per execution, its finished
+    /// attempts' durations added up (retries and failures included, so a
+    /// variant that retries more costs more even when as fast); per stage,
+    /// per attempt. Priced with `cost.per_runner_hour` by whoever shows it.
+    pub runner_s_a: f64,
+    pub runner_s_b: f64,
     /// Hodges–Lehmann shift of B against A (negative: B faster), with its
     /// 95 % interval.
     pub shift_ms: f64,
@@ -89,16 +95,31 @@ struct Samples {
     durations: Vec<f64>,
     ok: u64,
     finished: u64,
+    /// Runner time of the samples, added up, and how many were added.
+    runner_ms: f64,
+    added: u64,
 }
 
 impl Samples {
-    fn add(&mut self, duration: Option<f64>, status: Option<Status>) {
+    fn add(&mut self, duration: Option<f64>, status: Option<Status>, runner_ms: f64) {
         if let Some(d) = duration {
             self.durations.push(d);
         }
+        self.runner_ms += runner_ms;
+        self.added += 1;
         if let Some(s) = status {
             self.finished += 1;
             self.ok += u64::from(s == Status::Ok);
+        }
+    }
+}
+
+impl Samples {
+    fn mean_runner_s(&self) -> f64 {
+        if self.added == 0 {
+            0.0
+        } else {
+            self.runner_ms / self.added as f64 / 1000.0
         }
     }
 }
@@ -117,14 +138,18 @@ fn collect<'e>(
             .or_default()
             .entry(variant)
             .or_default()
-            .add(e.duration_ms, e.status);
+            .add(e.duration_ms, e.status, e.runner_time().busy_ms);
         for task in &e.tasks {
             for attempt in task.attempts.iter().filter(|a| a.status.is_some()) {
                 by.entry(&task.stage)
                     .or_default()
                     .entry(variant)
                     .or_default()
-                    .add(attempt.duration_ms, attempt.status);
+                    .add(
+                        attempt.duration_ms,
+                        attempt.status,
+                        attempt.duration_ms.map_or(0.0, |d| d.max(0.0)),
+                    );
             }
         }
     }
@@ -226,6 +251,8 @@ fn compare_pair(subject: &str, a: &str, sa: &Samples, b: &str, sb: &Samples) -> 
         p95_b_ms: ms(quantile(&db, 0.95)?),
         success_a: rate(sa),
         success_b: rate(sb),
+        runner_s_a: ms(sa.mean_runner_s()),
+        runner_s_b: ms(sb.mean_runner_s()),
         shift_ms: ms(shift.estimate),
         shift_low_ms: ms(shift.low),
         shift_high_ms: ms(shift.high),

@@ -201,6 +201,12 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 # Samples a stage needs before its baseline counts as established.
 #min_samples = 100
 
+[cost]
+# What an hour of runner time costs, in any currency: reports then price the
+# runner time of each stage, project, node and execution, and the work that
+# failures threw away. Unset: runner time only.
+# per_runner_hour = 0.50
+
 [ci]
 # `runtop check` fails on firing alerts this severe or worse: warning or critical.
 #fail_on = "critical"

@@ -17,6 +17,7 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub retention: RetentionConfig,
     pub baseline: BaselineConfig,
+    pub cost: CostConfig,
     pub ci: CiConfig,
     pub ui: UiConfig,
     pub theme: ThemeConfig,
@@ -305,6 +306,27 @@ pub struct BaselineConfig {
 impl Default for BaselineConfig {
     fn default() -> Self {
         BaselineConfig { min_samples: 100 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostConfig {
+    /// What an hour of runner time costs (any currency): runner time is
+    /// priced in reports when set.
+    #[serde(deserialize_with = "price", skip_serializing_if = "Option::is_none")]
+    pub per_runner_hour: Option<f64>,
+}
+
+/// A price: a finite number, zero or more.
+fn price<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(Some(v))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "per_runner_hour must be a number, zero or more, not {v}"
+        )))
     }
 }
 

@@ -368,6 +368,18 @@ impl Execution {
         self.metrics.shrink_to_fit();
     }
 
+    /// Runner time of its finished attempts (as the engine's
+    /// [`super::RunnerTimes`] counted them).
+    pub fn runner_time(&self) -> super::RunnerTime {
+        let mut t = super::RunnerTime::default();
+        for a in self.tasks.iter().flat_map(|t| &t.attempts) {
+            if let (Some(d), Some(status)) = (a.duration_ms, a.status) {
+                t.add(d, status, a.attempt);
+            }
+        }
+        t
+    }
+
     /// The attempt running now, if any: the latest started and unfinished.
     pub fn current(&self) -> Option<(&Task, &Attempt)> {
         self.tasks

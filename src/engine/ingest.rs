@@ -332,6 +332,16 @@ impl Engine {
                         if without_start {
                             self.input.anomaly(Anomaly::FinishWithoutStart);
                         }
+                        // The event's own project and node first: an
+                        // execution's first event has not been observed yet.
+                        self.runner_time.record(
+                            &finish.stage,
+                            ev.project_id.as_deref().or(e.project_id.as_deref()),
+                            ev.node.as_deref().or(e.node.as_deref()),
+                            duration_ms,
+                            finish.status,
+                            finish.attempt,
+                        );
                         match self.stages.entry(&finish.stage, StageStats::default) {
                             Some(stats) => {
                                 stats.durations.record(at, duration_ms, Some(finish.status));

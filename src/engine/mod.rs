@@ -16,6 +16,7 @@
 
 mod clock;
 mod config;
+mod cost;
 mod dedup;
 mod execution;
 mod ingest;
@@ -28,6 +29,7 @@ mod stats;
 mod store;
 
 pub use config::{EngineConfig, Limits, Targets, WindowClock};
+pub use cost::{RunnerTime, RunnerTimes};
 pub use execution::{
     Attempt, ErrorRecord, Execution, LogLine, MAX_ATTEMPTS, MAX_LOGS, MAX_TASKS, MetricSample, Task,
 };
@@ -149,6 +151,7 @@ pub struct Engine {
     stages: NameTable<StageStats>,
     metrics: NameTable<Distribution>,
     nodes: NameTable<NodeLoad>,
+    runner_time: RunnerTimes,
     executions_time: Distribution,
     lag: Distribution,
     store: ExecutionStore,
@@ -183,6 +186,7 @@ impl Engine {
             stages: NameTable::new(limits.max_stage_names),
             metrics: NameTable::new(limits.max_metric_names),
             nodes: NameTable::new(limits.max_nodes),
+            runner_time: RunnerTimes::new(limits.max_stage_names),
             executions_time: Distribution::new(),
             lag: Distribution::new(),
             store: ExecutionStore::new(limits.store),
@@ -264,6 +268,12 @@ impl Engine {
 
     pub fn input(&self) -> &InputStats {
         &self.input
+    }
+
+    /// Runner time over all time: every finished attempt's duration, by
+    /// stage, project and node.
+    pub fn runner_time(&self) -> &RunnerTimes {
+        &self.runner_time
     }
 
     pub fn executions(&self) -> &ExecutionStore {

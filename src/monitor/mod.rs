@@ -73,6 +73,8 @@ pub struct Monitor {
     /// Inputs counted when the analyses were last computed, and when.
     analysed: Option<(u64, Millis)>,
     min_samples: u64,
+    /// `cost.per_runner_hour`: reports price runner time with it.
+    per_runner_hour: Option<f64>,
     every_ms: Millis,
     next_evaluation: Option<Millis>,
 }
@@ -96,6 +98,7 @@ impl Monitor {
             transitions: Vec::new(),
             analysed: None,
             min_samples: config.baseline.min_samples,
+            per_runner_hour: config.cost.per_runner_hour,
             every_ms,
             next_evaluation: None,
         }
@@ -209,10 +212,16 @@ impl Monitor {
         !self.transitions.is_empty()
     }
 
+    /// `cost.per_runner_hour`, what front ends price runner time at.
+    pub fn per_runner_hour(&self) -> Option<f64> {
+        self.per_runner_hour
+    }
+
     /// The report of what the monitor holds, with its alerts, analyses and
     /// sources; `fail_on` from the configuration's `ci`.
     pub fn report(&self, source: &str, fail_on: crate::levels::Severity) -> Report {
         Report::build(&self.engine, source)
+            .priced(&self.engine, self.per_runner_hour)
             .with_analyses(&self.analyses)
             .with_sources(self.sources.clone())
             .with_alerts(&self.alerts.book, fail_on)

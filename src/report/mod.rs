@@ -2,10 +2,12 @@
 //! document (`runtop.report.v1`, see `docs/report.md`) or a readable text
 //! table of the same figures. All figures are all-time.
 
+mod cost;
 mod requirements;
 mod text;
 pub mod verdict;
 
+pub use cost::{CostRow, CostSection, ExecutionCost};
 pub use requirements::Requirement;
 pub use text::render_text;
 
@@ -41,6 +43,8 @@ pub struct Report {
     pub metrics: Vec<MetricRow>,
     pub executions: ExecutionsSection,
     pub nodes: Vec<NodeRow>,
+    /// Runner time and its cost ([`CostSection`]).
+    pub cost: CostSection,
     /// Live sources and their connections; empty for files.
     pub sources: Vec<SourceStatus>,
     /// Alerts firing at the end, then those that fired and resolved.
@@ -303,6 +307,7 @@ impl Report {
             metrics,
             executions,
             nodes,
+            cost: CostSection::of(engine, None),
             sources: Vec::new(),
             alerts: Vec::new(),
             bottlenecks: Vec::new(),
@@ -424,6 +429,14 @@ impl Report {
                 _ => format!("{}: {}", s.url, s.state),
             })
             .collect()
+    }
+
+    /// Prices the runner time at `per_runner_hour` (`cost.per_runner_hour`).
+    pub fn priced(mut self, engine: &Engine, per_runner_hour: Option<f64>) -> Report {
+        if per_runner_hour.is_some() {
+            self.cost = CostSection::of(engine, per_runner_hour);
+        }
+        self
     }
 
     /// Adds the live sources' statuses.

@@ -145,6 +145,8 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
         }
     }
 
+    cost(&r.cost, out)?;
+
     if !r.bottlenecks.is_empty() {
         writeln!(out, "\nBOTTLENECKS")?;
         for b in r.bottlenecks.iter().take(8) {
@@ -261,6 +263,55 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
 }
 
 /// `kind 3, other 1`
+/// Runner time, the share failures threw away, and money when priced.
+fn cost(c: &super::CostSection, out: &mut String) -> std::fmt::Result {
+    if c.total.attempts == 0 {
+        return Ok(());
+    }
+    let money = |v: Option<f64>| v.map_or_else(String::new, |v| format!(" · cost {v:.2}"));
+    let line = |out: &mut String, r: &super::CostRow| {
+        writeln!(
+            out,
+            "  {:<16} {} runner time · {} attempt{} · failed {} ({}) · retries {}{}",
+            truncate(&r.name, 16),
+            human_ms(r.runner_s * 1000.0),
+            r.attempts,
+            if r.attempts == 1 { "" } else { "s" },
+            human_ms(r.failed_s * 1000.0),
+            percent(r.wasted_share),
+            human_ms(r.retry_s * 1000.0),
+            money(r.cost)
+        )
+    };
+    match c.per_runner_hour {
+        Some(rate) => writeln!(out, "\nCOST  at {rate} per runner hour")?,
+        None => writeln!(out, "\nRUNNER TIME  (set cost.per_runner_hour to price it)")?,
+    }
+    line(out, &c.total)?;
+    for (title, rows) in [
+        ("by stage", &c.stages),
+        ("by project", &c.projects),
+        ("by node", &c.nodes),
+    ] {
+        if !rows.is_empty() {
+            writeln!(out, " {title}")?;
+            for r in rows.iter().take(8) {
+                line(out, r)?;
+            }
+        }
+    }
+    if let Some(e) = c.top_executions.first() {
+        writeln!(
+            out,
+            " costliest held execution: {} ({} runner time{})",
+            e.correlation_id,
+            human_ms(e.runner_s * 1000.0),
+            money(e.cost)
+        )?;
+    }
+    Ok(())
+}
+
 fn counts(map: &std::collections::BTreeMap<&str, u64>) -> String {
     let parts: Vec<String> = map.iter().map(|(k, n)| format!("{k} {n}")).collect();
     parts.join(", ")

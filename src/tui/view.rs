@@ -111,6 +111,8 @@ pub struct View {
     pub ticked: Arc<Ticked>,
     /// The charts' series (shared with the monitor until it samples again).
     pub history: Arc<History>,
+    /// `cost.per_runner_hour`: Detail prices an execution's runner time.
+    pub per_runner_hour: Option<f64>,
     targets: Targets,
     memo: Memo,
 }
@@ -159,6 +161,7 @@ impl View {
             done: store.finished_shared().cloned().collect(),
             ticked,
             history: monitor.history.clone().unwrap_or_default(),
+            per_runner_hour: monitor.per_runner_hour(),
             targets: engine.config().targets.clone(),
             memo: Memo::default(),
         }

@@ -20,6 +20,8 @@ use crate::units::human_ms;
 
 /// Columns before the plots: `B canary n=120 `.
 const LABEL: usize = 18;
+/// The figures after a wide screen's box plot: p50, p95, ok and runner time.
+const FIGURES: usize = 54;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
     let b = block(
@@ -46,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme)
         .index_of(keys.iter().map(String::as_str));
     let wide = inner.width >= 110;
     let plot_width = (inner.width as usize)
-        .saturating_sub(LABEL + if wide { 38 } else { 0 })
+        .saturating_sub(LABEL + if wide { FIGURES } else { 0 })
         .max(10);
     // Blocks from the selected one on, as many as fit: the selection is
     // always in view.
@@ -122,23 +124,43 @@ fn comparison(
         ],
         plot_width,
     );
-    let variant = |name: &str, n: usize, s: &crate::analytics::compare::Spread, ok: f64, style| {
+    let variant = |name: &str,
+                   n: usize,
+                   s: &crate::analytics::compare::Spread,
+                   ok: f64,
+                   runner_s: f64,
+                   style| {
         let mut spans = vec![
             Span::styled(label(name, n), theme.dim()),
             Span::styled(box_row(&scale, s.p5, s.p25, s.p50, s.p75, s.p95), style),
         ];
         if wide {
             spans.push(Span::raw(format!(
-                " p50 {:>8} p95 {:>8} ok {:>5.1}%",
+                " p50 {:>8} p95 {:>8} ok {:>5.1}% runner {:>8}",
                 human_ms(s.p50),
                 human_ms(s.p95),
-                ok * 100.0
+                ok * 100.0,
+                human_ms(runner_s * 1000.0)
             )));
         }
         Line::from(spans)
     };
-    lines.push(variant(&c.a, c.n_a, a, c.success_a, theme.ok()));
-    lines.push(variant(&c.b, c.n_b, b, c.success_b, theme.title()));
+    lines.push(variant(
+        &c.a,
+        c.n_a,
+        a,
+        c.success_a,
+        c.runner_s_a,
+        theme.ok(),
+    ));
+    lines.push(variant(
+        &c.b,
+        c.n_b,
+        b,
+        c.success_b,
+        c.runner_s_b,
+        theme.title(),
+    ));
     let shift_style = if c.significant {
         theme.crit()
     } else {

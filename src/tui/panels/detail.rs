@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme)
         return;
     };
     let [ids, waterfall, lower] = Layout::vertical([
-        Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Length(
             (e.tasks.iter().map(|t| t.attempts.len()).sum::<usize>() as u16 + 3)
                 .clamp(5, area.height / 2),
@@ -74,8 +74,41 @@ fn draw_ids(frame: &mut Frame, area: Rect, e: &Execution, view: &View, theme: Th
             opt(e.workflow.as_deref()),
             opt(e.variant.as_deref())
         )),
+        runner_time_line(e, view, theme),
     ];
     frame.render_widget(Paragraph::new(lines).block(block("execution", theme)), area);
+}
+
+/// Its finished attempts' runner time, the part failures threw away, and
+/// its price when `cost.per_runner_hour` is set.
+fn runner_time_line(e: &Execution, view: &View, theme: Theme) -> Line<'static> {
+    let t = e.runner_time();
+    if t.attempts == 0 {
+        return Line::styled("runner time: no attempt finished yet", theme.dim());
+    }
+    let mut spans = vec![Span::raw(format!(
+        "runner time {} over {} attempt{}",
+        human_ms(t.busy_ms),
+        t.attempts,
+        if t.attempts == 1 { "" } else { "s" }
+    ))];
+    if t.failed_ms > 0.0 {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            format!("{} thrown away by failures", human_ms(t.failed_ms)),
+            theme.warn(),
+        ));
+    }
+    if t.retry_ms > 0.0 {
+        spans.push(Span::raw(format!(" · retries {}", human_ms(t.retry_ms))));
+    }
+    if let Some(rate) = view.per_runner_hour {
+        spans.push(Span::raw(format!(
+            " · cost {:.4}",
+            t.busy_ms / 3_600_000.0 * rate
+        )));
+    }
+    Line::from(spans)
 }
 
 fn draw_waterfall(frame: &mut Frame, area: Rect, e: &Execution, view: &View, theme: Theme) {
