@@ -200,6 +200,29 @@ fn prometheus_scraping_serve_holds_what_the_report_says() {
         prometheus.value(r#"runtop_executions_finished_total{status="ok"}"#),
         report["executions"]["ok"].as_f64()
     );
+    // Runner time, as the report's cost section has it (seconds, to the ms).
+    for (section, part) in [
+        ("stages", "stage"),
+        ("projects", "project"),
+        ("nodes", "node"),
+    ] {
+        for row in report["cost"][section].as_array().unwrap() {
+            let name = row["name"].as_str().unwrap();
+            for (field, metric) in [("runner_s", "runner"), ("failed_s", "runner_failed")] {
+                let fleet = prometheus
+                    .value(&format!(
+                        r#"runtop_{part}_{metric}_seconds_total{{{part}="{name}"}}"#
+                    ))
+                    .unwrap_or_else(|| panic!("{part} {name} {metric}"));
+                let own = row[field].as_f64().unwrap();
+                assert!(
+                    (fleet - own).abs() < 0.002,
+                    "{part} {name} {metric}: {fleet} vs {own}"
+                );
+            }
+        }
+    }
+    assert!(!report["cost"]["stages"].as_array().unwrap().is_empty());
     for stage in report["stages"].as_array().unwrap() {
         let name = stage["stage"].as_str().unwrap();
         let count = prometheus.value(&format!(

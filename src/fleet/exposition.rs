@@ -118,6 +118,9 @@ pub struct Exposition {
     /// (alertname, severity, alertstate, subject) of pending and firing
     /// alerts.
     pub alerts: Vec<[String; 4]>,
+    /// Runner time in seconds, (name, busy, failed), per stage, project
+    /// and node ([`crate::engine::RunnerTimes`]).
+    pub runner: [Vec<(String, f64, f64)>; 3],
 }
 
 /// The bucket bounds, in seconds, of a stage with this target (ms).
@@ -235,6 +238,19 @@ impl Exposition {
                 .nodes()
                 .map(|(node, load)| (node.to_string(), load.cpu_percent, load.memory_mb * 1e6))
                 .collect(),
+            runner: {
+                let rows = |parts: &mut dyn Iterator<Item = (&str, &crate::engine::RunnerTime)>| {
+                    parts
+                        .map(|(n, t)| (n.to_string(), t.busy_ms / 1000.0, t.failed_ms / 1000.0))
+                        .collect()
+                };
+                let times = engine.runner_time();
+                [
+                    rows(&mut times.stages()),
+                    rows(&mut times.projects()),
+                    rows(&mut times.nodes()),
+                ]
+            },
             alerts: book
                 .firing()
                 .into_iter()
@@ -376,6 +392,29 @@ impl Collector for Exposition {
                 .iter()
                 .map(|m| (vec![("name", m.name.as_str())], m.values.clone())),
         )?;
+        for (part, rows) in ["stage", "project", "node"].into_iter().zip(&self.runner) {
+            family(
+                &mut e,
+                &format!("{part}_runner"),
+                &format!("Runner time of finished attempts, per {part}."),
+                Some(&seconds),
+                MetricType::Counter,
+                rows.iter()
+                    .map(|(name, busy, _)| (vec![(part, name.as_str())], ConstCounter::new(*busy))),
+            )?;
+            family(
+                &mut e,
+                &format!("{part}_runner_failed"),
+                &format!(
+                    "Runner time of attempts that did not end ok (work thrown away), per {part}."
+                ),
+                Some(&seconds),
+                MetricType::Counter,
+                rows.iter().map(|(name, _, failed)| {
+                    (vec![(part, name.as_str())], ConstCounter::new(*failed))
+                }),
+            )?;
+        }
         family(
             &mut e,
             "alerts",
