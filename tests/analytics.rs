@@ -169,7 +169,7 @@ fn failures_groups_errors_into_patterns_with_their_figures() {
 #[test]
 fn the_report_carries_every_analysis() {
     let e = engine(Scenario::Ab, 200);
-    let report = runtop::report::Report::build(&e, "ab").with_analytics(&e);
+    let report = runtop::report::Report::build(&e, "ab", None).with_analytics(&e);
     assert!(!report.bottlenecks.is_empty());
     assert!(!report.comparisons.is_empty());
     assert!(!report.recommendations.is_empty());

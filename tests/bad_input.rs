@@ -281,7 +281,7 @@ fn escape_sequences_and_control_characters_never_get_through() {
     let error = exec.tasks[0].attempts[0].error.as_ref().unwrap();
     assert_eq!(error.kind.as_deref(), Some("E31m"));
     assert_eq!(error.message.as_deref(), Some("line1 line2 red"));
-    let report = runtop::report::Report::build(&engine, "t").to_json();
+    let report = runtop::report::Report::build(&engine, "t", None).to_json();
     assert!(!report.contains("\\u001b") && !report.contains('\u{1b}'));
 }
 

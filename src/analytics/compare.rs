@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::stats::{Z_95, hodges_lehmann, mann_whitney, quantile, two_proportions};
-use crate::engine::{Engine, Execution};
+use crate::engine::{Engine, Execution, RunnerTime};
 use crate::protocol::Status;
 
 /// Fewest samples per variant before anything is tested.
@@ -112,9 +112,7 @@ impl Samples {
             self.ok += u64::from(s == Status::Ok);
         }
     }
-}
 
-impl Samples {
     fn mean_runner_s(&self) -> f64 {
         if self.added == 0 {
             0.0
@@ -148,7 +146,7 @@ fn collect<'e>(
                     .add(
                         attempt.duration_ms,
                         attempt.status,
-                        attempt.duration_ms.map_or(0.0, |d| d.max(0.0)),
+                        attempt.duration_ms.map_or(0.0, RunnerTime::of_attempt),
                     );
             }
         }

@@ -335,7 +335,6 @@ impl Engine {
                         // The event's own project and node first: an
                         // execution's first event has not been observed yet.
                         self.runner_time.record(
-                            &finish.stage,
                             ev.project_id.as_deref().or(e.project_id.as_deref()),
                             ev.node.as_deref().or(e.node.as_deref()),
                             duration_ms,
@@ -345,6 +344,7 @@ impl Engine {
                         match self.stages.entry(&finish.stage, StageStats::default) {
                             Some(stats) => {
                                 stats.durations.record(at, duration_ms, Some(finish.status));
+                                stats.runner.add(duration_ms, finish.status, finish.attempt);
                                 if finish.attempt <= 1 {
                                     stats.first_attempts.record(at, finish.status);
                                 }

@@ -29,7 +29,7 @@ mod stats;
 mod store;
 
 pub use config::{EngineConfig, Limits, Targets, WindowClock};
-pub use cost::{RunnerTime, RunnerTimes};
+pub use cost::{RunnerTime, RunnerTimes, price};
 pub use execution::{
     Attempt, ErrorRecord, Execution, LogLine, MAX_ATTEMPTS, MAX_LOGS, MAX_TASKS, MetricSample, Task,
 };
@@ -60,6 +60,8 @@ pub struct StageStats {
     pub first_attempts: FirstAttempts,
     /// The newest successful attempts: what a slowdown is judged on.
     pub recent_ok: RecentAttempts,
+    /// Runner time of its finished attempts ([`RunnerTime`]).
+    pub runner: RunnerTime,
 }
 
 /// The latest load a runner node reported, and its CPU over time.
@@ -186,7 +188,7 @@ impl Engine {
             stages: NameTable::new(limits.max_stage_names),
             metrics: NameTable::new(limits.max_metric_names),
             nodes: NameTable::new(limits.max_nodes),
-            runner_time: RunnerTimes::new(limits.max_stage_names),
+            runner_time: RunnerTimes::default(),
             executions_time: Distribution::new(),
             lag: Distribution::new(),
             store: ExecutionStore::new(limits.store),
@@ -270,8 +272,8 @@ impl Engine {
         &self.input
     }
 
-    /// Runner time over all time: every finished attempt's duration, by
-    /// stage, project and node.
+    /// Runner time over all time: every finished attempt's duration, in
+    /// total and by project and node (by stage: [`StageStats::runner`]).
     pub fn runner_time(&self) -> &RunnerTimes {
         &self.runner_time
     }

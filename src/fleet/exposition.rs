@@ -239,16 +239,14 @@ impl Exposition {
                 .map(|(node, load)| (node.to_string(), load.cpu_percent, load.memory_mb * 1e6))
                 .collect(),
             runner: {
-                let rows = |parts: &mut dyn Iterator<Item = (&str, &crate::engine::RunnerTime)>| {
-                    parts
-                        .map(|(n, t)| (n.to_string(), t.busy_ms / 1000.0, t.failed_ms / 1000.0))
-                        .collect()
+                let row = |(n, t): (&str, &crate::engine::RunnerTime)| {
+                    (n.to_string(), t.busy_ms / 1000.0, t.failed_ms / 1000.0)
                 };
                 let times = engine.runner_time();
                 [
-                    rows(&mut times.stages()),
-                    rows(&mut times.projects()),
-                    rows(&mut times.nodes()),
+                    engine.stages().map(|(n, s)| row((n, &s.runner))).collect(),
+                    times.projects().map(row).collect(),
+                    times.nodes().map(row).collect(),
                 ]
             },
             alerts: book

@@ -220,8 +220,7 @@ impl Monitor {
     /// The report of what the monitor holds, with its alerts, analyses and
     /// sources; `fail_on` from the configuration's `ci`.
     pub fn report(&self, source: &str, fail_on: crate::levels::Severity) -> Report {
-        Report::build(&self.engine, source)
-            .priced(&self.engine, self.per_runner_hour)
+        Report::build(&self.engine, source, self.per_runner_hour)
             .with_analyses(&self.analyses)
             .with_sources(self.sources.clone())
             .with_alerts(&self.alerts.book, fail_on)

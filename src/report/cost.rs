@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::engine::{Engine, Execution, RunnerTime};
+use crate::engine::{Engine, Execution, RunnerTime, price};
 use crate::protocol::Status;
 
 /// Executions listed by cost.
@@ -22,7 +22,7 @@ pub struct CostSection {
     pub projects: Vec<CostRow>,
     pub nodes: Vec<CostRow>,
     /// Attempts whose stage, project or node had no row of its own left
-    /// (the names' cap): their time is in `total` only.
+    /// (the names' caps): their time is in `total` only.
     pub unattributed: u64,
     /// Of the executions runtop still holds (active and its finished
     /// history), the ones with most runner time.
@@ -69,7 +69,7 @@ fn seconds(ms: f64) -> f64 {
 
 /// Money to the hundredth of a cent.
 fn money(runner_ms: f64, per_hour: Option<f64>) -> Option<f64> {
-    per_hour.map(|rate| (runner_ms / 3_600_000.0 * rate * 10_000.0).round() / 10_000.0)
+    per_hour.map(|rate| (price(runner_ms, rate) * 10_000.0).round() / 10_000.0)
 }
 
 fn row(name: &str, t: &RunnerTime, per_hour: Option<f64>) -> CostRow {
@@ -89,12 +89,13 @@ fn ranked<'a>(
     parts: impl Iterator<Item = (&'a str, &'a RunnerTime)>,
     per_hour: Option<f64>,
 ) -> Vec<CostRow> {
-    let mut rows: Vec<(f64, CostRow)> = parts
-        .map(|(name, t)| (t.busy_ms, row(name, t, per_hour)))
-        .collect();
+    let mut parts: Vec<_> = parts.collect();
     // Ties keep the order names were first seen: stable sort.
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
-    rows.into_iter().map(|(_, r)| r).collect()
+    parts.sort_by(|a, b| b.1.busy_ms.total_cmp(&a.1.busy_ms));
+    parts
+        .into_iter()
+        .map(|(name, t)| row(name, t, per_hour))
+        .collect()
 }
 
 impl CostSection {
@@ -116,10 +117,10 @@ impl CostSection {
         CostSection {
             per_runner_hour: per_hour,
             total: row("all", times.total(), per_hour),
-            stages: ranked(times.stages(), per_hour),
+            stages: ranked(engine.stages().map(|(n, s)| (n, &s.runner)), per_hour),
             projects: ranked(times.projects(), per_hour),
             nodes: ranked(times.nodes(), per_hour),
-            unattributed: times.overflow(),
+            unattributed: times.overflow() + engine.stage_name_overflow(),
             top_executions: top
                 .into_iter()
                 .map(|(e, t)| ExecutionCost {

@@ -207,8 +207,9 @@ fn rate(v: f64) -> f64 {
 }
 
 impl Report {
-    /// Builds the report of everything `engine` has taken in.
-    pub fn build(engine: &Engine, source: &str) -> Report {
+    /// Builds the report of everything `engine` has taken in, its runner
+    /// time priced at `per_runner_hour` (`cost.per_runner_hour`) if set.
+    pub fn build(engine: &Engine, source: &str, per_runner_hour: Option<f64>) -> Report {
         let input = engine.input();
         let stages = engine
             .stages()
@@ -307,7 +308,7 @@ impl Report {
             metrics,
             executions,
             nodes,
-            cost: CostSection::of(engine, None),
+            cost: CostSection::of(engine, per_runner_hour),
             sources: Vec::new(),
             alerts: Vec::new(),
             bottlenecks: Vec::new(),
@@ -429,14 +430,6 @@ impl Report {
                 _ => format!("{}: {}", s.url, s.state),
             })
             .collect()
-    }
-
-    /// Prices the runner time at `per_runner_hour` (`cost.per_runner_hour`).
-    pub fn priced(mut self, engine: &Engine, per_runner_hour: Option<f64>) -> Report {
-        if per_runner_hour.is_some() {
-            self.cost = CostSection::of(engine, per_runner_hour);
-        }
-        self
     }
 
     /// Adds the live sources' statuses.

@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, block};
 use crate::analytics::bottlenecks::critical_path;
-use crate::engine::Execution;
+use crate::engine::{Execution, price};
 use crate::protocol::Status;
 use crate::protocol::time::format_rfc3339;
 use crate::tui::app::App;
@@ -103,10 +103,7 @@ fn runner_time_line(e: &Execution, view: &View, theme: Theme) -> Line<'static> {
         spans.push(Span::raw(format!(" · retries {}", human_ms(t.retry_ms))));
     }
     if let Some(rate) = view.per_runner_hour {
-        spans.push(Span::raw(format!(
-            " · cost {:.4}",
-            t.busy_ms / 3_600_000.0 * rate
-        )));
+        spans.push(Span::raw(format!(" · cost {:.4}", price(t.busy_ms, rate))));
     }
     Line::from(spans)
 }
