@@ -111,12 +111,16 @@ fn a_failing_log_exits_1_and_writes_the_alert_log() {
             .starts_with("[CRITICAL] stage_p95 implement")
     );
     // The same log passes when the gate is set wider (and the stage is not
-    // held to its own earlier pace: `slowdown` pages on the change itself).
+    // held to its own earlier pace: `slowdown` pages on the change itself;
+    // nor are tasks held to a 5 s startup: slower executions make the next
+    // ones of their project wait).
     let wider = runtop(&[
         "check",
         &log,
         "--set",
         "targets.stages.implement=60000",
+        "--set",
+        "targets.kpi.startup_ms=60000",
         "--set",
         "alerts.slowdown.enabled=false",
         "--set",
@@ -320,7 +324,7 @@ fn metric_targets_from_the_config_are_requirements_and_alerts() {
         "check",
         "assets/sample.ndjson",
         "--set",
-        "targets.metrics.queue_latency_ms=30000",
+        "targets.metrics.queue_latency_ms=5000",
     ]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -332,7 +336,7 @@ fn metric_targets_from_the_config_are_requirements_and_alerts() {
         "report",
         "assets/sample.ndjson",
         "--set",
-        "targets.metrics.queue_latency_ms=30000",
+        "targets.metrics.queue_latency_ms=5000",
     ]);
     let v: Value = serde_json::from_slice(&report.stdout).unwrap();
     let row = v["metrics"]
@@ -341,7 +345,7 @@ fn metric_targets_from_the_config_are_requirements_and_alerts() {
         .iter()
         .find(|m| m["name"] == "queue_latency_ms")
         .unwrap();
-    assert_eq!(row["target"], 30000.0);
+    assert_eq!(row["target"], 5000.0);
     assert!(
         v["alerts"]
             .as_array()

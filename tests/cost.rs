@@ -19,28 +19,7 @@ fn runtop(home: &TempDir, args: &[&str]) -> Output {
 
 /// A scenario written by the real simulator, in a directory of its own.
 fn scenario(name: &str) -> (TempDir, String) {
-    let dir = TempDir::new(&format!("cost-{name}"));
-    let path = dir.str(&format!("{name}.ndjson"));
-    let out = runtop(
-        &dir,
-        &[
-            "simulate",
-            "--scenario",
-            name,
-            "--seed",
-            "7",
-            "--executions",
-            "300",
-            "--out",
-            &path,
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir, path)
+    common::scenario_log(name, "cost")
 }
 
 #[derive(Default, Debug, Clone, Copy)]

@@ -53,7 +53,7 @@ fn overview_empty() {
 
 #[test]
 fn overview_busy_with_alerts_firing() {
-    let model = busy(1_300);
+    let model = busy(1_500);
     assert!(
         model.monitor.alerts.book.firing().len() >= 2,
         "the failures burst fires alerts"
@@ -97,11 +97,15 @@ fn disconnected_and_paused() {
     }
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('p')), &view(&model));
-    let frozen = screen(&app, &model, 80, 24);
+    // Tall enough for every active execution to have its row.
+    let frozen = screen(&app, &model, 160, 48);
     assert!(frozen.lines().next().unwrap().contains("PAUSED"));
     // A runner is down: its executions are stale, not "past target"; the
     // other runner's are not.
-    let rows: Vec<&str> = frozen.lines().filter(|l| l.contains("exec")).collect();
+    let rows: Vec<&str> = frozen
+        .lines()
+        .filter(|l| l.contains("│exec_") || l.contains("│r2-exec"))
+        .collect();
     for row in &rows {
         assert_eq!(row.contains("r2-exec"), row.contains("stale"), "{frozen}");
     }
@@ -114,8 +118,8 @@ fn disconnected_and_paused() {
         frozen.lines().next().unwrap().contains("● ○"),
         "one source up, one down"
     );
-    insta::assert_snapshot!("paused_disconnected_80x24", frozen);
-    insta::assert_snapshot!("paused_disconnected_160x48", screen(&app, &model, 160, 48));
+    insta::assert_snapshot!("paused_disconnected_80x24", screen(&app, &model, 80, 24));
+    insta::assert_snapshot!("paused_disconnected_160x48", frozen);
 }
 
 /// Pause freezes what the screen shows while the model goes on taking
@@ -124,7 +128,7 @@ fn disconnected_and_paused() {
 #[test]
 fn pause_freezes_a_shared_snapshot_while_ingest_goes_on() {
     use std::sync::Arc;
-    let mut model = busy(1_300);
+    let mut model = busy(1_500);
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('2')), &view(&model));
     let before = screen(&app, &model, 120, 40);
@@ -178,7 +182,7 @@ fn pause_freezes_a_shared_snapshot_while_ingest_goes_on() {
 
 #[test]
 fn drill_down_into_an_execution_and_back() {
-    let model = busy(1_300);
+    let model = busy(1_500);
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('j')), &view(&model));
     app.on_key(key(KeyCode::Enter), &view(&model));
@@ -194,7 +198,7 @@ fn drill_down_into_an_execution_and_back() {
 
 #[test]
 fn an_alert_opens_its_execution_and_a_can_acknowledge() {
-    let mut model = busy(1_300);
+    let mut model = busy(1_500);
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('4')), &view(&model));
     assert_eq!(app.screen, Screen::Alerts);
@@ -223,7 +227,7 @@ fn an_alert_opens_its_execution_and_a_can_acknowledge() {
 
 #[test]
 fn four_enter_enter_reaches_the_worst_execution_behind_the_top_alert() {
-    let model = busy(1_300);
+    let model = busy(1_500);
     let mut app = App::default();
     let top = model.monitor.alerts.book.firing()[0].clone();
     assert_eq!(top.severity, runtop::levels::Severity::Critical);
@@ -334,7 +338,7 @@ fn the_selection_stays_on_its_execution_while_the_list_moves() {
         app.on_key(key(KeyCode::Char('j')), &view(&model));
     }
     let chosen = selected_cid(&app, &model);
-    let more = busy(1_300);
+    let more = busy(1_500);
     model = more;
     assert_ne!(
         runtop::tui::lists::rows(&app, &view(&model), Screen::Executions)
@@ -480,7 +484,7 @@ fn the_run_loop_handles_keys_first_and_quits() {
 
 #[test]
 fn every_screen_by_number_and_tab() {
-    let model = busy(1_300);
+    let model = busy(1_500);
     let mut app = App::default();
     for (n, name) in [
         ('2', "executions"),
@@ -501,7 +505,7 @@ fn every_screen_by_number_and_tab() {
 
 #[test]
 fn the_executions_list_filters_sorts_and_opens() {
-    let model = busy(1_300);
+    let model = busy(1_500);
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('2')), &view(&model));
     let v = view(&model);
@@ -545,7 +549,7 @@ fn the_executions_list_filters_sorts_and_opens() {
 
 #[test]
 fn slash_finds_by_prefix_or_substring_finished_executions_too() {
-    let model = busy(1_300);
+    let model = busy(1_500);
     let finished = model
         .monitor
         .engine
@@ -658,7 +662,7 @@ fn key_bindings_from_the_config_add_keys() {
 fn a_tick_hands_its_alert_transitions_to_the_loop() {
     // The scene's single tick fired its alerts: the loop sends these on to
     // --alert-log and --alert-webhook.
-    let model = busy(1_300);
+    let model = busy(1_500);
     assert!(
         model
             .transitions
@@ -672,7 +676,7 @@ fn a_tick_hands_its_alert_transitions_to_the_loop() {
 #[test]
 fn failures_trends_and_baseline_regressions_show_on_the_bottlenecks_screen() {
     use runtop::analytics::baseline::{Baseline, samples};
-    let mut model = busy(1_300);
+    let mut model = busy(1_500);
     // A baseline taken from the same history, with implement twice as fast.
     let mut baseline =
         Baseline::from_samples(&samples(&model.monitor.engine), "test", DEFAULT_START, 20);
@@ -829,7 +833,7 @@ fn long_ids_stay_distinguishable_at_80_columns() {
 #[test]
 fn the_selection_never_hides_text_and_borders_use_the_terminals_colour() {
     use ratatui::style::{Color, Modifier};
-    let model = busy(1_300);
+    let model = busy(1_500);
     let mut app = App::default();
     app.on_key(key(KeyCode::Char('2')), &view(&model));
     app.on_key(key(KeyCode::Char('j')), &view(&model));
@@ -905,7 +909,7 @@ fn help_shows_the_keys_the_config_added() {
 
 #[test]
 fn detail_shows_an_executions_runner_time_and_what_failures_threw_away() {
-    let model = busy(1_300);
+    let model = busy(1_500);
     let v = view(&model);
     let e = v
         .executions()
@@ -931,4 +935,39 @@ fn detail_shows_an_executions_runner_time_and_what_failures_threw_away() {
         "{line}"
     );
     assert!(!line.contains("cost"), "unpriced: {line}");
+}
+
+/// The KPI strip colours each figure by its target: the failures burst's
+/// task startup over 5 s in the warning colour, coordination well under
+/// its share in the ok colour; and it gives way to the active list at 24
+/// rows.
+#[test]
+fn the_kpi_strip_colours_each_figure_by_its_target() {
+    let model = busy(1_500);
+    let shown = view(&model);
+    let k = &shown.ticked.analyses.kpis;
+    let startup = k.startup.as_ref().expect("enough tasks for a startup p95");
+    assert!(startup.p95_ms > k.targets.startup_ms, "{startup:?}");
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    terminal
+        .draw(|f| draw(f, &App::default(), &shown, Theme::COLOUR))
+        .unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let line = |y: u16| -> String { (0..160).map(|x| buffer[(x, y)].symbol()).collect() };
+    let y = (0..48)
+        .find(|&y| line(y).starts_with("KPIs "))
+        .expect("a KPI strip at 160×48");
+    let row = line(y);
+    let colour_after = |label: &str| {
+        let at = row
+            .find(label)
+            .unwrap_or_else(|| panic!("{label} in {row}"));
+        let x = row[..at + label.len()].chars().count() as u16;
+        buffer[(x, y)].fg
+    };
+    let palette = runtop::tui::panels::Palette::DEFAULT;
+    assert_eq!(colour_after("startup p95 "), palette.warning, "{row}");
+    assert_eq!(colour_after("coordination "), palette.ok, "{row}");
+    let small = screen(&App::default(), &model, 80, 24);
+    assert!(!small.contains("KPIs"), "{small}");
 }

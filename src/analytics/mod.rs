@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod bottlenecks;
 pub mod compare;
 pub mod failures;
+pub mod kpis;
 pub mod nodes;
 pub mod recommend;
 pub mod stats;
@@ -24,6 +25,7 @@ pub struct Analyses {
     pub trends: Vec<baseline::Trend>,
     pub recommendations: Vec<recommend::Recommendation>,
     pub nodes: nodes::Nodes,
+    pub kpis: kpis::Kpis,
 }
 
 impl Analyses {
@@ -35,25 +37,33 @@ impl Analyses {
         // bottlenecks 8 ms, trends 2, failures 1 on this thread; the A/B
         // comparisons 7 ms and nodes 4 on the helper (the comparisons alone
         // left this thread 15 ms against the helper's 7).
-        let helper_part = || (compare::compare(engine), nodes::nodes(engine));
-        let ((bottlenecks, failures, trends), (comparisons, nodes)) = std::thread::scope(|scope| {
-            let helper = std::thread::Builder::new()
-                .name("runtop-analyse".into())
-                .spawn_scoped(scope, helper_part);
-            let rest = (
-                bottlenecks::bottlenecks(engine),
-                failures::failures(engine),
-                baseline::trends(engine),
-            );
-            let helped = match helper {
-                Ok(helper) => helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(_) => helper_part(),
-            };
-            (rest, helped)
-        });
-        let recommendations = recommend::recommend(&bottlenecks, &comparisons);
+        let helper_part = || {
+            (
+                compare::compare(engine),
+                nodes::nodes(engine),
+                kpis::kpis(engine),
+            )
+        };
+        let ((bottlenecks, failures, trends), (comparisons, nodes, kpis)) =
+            std::thread::scope(|scope| {
+                let helper = std::thread::Builder::new()
+                    .name("runtop-analyse".into())
+                    .spawn_scoped(scope, helper_part);
+                let rest = (
+                    bottlenecks::bottlenecks(engine),
+                    failures::failures(engine),
+                    baseline::trends(engine),
+                );
+                let helped = match helper {
+                    Ok(helper) => helper
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    Err(_) => helper_part(),
+                };
+                (rest, helped)
+            });
+        let mut recommendations = recommend::recommend(&bottlenecks, &comparisons);
+        recommendations.extend(kpis.recommendations());
         Analyses {
             failures,
             trends,
@@ -61,6 +71,7 @@ impl Analyses {
             comparisons,
             recommendations,
             nodes,
+            kpis,
         }
     }
 }

@@ -30,6 +30,7 @@ impl Config {
             targets.set_metric(metric, *target);
         }
         base.targets = targets;
+        base.kpi = self.targets.kpi.clone();
         let r = &self.retention;
         base.limits = Limits {
             max_stage_names: r.max_stage_names,
@@ -73,6 +74,20 @@ pub const TEMPLATE: &str = r#"# runtop configuration. Every setting is written c
 [targets.metrics]
 # Metric targets (p95 at most), any metric name.
 # queue_latency_ms = 5000.0
+
+[targets.kpi]
+# The efficiency KPIs `runtop check` judges (docs/analytics.md). Throughput:
+# least executions finished per minute, judged only while work waited for a
+# slot; simple_per_min for workflows whose tasks run one at a time,
+# complex_per_min for task graphs, or per workflow by name. Shares are 0 to 1.
+#simple_per_min = 20.0
+#complex_per_min = 5.0
+# throughput_per_min = { standard = 30.0 }
+#parallel_efficiency = 0.7
+#startup_ms = 5000.0
+#coordination_share = 0.1
+#retry_rate = 0.15
+#stage_success_rate = 0.85
 
 # Alert rules. Each has enabled, for_secs (how long the condition must hold
 # before it fires) and keep_firing_for_secs (how long it keeps firing once

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Window;
 
+pub use crate::engine::KpiTargets;
+
 pub use crate::levels::Severity;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -47,6 +49,8 @@ pub struct TargetsConfig {
     pub stages: BTreeMap<String, f64>,
     /// Metric targets (a metric's p95 should stay at or below), any name.
     pub metrics: BTreeMap<String, f64>,
+    /// The efficiency KPIs' targets.
+    pub kpi: KpiTargets,
 }
 
 impl Default for TargetsConfig {
@@ -61,6 +65,7 @@ impl Default for TargetsConfig {
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
             metrics: BTreeMap::new(),
+            kpi: KpiTargets::default(),
         }
     }
 }

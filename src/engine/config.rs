@@ -1,7 +1,9 @@
 //! What the engine is told: which clock its windows run on, the targets
 //! stages are judged against, and the limits that bound its memory.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use super::store::StoreLimits;
 use crate::protocol::Millis;
@@ -83,6 +85,100 @@ impl Targets {
     }
 }
 
+/// The efficiency KPIs' targets (`[targets.kpi]`), judged by `check`. A
+/// shared type: the config reads it, the engine carries it, the analyses
+/// and the report judge by it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KpiTargets {
+    /// Least executions finished per minute, by workflow name; a workflow
+    /// not named here gets `simple_per_min` or `complex_per_min`.
+    #[serde(deserialize_with = "per_workflow")]
+    pub throughput_per_min: BTreeMap<String, f64>,
+    /// A workflow whose tasks run one at a time.
+    #[serde(deserialize_with = "non_negative")]
+    pub simple_per_min: f64,
+    /// A workflow whose tasks run in parallel (a task graph).
+    #[serde(deserialize_with = "non_negative")]
+    pub complex_per_min: f64,
+    /// Least parallel efficiency of a task graph, 0 to 1.
+    #[serde(deserialize_with = "fraction")]
+    pub parallel_efficiency: f64,
+    /// Most p95 startup time (first slot wait + container boot), ms.
+    #[serde(deserialize_with = "non_negative")]
+    pub startup_ms: f64,
+    /// Most share of execution time spent on coordination, 0 to 1.
+    #[serde(deserialize_with = "fraction")]
+    pub coordination_share: f64,
+    /// Most share of tasks that needed a retry, 0 to 1.
+    #[serde(deserialize_with = "fraction")]
+    pub retry_rate: f64,
+    /// Least share of a stage's attempts that end `ok`, 0 to 1.
+    #[serde(deserialize_with = "fraction")]
+    pub stage_success_rate: f64,
+}
+
+impl Default for KpiTargets {
+    fn default() -> Self {
+        KpiTargets {
+            throughput_per_min: BTreeMap::new(),
+            simple_per_min: 20.0,
+            complex_per_min: 5.0,
+            parallel_efficiency: 0.70,
+            startup_ms: 5_000.0,
+            coordination_share: 0.10,
+            retry_rate: 0.15,
+            stage_success_rate: 0.85,
+        }
+    }
+}
+
+impl KpiTargets {
+    /// The least throughput `workflow` should reach, by its name or shape.
+    pub fn throughput(&self, workflow: &str, parallel: bool) -> f64 {
+        self.throughput_per_min
+            .get(workflow)
+            .copied()
+            .unwrap_or(if parallel {
+                self.complex_per_min
+            } else {
+                self.simple_per_min
+            })
+    }
+}
+
+fn non_negative<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "must be a number, zero or more, not {v}"
+        )))
+    }
+}
+
+fn fraction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "must be a share from 0 to 1, not {v}"
+        )))
+    }
+}
+
+fn per_workflow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, f64>, D::Error> {
+    let map = BTreeMap::<String, f64>::deserialize(d)?;
+    match map.iter().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+        Some((k, v)) => Err(serde::de::Error::custom(format!(
+            "{k} must be a number, zero or more, not {v}"
+        ))),
+        None => Ok(map),
+    }
+}
+
 /// Caps that bound the engine's memory whatever a source sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -113,6 +209,8 @@ impl Default for Limits {
 pub struct EngineConfig {
     pub window_clock: WindowClock,
     pub targets: Targets,
+    /// What the efficiency KPIs are judged against.
+    pub kpi: KpiTargets,
     pub limits: Limits,
     /// An active execution with no event for this long is abandoned.
     pub stale_after_ms: Millis,
@@ -127,6 +225,7 @@ impl EngineConfig {
         EngineConfig {
             window_clock: WindowClock::EventTime,
             targets: Targets::default(),
+            kpi: KpiTargets::default(),
             limits: Limits::default(),
             stale_after_ms: 3_600_000,
             max_clock_skew_ms: 86_400_000,

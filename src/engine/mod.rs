@@ -28,7 +28,7 @@ mod recent;
 mod stats;
 mod store;
 
-pub use config::{EngineConfig, Limits, Targets, WindowClock};
+pub use config::{EngineConfig, KpiTargets, Limits, Targets, WindowClock};
 pub use cost::{RunnerTime, RunnerTimes, price};
 pub use execution::{
     Attempt, ErrorRecord, Execution, LogLine, MAX_ATTEMPTS, MAX_LOGS, MAX_TASKS, MetricSample, Task,

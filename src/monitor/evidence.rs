@@ -64,6 +64,9 @@ where
     let since = window
         .span_ms()
         .map_or(Millis::MIN, |span| now.saturating_sub(span));
+    // Up to `now` too: a resolved alert's evidence is what it saw, not a
+    // failure that came after it resolved.
+    let within = |at: Millis| (since..=now).contains(&at);
     let label = window.label();
     let mut scored: Vec<(f64, EvidenceRow)> = Vec::new();
     let what = match rule {
@@ -75,7 +78,7 @@ where
                         let (Some(ms), Some(at)) = (a.duration_ms, a.finished_at) else {
                             continue;
                         };
-                        if at >= since {
+                        if within(at) {
                             scored.push((ms, row(e, format!("{stage} {}", human_ms(ms)), at)));
                         }
                     }
@@ -90,7 +93,7 @@ where
                     for a in &task.attempts {
                         let failed = a.status.is_some_and(Status::is_error);
                         match a.finished_at {
-                            Some(at) if failed && at >= since => {
+                            Some(at) if failed && within(at) => {
                                 let why = a
                                     .error
                                     .as_deref()
@@ -112,7 +115,7 @@ where
             for e in all() {
                 if let (Some(status), Some(at)) = (e.status, e.finished_at)
                     && status.is_error()
-                    && at >= since
+                    && within(at)
                 {
                     scored.push((
                         at as f64,
@@ -160,7 +163,7 @@ where
                 .unwrap_or_default();
             for e in all().filter(|e| e.node.as_deref() == Some(node)) {
                 let at = e.last_event_at;
-                if at >= since {
+                if within(at) {
                     let figure = match e.duration_ms {
                         Some(ms) => format!("on {node}, took {}", human_ms(ms)),
                         None => format!("on {node}, running"),

@@ -21,6 +21,7 @@ use crate::analytics::baseline::{Baseline, Change, Trend, changes};
 use crate::analytics::bottlenecks::Bottleneck;
 use crate::analytics::compare::Comparison;
 use crate::analytics::failures::FailurePattern;
+use crate::analytics::kpis::Kpis;
 use crate::analytics::recommend::Recommendation;
 use crate::engine::{Engine, InvalidExample, Snapshot, Window};
 use crate::levels::Level;
@@ -45,6 +46,8 @@ pub struct Report {
     pub nodes: Vec<NodeRow>,
     /// Runner time and its cost ([`CostSection`]).
     pub cost: CostSection,
+    /// Efficiency KPIs with their evidence and targets.
+    pub kpis: Kpis,
     /// Live sources and their connections; empty for files.
     pub sources: Vec<SourceStatus>,
     /// Alerts firing at the end, then those that fired and resolved.
@@ -309,6 +312,7 @@ impl Report {
             executions,
             nodes,
             cost: CostSection::of(engine, per_runner_hour),
+            kpis: Kpis::default(),
             sources: Vec::new(),
             alerts: Vec::new(),
             bottlenecks: Vec::new(),
@@ -320,7 +324,7 @@ impl Report {
             requirements: Vec::new(),
             meets_requirements: true,
         };
-        report.requirements = requirements::evaluate(&report);
+        report.requirements = requirements::evaluate(&report, &engine.config().kpi);
         report.meets_requirements = report.requirements.iter().all(|r| r.met);
         report
     }
@@ -338,6 +342,9 @@ impl Report {
         self.failures = a.failures.clone();
         self.trends = a.trends.clone();
         self.recommendations = a.recommendations.clone();
+        self.kpis = a.kpis.clone();
+        self.requirements.extend(requirements::kpis(&a.kpis));
+        self.meets_requirements = self.requirements.iter().all(|r| r.met);
         self
     }
 

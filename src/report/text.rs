@@ -146,6 +146,7 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
     }
 
     cost(&r.cost, out)?;
+    kpis(&r.kpis, out)?;
 
     if !r.bottlenecks.is_empty() {
         writeln!(out, "\nBOTTLENECKS")?;
@@ -307,6 +308,91 @@ fn cost(c: &super::CostSection, out: &mut String) -> std::fmt::Result {
             e.correlation_id,
             human_ms(e.runner_s * 1000.0),
             money(e.cost)
+        )?;
+    }
+    Ok(())
+}
+
+/// The efficiency KPIs, each beside its target; withheld ones are absent.
+fn kpis(k: &crate::analytics::kpis::Kpis, out: &mut String) -> std::fmt::Result {
+    let Some(minutes) = k.minutes else {
+        return Ok(());
+    };
+    let t = &k.targets;
+    writeln!(
+        out,
+        "\nKPIS  {} finished executions over {minutes:.1} min",
+        k.executions
+    )?;
+    for w in &k.workflows {
+        let judged = if w.backlog {
+            ""
+        } else {
+            ", no backlog: not judged"
+        };
+        write!(
+            out,
+            "  {:<16} {:.2}/min (target {:.2}{judged}) · {:.2} tasks/min",
+            truncate(&w.workflow, 16),
+            w.per_min,
+            w.target_per_min,
+            w.tasks_per_min
+        )?;
+        match w.parallel_efficiency {
+            Some(e) => writeln!(
+                out,
+                " · parallel efficiency {} over {} (target {})",
+                percent(Some(e)),
+                w.efficiency_executions,
+                percent(Some(t.parallel_efficiency))
+            )?,
+            None => writeln!(out)?,
+        }
+    }
+    for (name, spread, target) in [
+        ("task startup", &k.startup, Some(t.startup_ms)),
+        ("dependency wait", &k.dependency_wait, None),
+    ] {
+        if let Some(s) = spread {
+            let target = target.map_or_else(String::new, |t| format!(", target {}", human_ms(t)));
+            writeln!(
+                out,
+                "  {name}: p50 {} · p95 {} · max {} ({} tasks{target})",
+                human_ms(s.p50_ms),
+                human_ms(s.p95_ms),
+                human_ms(s.max_ms),
+                s.count
+            )?;
+        }
+    }
+    if let Some(c) = &k.coordination {
+        writeln!(
+            out,
+            "  coordination: {} of execution time over {} executions (target under {})",
+            percent(Some(c.share)),
+            c.executions,
+            percent(Some(t.coordination_share))
+        )?;
+    }
+    if let Some(r) = &k.retries {
+        writeln!(
+            out,
+            "  retries: {} of {} tasks (target under {}) · {} of them recovered",
+            percent(Some(r.rate)),
+            r.tasks,
+            percent(Some(t.retry_rate)),
+            percent(r.success_rate)
+        )?;
+    }
+    for r in k.stage_resources.iter().filter(|r| r.state.is_some()) {
+        writeln!(
+            out,
+            "  {} {}: CPU mean {:.0}%, peak {:.0}% over {} attempts",
+            r.name,
+            r.state.unwrap_or_default(),
+            r.cpu_mean_percent.unwrap_or_default(),
+            r.cpu_peak_percent.unwrap_or_default(),
+            r.attempts
         )?;
     }
     Ok(())

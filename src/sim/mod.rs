@@ -23,9 +23,13 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Exp, LogNormal};
+use rand_distr::{Distribution, Gamma, LogNormal};
 
 use crate::protocol::{Body, Event, EventId, Millis};
+
+/// The shape of the gamma distribution between a project's submissions:
+/// their spread is half their mean.
+const ARRIVAL_SHAPE: f64 = 4.0;
 
 /// 2026-11-22T10:00:00Z, where simulated time starts by default.
 pub const DEFAULT_START: Millis = 1_795_341_600_000;
@@ -100,11 +104,13 @@ const LINEAR: [(&str, &str, &[&str]); 3] = [
     ("implement", "implement", &["prep"]),
     ("verify", "verify", &["implement"]),
 ];
-const GRAPH: [(&str, &str, &[&str]); 4] = [
+/// Two branches, each implemented and verified on its own.
+const GRAPH: [(&str, &str, &[&str]); 5] = [
     ("prep", "prep", &[]),
     ("implement-api", "implement", &["prep"]),
     ("implement-ui", "implement", &["prep"]),
-    ("verify", "verify", &["implement-api", "implement-ui"]),
+    ("verify-api", "verify", &["implement-api"]),
+    ("verify-ui", "verify", &["implement-ui"]),
 ];
 
 impl Simulator {
@@ -159,9 +165,14 @@ impl Simulator {
         self.agenda.push(Reverse((at, self.seq, action)));
     }
 
+    /// Time to a project's next submission: gamma-distributed with shape
+    /// [`ARRIVAL_SHAPE`], steadier than a Poisson stream (a team's pushes
+    /// and schedules are not memoryless), so that a healthy runner rarely
+    /// makes a project wait for its previous execution.
     fn interarrival(&mut self) -> Millis {
-        let exp = Exp::new(1.0 / self.model.mean_interarrival_ms).expect("positive rate");
-        exp.sample(&mut self.rng) as Millis
+        let mean = self.model.mean_interarrival_ms;
+        let gamma = Gamma::new(ARRIVAL_SHAPE, mean / ARRIVAL_SHAPE).expect("positive mean");
+        gamma.sample(&mut self.rng) as Millis
     }
 
     fn draw(&mut self, d: Duration) -> f64 {

@@ -72,6 +72,27 @@ pub fn regression_log(d: &Path) -> String {
     log
 }
 
+/// `scenario` (seed 7, 300 executions) written by the real simulator into
+/// a directory of its own, named after `tag`; the directory and the path.
+pub fn scenario_log(scenario: &str, tag: &str) -> (TempDir, String) {
+    let dir = TempDir::new(&format!("{tag}-{scenario}"));
+    let path = dir.str(&format!("{scenario}.ndjson"));
+    let args = [
+        "simulate",
+        "--scenario",
+        scenario,
+        "--seed",
+        "7",
+        "--executions",
+        "300",
+        "--out",
+        &path,
+    ];
+    let out = run(&dir.0, &args, Duration::from_secs(60));
+    assert!(out.status.success(), "{}", stderr(&out));
+    (dir, path)
+}
+
 /// The highest VmHWM (peak resident set) `pid` has reached, in bytes.
 pub fn peak_rss(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

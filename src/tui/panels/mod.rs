@@ -11,6 +11,7 @@ mod evidence;
 mod executions_screen;
 mod header;
 mod histogram;
+mod kpi_strip;
 mod nodes_screen;
 mod plot;
 pub mod retained;
@@ -231,6 +232,9 @@ fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// Body rows from which the overview has its KPI strip.
+pub const KPI_STRIP_MIN_HEIGHT: u16 = 28;
+
 fn overview(
     frame: &mut Frame,
     area: Rect,
@@ -239,6 +243,14 @@ fn overview(
     theme: Theme,
     retained: &mut Retained,
 ) {
+    // The KPI strip where there is a row to spare: at 24 rows the active
+    // list needs it more.
+    let strip_height = u16::from(area.height >= KPI_STRIP_MIN_HEIGHT);
+    let [strip, area] =
+        Layout::vertical([Constraint::Length(strip_height), Constraint::Min(0)]).areas(area);
+    if strip_height > 0 {
+        kpi_strip::draw(frame, strip, view, theme);
+    }
     let tall = area.height >= 40;
     let sys_height = if tall { 5 } else { 3 };
     let trends_height = if tall { 5 } else { 4 };
