@@ -110,6 +110,17 @@ pub fn human_metric(name: &str, value: f64) -> String {
 
 /// Formats milliseconds the way an operator reads them: `850ms`, `1.20s`,
 /// `2m05s`, `3h07m`, `2d04h`.
+/// Rounds a duration in ms to the microsecond, for a stable, readable
+/// document (reports, exports).
+pub fn round_ms(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// Rounds a share (0 to 1) to a hundredth of a percent, likewise.
+pub fn round_share(v: f64) -> f64 {
+    (v * 10_000.0).round() / 10_000.0
+}
+
 pub fn human_ms(ms: f64) -> String {
     if ms >= 86_400_000.0 {
         let h = (ms / 3_600_000.0).round() as u64;

@@ -147,9 +147,14 @@ impl KpiTargets {
     }
 }
 
+/// A target that is a finite number, zero or more.
+fn is_non_negative(v: f64) -> bool {
+    v.is_finite() && v >= 0.0
+}
+
 fn non_negative<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let v = f64::deserialize(d)?;
-    if v.is_finite() && v >= 0.0 {
+    if is_non_negative(v) {
         Ok(v)
     } else {
         Err(serde::de::Error::custom(format!(
@@ -171,7 +176,7 @@ fn fraction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 
 fn per_workflow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, f64>, D::Error> {
     let map = BTreeMap::<String, f64>::deserialize(d)?;
-    match map.iter().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+    match map.iter().find(|(_, v)| !is_non_negative(**v)) {
         Some((k, v)) => Err(serde::de::Error::custom(format!(
             "{k} must be a number, zero or more, not {v}"
         ))),

@@ -79,7 +79,7 @@ fn row(name: &str, t: &RunnerTime, per_hour: Option<f64>) -> CostRow {
         runner_s: seconds(t.busy_ms),
         failed_s: seconds(t.failed_ms),
         retry_s: seconds(t.retry_ms),
-        wasted_share: t.wasted_share().map(|r| (r * 10_000.0).round() / 10_000.0),
+        wasted_share: t.wasted_share().map(crate::units::round_share),
         cost: money(t.busy_ms, per_hour),
         wasted_cost: money(t.failed_ms, per_hour),
     }

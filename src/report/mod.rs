@@ -28,6 +28,7 @@ use crate::levels::Level;
 use crate::protocol::time::format_rfc3339;
 use crate::protocol::{InvalidKind, Status};
 use crate::source_status::SourceStatus;
+use crate::units::{round_ms as ms, round_share as rate};
 
 pub const SCHEMA: &str = "runtop.report.v1";
 /// The metric row of delivery lag, on live sources.
@@ -197,16 +198,6 @@ pub struct NodeRow {
     pub cpu_p95_percent: f64,
     pub memory_mb: f64,
     pub memory_percent: Option<f64>,
-}
-
-/// Rounds for a stable, readable document: ms to the microsecond, rates to
-/// a hundredth of a percent.
-fn ms(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
-}
-
-fn rate(v: f64) -> f64 {
-    (v * 10_000.0).round() / 10_000.0
 }
 
 impl Report {

@@ -84,7 +84,7 @@ pub fn evaluate(report: &Report, kpi: &KpiTargets) -> Vec<Requirement> {
         let errors = (ex.failed + ex.timeout) as f64 / ex.finished as f64;
         out.push(at_most(
             "executions.error_rate".into(),
-            (errors * 10_000.0).round() / 10_000.0,
+            crate::units::round_share(errors),
             MAX_ERROR_RATE,
         ));
     }

@@ -20,7 +20,7 @@ use super::recommend::Recommendation;
 use super::stats::quantile;
 use crate::engine::{Engine, KpiTargets};
 use crate::protocol::time::format_rfc3339;
-use crate::units::human_ms;
+use crate::units::{human_ms, round_ms as ms, round_share as share};
 use shape::Shape;
 
 /// Samples a figure needs before it is shown and judged.
@@ -72,14 +72,6 @@ fn examples<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
         }
     }
     out
-}
-
-fn ms(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
-}
-
-fn share(v: f64) -> f64 {
-    (v * 10_000.0).round() / 10_000.0
 }
 
 /// One workflow's throughput and, for a task graph, its parallel

@@ -38,20 +38,39 @@ pub struct ResourceRow {
     pub peak_example: Option<String>,
 }
 
+/// Running sums: a mean and a peak need no samples kept.
 #[derive(Debug, Default)]
 struct Acc {
-    cpu: Vec<f64>,
-    memory: Vec<f64>,
     attempts: u64,
+    cpu: Sum,
+    memory: Sum,
+    /// The busiest attempt's CPU and execution.
     peak: Option<(f64, String)>,
 }
 
-fn mean(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+#[derive(Debug, Default)]
+struct Sum {
+    n: usize,
+    total: f64,
+    max: f64,
 }
 
-fn peak(v: &[f64]) -> Option<f64> {
-    v.iter().copied().max_by(f64::total_cmp)
+impl Sum {
+    fn add(&mut self, v: Option<f64>) {
+        if let Some(v) = v {
+            self.n += 1;
+            self.total += v;
+            self.max = self.max.max(v);
+        }
+    }
+
+    fn mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.total / self.n as f64)
+    }
+
+    fn peak(&self) -> Option<f64> {
+        (self.n > 0).then_some(self.max)
+    }
 }
 
 fn round1(v: f64) -> f64 {
@@ -59,36 +78,37 @@ fn round1(v: f64) -> f64 {
 }
 
 impl Acc {
-    fn row(self, name: String) -> ResourceRow {
-        let (cpu_mean, cpu_peak) = (mean(&self.cpu), peak(&self.cpu));
+    fn row(self, name: &str) -> ResourceRow {
+        let (cpu_mean, cpu_peak) = (self.cpu.mean(), self.cpu.peak());
         let state = match (cpu_mean, cpu_peak) {
-            _ if self.cpu.len() < MIN_SAMPLES => None,
+            _ if self.cpu.n < MIN_SAMPLES => None,
             (Some(m), _) if m >= SATURATED_CPU => Some("saturated"),
             (Some(m), Some(p)) if m < IDLE_CPU && p < IDLE_PEAK_CPU => Some("over-provisioned"),
             _ => None,
         };
         ResourceRow {
-            name,
+            name: name.to_string(),
             attempts: self.attempts,
             cpu_mean_percent: cpu_mean.map(round1),
             cpu_peak_percent: cpu_peak.map(round1),
-            memory_mean_mb: mean(&self.memory).map(round1),
-            memory_peak_mb: peak(&self.memory).map(round1),
+            memory_mean_mb: self.memory.mean().map(round1),
+            memory_peak_mb: self.memory.peak().map(round1),
             state,
             peak_example: self.peak.map(|(_, cid)| cid),
         }
     }
 }
 
-/// Per stage and per node, by name.
+/// Per stage and per node, keyed by the engine's names (an owned key per
+/// attempt was an allocation each).
 #[derive(Debug, Default)]
-pub struct Usage {
-    stages: BTreeMap<String, Acc>,
-    nodes: BTreeMap<String, Acc>,
+pub struct Usage<'e> {
+    stages: BTreeMap<&'e str, Acc>,
+    nodes: BTreeMap<&'e str, Acc>,
 }
 
-impl Usage {
-    pub fn add(&mut self, e: &Execution) {
+impl<'e> Usage<'e> {
+    pub fn add(&mut self, e: &'e Execution) {
         for task in &e.tasks {
             for a in &task.attempts {
                 let Some(r) = a.resources else { continue };
@@ -99,10 +119,10 @@ impl Usage {
                 }
                 let node = e.node.as_deref().map(|n| (&mut self.nodes, n));
                 for (table, name) in std::iter::once((&mut self.stages, &*task.stage)).chain(node) {
-                    let acc = table.entry(name.to_string()).or_default();
+                    let acc = table.entry(name).or_default();
                     acc.attempts += 1;
-                    acc.cpu.extend(cpu);
-                    acc.memory.extend(memory);
+                    acc.cpu.add(cpu);
+                    acc.memory.add(memory);
                     if let Some(c) = cpu
                         && acc.peak.as_ref().is_none_or(|(p, _)| c > *p)
                     {
@@ -114,7 +134,7 @@ impl Usage {
     }
 
     pub fn rows(self) -> (Vec<ResourceRow>, Vec<ResourceRow>) {
-        let rows = |t: BTreeMap<String, Acc>| t.into_iter().map(|(n, a)| a.row(n)).collect();
+        let rows = |t: BTreeMap<&str, Acc>| t.into_iter().map(|(n, a)| a.row(n)).collect();
         (rows(self.stages), rows(self.nodes))
     }
 }

@@ -80,12 +80,12 @@ impl Shape {
         let mut s = Shape::default();
         let mut intervals = Vec::new();
         for task in &e.tasks {
-            let finished: Vec<_> = task
+            let mut finished = task
                 .attempts
                 .iter()
                 .filter(|a| a.status.is_some())
-                .collect();
-            if finished.is_empty() {
+                .peekable();
+            if finished.peek().is_none() {
                 continue;
             }
             s.tasks += 1;
@@ -109,13 +109,12 @@ impl Shape {
         }
         s.startup(e);
         s.dependency_waits(e);
-        let coordination: Vec<f64> = e
+        let (overhead, samples) = e
             .metrics
             .iter()
             .filter(|m| &*m.name == COORDINATION && m.value.is_finite() && m.value >= 0.0)
-            .map(|m| m.value)
-            .collect();
-        s.coordination_ms = (!coordination.is_empty()).then(|| coordination.iter().sum());
+            .fold((0.0, 0), |(sum, n), m| (sum + m.value, n + 1));
+        s.coordination_ms = (samples > 0).then_some(overhead);
         s.duration_ms = e
             .duration_ms
             .filter(|d| d.is_finite() && *d >= 0.0)

@@ -233,7 +233,7 @@ fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 }
 
 /// Body rows from which the overview has its KPI strip.
-pub const KPI_STRIP_MIN_HEIGHT: u16 = 28;
+const KPI_STRIP_MIN_HEIGHT: u16 = 28;
 
 fn overview(
     frame: &mut Frame,
