@@ -689,6 +689,41 @@ fn paced(at: Millis, n: i64, tag: &str, ms: impl Fn(i64) -> f64) -> Vec<String> 
         .collect()
 }
 
+#[test]
+fn a_slowdown_pages_before_its_attempts_are_half_of_the_span() {
+    // A steadier stage (9 s give or take a fifth), then 2.2 times slower:
+    // four slow attempts are half of the eight judged, their median too
+    // close to the usual one to page, but as a span of their own they are
+    // plain. Judging eight alone paged critical only at the sixth.
+    let steadier = |i: i64| 9_000.0 * (0.2 * ((i * 7919) % 101 - 50) as f64 / 30.0).exp();
+    let mut e = engine();
+    let mut alerts = alerts_with(|c| c.stage_p95.enabled = false);
+    let mut now = T0;
+    // Evaluated as they come: a stage keeps only its last few attempts.
+    for line in paced(T0, 300, "h", steadier) {
+        feed(&mut e, &[line]);
+        now += 12 * S;
+        assert!(moves_of(Rule::Slowdown, &eval(&mut alerts, &e, now)).is_empty());
+    }
+    for (i, line) in paced(now, 4, "s", |i| steadier(i) * 2.2)
+        .into_iter()
+        .enumerate()
+    {
+        feed(&mut e, &[line]);
+        now += 12 * S;
+        let moves = moves_of(Rule::Slowdown, &eval(&mut alerts, &e, now));
+        assert_eq!(moves.is_empty(), i < 3, "attempt {}: {moves:?}", i + 1);
+    }
+    let firing = alerts.book.firing();
+    let alert = firing.iter().find(|a| a.rule == Rule::Slowdown).unwrap();
+    assert_eq!(alert.severity, Severity::Critical);
+    assert!(
+        alert.summary.contains("its last 4 successful attempts"),
+        "{}",
+        alert.summary
+    );
+}
+
 /// Durations spread as a healthy stage's are: 9 s give or take a third.
 fn usual(i: i64) -> f64 {
     9_000.0 * (0.33 * ((i * 7919) % 101 - 50) as f64 / 30.0).exp()

@@ -10,13 +10,16 @@
 //! is not alerting (its last `recent` attempts are kept out, so a
 //! slowdown's first attempts cannot teach it): the median and spread of
 //! their logarithms, durations being multiplicative. Each evaluation asks
-//! how far the last `recent` attempts sit above that: a one-sided z-test of
-//! their mean log duration, each attempt's deviation capped at 3 σ so that
-//! one or two outliers cannot make a slowdown. It fires when the chance of
-//! so high a mean at the usual pace is under `alpha` and their median is
-//! `warning_ratio` or `critical_ratio` times the usual median; it clears
-//! when the mean is back within what the usual pace gives one time in
-//! twenty. While it fires nothing is learnt, so it keeps paging for as long
+//! how far the last `recent` attempts, and the last half of them, sit above
+//! that: a one-sided z-test of their mean log duration, each attempt's
+//! deviation capped at 3 σ so that one or two outliers cannot make a
+//! slowdown. The half span sees a slowdown within four attempts, before
+//! the slow ones are the majority of eight (on the `incidents` day, seed 1,
+//! that was a minute sooner); `alpha` is split between the two tests. It
+//! fires when the chance of so high a mean at the usual pace is under that
+//! and the span's median is `warning_ratio` or `critical_ratio` times the
+//! usual median; it clears when both spans are back within what the usual
+//! pace gives one time in twenty. While it fires nothing is learnt, so it keeps paging for as long
 //! as the stage stays slow.
 
 use std::collections::VecDeque;
@@ -51,8 +54,10 @@ pub struct Slowdowns {
     /// is found where it was at the last evaluation, with one comparison of
     /// its name rather than a walk down a tree of them.
     stages: Vec<(Box<str>, Usual)>,
-    /// The stage being judged's last attempts (scratch).
+    /// The stage being judged's last attempts, newest first (scratch).
     recent: Vec<f64>,
+    /// One scale's attempts, sorted for their median (scratch).
+    sorted: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -114,7 +119,7 @@ impl Slowdowns {
     ) -> Vec<Signal> {
         let n = rule.recent.max(1);
         let standard = Normal::standard();
-        let z_fire = standard.inverse_cdf(1.0 - rule.alpha.clamp(1e-12, 0.5));
+        let alpha = rule.alpha.clamp(1e-12, 0.5);
         let mut signals = Vec::new();
         for (i, (stage, stats)) in engine.stages().enumerate() {
             let at = match self.stages.get(i) {
@@ -175,25 +180,49 @@ impl Slowdowns {
             let center = median.ln();
             // The interquartile range of a normal is 1.349 σ.
             let spread = ((q75.ln() - q25.ln()) / 1.349).max(MIN_LOG_SPREAD);
-            let deviations: f64 = recent
-                .iter()
-                .map(|d| {
-                    ((d.max(f64::MIN_POSITIVE).ln() - center) / spread)
-                        .clamp(-CAP_SIGMAS, CAP_SIGMAS)
-                })
-                .sum();
-            let z = deviations / (n as f64).sqrt();
-            recent.sort_unstable_by(f64::total_cmp);
-            let recent_median = quantile_of(recent, 0.5);
-            let ratio = recent_median / median;
-            let verdict = if z >= z_fire && ratio >= rule.critical_ratio {
-                Verdict::Fire(Severity::Critical)
-            } else if z >= z_fire && ratio >= rule.warning_ratio {
-                Verdict::Fire(Severity::Warning)
-            } else if z < Z_USUAL {
-                Verdict::Clear
-            } else {
-                Verdict::Hold
+            let scales = scales(n as usize);
+            // Each scale is a test of its own: the chance is split between
+            // them (Bonferroni), so scanning two spans pages no more often
+            // on a healthy stage than judging one did.
+            let z_fire = standard.inverse_cdf(1.0 - alpha / scales.len() as f64);
+            let mut judged: Option<(Judged, Option<Severity>, u8)> = None;
+            let mut all_usual = true;
+            for k in scales {
+                let j = Judged::of(&recent[..k], center, spread, median, &mut self.sorted);
+                all_usual &= j.z < Z_USUAL;
+                let severity = if j.z < z_fire {
+                    None
+                } else if j.ratio >= rule.critical_ratio {
+                    Some(Severity::Critical)
+                } else if j.ratio >= rule.warning_ratio {
+                    Some(Severity::Warning)
+                } else {
+                    None
+                };
+                // The scale with the gravest verdict speaks (the full span on
+                // a tie, which holds the most evidence).
+                let rank = severity.map_or(0, |s| 1 + (s == Severity::Critical) as u8);
+                if judged.as_ref().is_none_or(|(_, _, r)| rank > *r) {
+                    judged = Some((j, severity, rank));
+                }
+            }
+            let Some((
+                Judged {
+                    n: k,
+                    z,
+                    ratio,
+                    recent_median,
+                },
+                severity,
+                _,
+            )) = judged
+            else {
+                continue;
+            };
+            let verdict = match severity {
+                Some(severity) => Verdict::Fire(severity),
+                None if all_usual => Verdict::Clear,
+                None => Verdict::Hold,
             };
             usual.ratio = ratio;
             usual.slow = match verdict {
@@ -203,7 +232,7 @@ impl Slowdowns {
             };
             let summary = || {
                 format!(
-                    "its last {n} successful attempts took {ratio:.1}× its usual time (median {} \
+                    "its last {k} successful attempts took {ratio:.1}× its usual time (median {} \
                  against {}; z {z:.1}, a chance of {} at its usual pace; learnt from {} \
                  attempts)",
                     human_ms(recent_median),
@@ -217,6 +246,61 @@ impl Slowdowns {
             }
         }
         signals
+    }
+}
+
+/// Shortest span the scan judges: fewer attempts, however slow, are too
+/// few to call a stage slower.
+const MIN_SCALE: usize = 4;
+
+/// The spans judged, most attempts first: the configured `recent`, and half
+/// of it. A stage that turned slow shows within its last few attempts well
+/// before they are the majority of a longer span; the longer span is the
+/// surer one once they are.
+fn scales(n: usize) -> Vec<usize> {
+    let half = n / 2;
+    if half >= MIN_SCALE {
+        vec![n, half]
+    } else {
+        vec![n]
+    }
+}
+
+/// One span's test: how far its attempts sit above the usual pace.
+struct Judged {
+    /// Attempts judged.
+    n: usize,
+    /// Their mean capped deviation in log duration, as a z score.
+    z: f64,
+    /// Their median against the usual median.
+    ratio: f64,
+    recent_median: f64,
+}
+
+impl Judged {
+    fn of(
+        recent: &[f64],
+        center: f64,
+        spread: f64,
+        usual_median: f64,
+        sorted: &mut Vec<f64>,
+    ) -> Judged {
+        let deviations: f64 = recent
+            .iter()
+            .map(|d| {
+                ((d.max(f64::MIN_POSITIVE).ln() - center) / spread).clamp(-CAP_SIGMAS, CAP_SIGMAS)
+            })
+            .sum();
+        sorted.clear();
+        sorted.extend_from_slice(recent);
+        sorted.sort_unstable_by(f64::total_cmp);
+        let recent_median = quantile_of(sorted, 0.5);
+        Judged {
+            n: recent.len(),
+            z: deviations / (recent.len() as f64).sqrt(),
+            ratio: recent_median / usual_median,
+            recent_median,
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::engine::{Engine, Execution};
+use crate::engine::{Engine, ErrorRecord, Execution};
 use crate::protocol::Status;
 use crate::protocol::time::format_rfc3339;
 
@@ -64,6 +64,20 @@ pub fn fold(message: &str) -> String {
         .join(" ")
 }
 
+/// An error's pattern: `Type CODE: folded message`.
+pub fn pattern_of(error: &ErrorRecord) -> String {
+    let kind = error.kind.as_deref().unwrap_or("Error");
+    let code = error
+        .code
+        .as_deref()
+        .map_or(String::new(), |c| format!(" {c}"));
+    let message = error
+        .message
+        .as_deref()
+        .map_or(String::new(), |m| format!(": {}", fold(m)));
+    format!("{kind}{code}{message}")
+}
+
 #[derive(Default)]
 struct Acc {
     count: u64,
@@ -85,16 +99,7 @@ pub fn analyse<'e>(executions: impl Iterator<Item = &'e Execution>) -> Vec<Failu
                 let Some(error) = attempt.error.as_deref() else {
                     continue;
                 };
-                let kind = error.kind.as_deref().unwrap_or("Error");
-                let code = error
-                    .code
-                    .as_deref()
-                    .map_or(String::new(), |c| format!(" {c}"));
-                let message = error
-                    .message
-                    .as_deref()
-                    .map_or(String::new(), |m| format!(": {}", fold(m)));
-                let acc = by.entry(format!("{kind}{code}{message}")).or_default();
+                let acc = by.entry(pattern_of(error)).or_default();
                 acc.count += 1;
                 if let Some(at) = attempt.finished_at {
                     acc.first = Some(acc.first.map_or(at, |f| f.min(at)));

@@ -1,7 +1,8 @@
 //! Analyses that turn a monitor into a triage tool, computed from what the
 //! engine holds (its finished-execution history and its distributions):
 //! A/B comparison of configurations, failure patterns, bottlenecks and the
-//! recommendations that follow from them, runner nodes side by side. Pure functions, time passed in.
+//! recommendations that follow from them, runner nodes side by side,
+//! efficiency KPIs and temporal patterns. Pure functions, time passed in.
 
 pub mod baseline;
 pub mod bottlenecks;
@@ -11,6 +12,7 @@ pub mod kpis;
 pub mod nodes;
 pub mod recommend;
 pub mod stats;
+pub mod temporal;
 
 use crate::engine::Engine;
 
@@ -26,6 +28,7 @@ pub struct Analyses {
     pub recommendations: Vec<recommend::Recommendation>,
     pub nodes: nodes::Nodes,
     pub kpis: kpis::Kpis,
+    pub temporal: temporal::Temporal,
 }
 
 impl Analyses {
@@ -44,7 +47,7 @@ impl Analyses {
                 kpis::kpis(engine),
             )
         };
-        let ((bottlenecks, failures, trends), (comparisons, nodes, kpis)) =
+        let ((bottlenecks, failures, trends, temporal), (comparisons, nodes, kpis)) =
             std::thread::scope(|scope| {
                 let helper = std::thread::Builder::new()
                     .name("runtop-analyse".into())
@@ -53,6 +56,7 @@ impl Analyses {
                     bottlenecks::bottlenecks(engine),
                     failures::failures(engine),
                     baseline::trends(engine),
+                    temporal::temporal(engine),
                 );
                 let helped = match helper {
                     Ok(helper) => helper
@@ -72,6 +76,7 @@ impl Analyses {
             recommendations,
             nodes,
             kpis,
+            temporal,
         }
     }
 }

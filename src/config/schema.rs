@@ -223,7 +223,8 @@ rule! {
     SlowdownRule {
         warning_ratio: f64 = 1.3,
         critical_ratio: f64 = 1.6,
-        /// Attempts judged: the stage's most recent successful ones.
+        /// Attempts judged: the stage's most recent successful ones, and
+        /// the last half of them too when that is four or more.
         recent: u64 = 8,
         /// Chance, were the stage at its usual pace, of attempts this slow,
         /// below which it is called slower.

@@ -296,6 +296,7 @@ impl Engine {
                     }
                 }
                 self.totals.started += 1;
+                self.calendar.started(ev.ts);
             }
             Body::StageStarted(start) => {
                 let task_id = ev.task_id.as_deref().unwrap_or(&start.stage);
@@ -384,6 +385,12 @@ impl Engine {
                 self.store.retire(cid);
                 self.totals.finished += 1;
                 self.totals.by_status[status.index()] += 1;
+                if matches!(
+                    status,
+                    crate::protocol::Status::Failed | crate::protocol::Status::Timeout
+                ) {
+                    self.calendar.failed(ev.ts);
+                }
                 if let Some(autonomous) = autonomous {
                     self.totals.autonomy_known += 1;
                     self.totals.autonomous += u64::from(*autonomous);

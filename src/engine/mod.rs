@@ -14,6 +14,7 @@
 //! nothing arrives, which is how windows drain and silent executions are
 //! abandoned.
 
+pub mod calendar;
 mod clock;
 mod config;
 mod cost;
@@ -154,6 +155,7 @@ pub struct Engine {
     metrics: NameTable<Distribution>,
     nodes: NameTable<NodeLoad>,
     runner_time: RunnerTimes,
+    calendar: calendar::Calendar,
     executions_time: Distribution,
     lag: Distribution,
     store: ExecutionStore,
@@ -189,6 +191,7 @@ impl Engine {
             metrics: NameTable::new(limits.max_metric_names),
             nodes: NameTable::new(limits.max_nodes),
             runner_time: RunnerTimes::default(),
+            calendar: calendar::Calendar::default(),
             executions_time: Distribution::new(),
             lag: Distribution::new(),
             store: ExecutionStore::new(limits.store),
@@ -276,6 +279,11 @@ impl Engine {
     /// total and by project and node (by stage: [`StageStats::runner`]).
     pub fn runner_time(&self) -> &RunnerTimes {
         &self.runner_time
+    }
+
+    /// Starts and failures by hour, weekday and minute.
+    pub fn calendar(&self) -> &calendar::Calendar {
+        &self.calendar
     }
 
     pub fn executions(&self) -> &ExecutionStore {

@@ -23,6 +23,7 @@ use crate::analytics::compare::Comparison;
 use crate::analytics::failures::FailurePattern;
 use crate::analytics::kpis::Kpis;
 use crate::analytics::recommend::Recommendation;
+use crate::analytics::temporal::Temporal;
 use crate::engine::{Engine, InvalidExample, Snapshot, Window};
 use crate::levels::Level;
 use crate::protocol::time::format_rfc3339;
@@ -60,6 +61,8 @@ pub struct Report {
     pub recommendations: Vec<Recommendation>,
     /// Error patterns, most frequent first.
     pub failures: Vec<FailurePattern>,
+    /// Failure bursts, starts and failures by hour, a periodic load.
+    pub temporal: Temporal,
     /// Per stage: improving, degrading or stable.
     pub trends: Vec<Trend>,
     /// Against a baseline, when one was given or kept.
@@ -310,6 +313,7 @@ impl Report {
             comparisons: Vec::new(),
             recommendations: Vec::new(),
             failures: Vec::new(),
+            temporal: Temporal::default(),
             trends: Vec::new(),
             baseline: None,
             requirements: Vec::new(),
@@ -331,6 +335,7 @@ impl Report {
         self.bottlenecks = a.bottlenecks.clone();
         self.comparisons = a.comparisons.clone();
         self.failures = a.failures.clone();
+        self.temporal = a.temporal.clone();
         self.trends = a.trends.clone();
         self.recommendations = a.recommendations.clone();
         self.kpis = a.kpis.clone();

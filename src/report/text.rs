@@ -147,6 +147,7 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
 
     cost(&r.cost, out)?;
     kpis(&r.kpis, out)?;
+    temporal(&r.temporal, out)?;
 
     if !r.bottlenecks.is_empty() {
         writeln!(out, "\nBOTTLENECKS")?;
@@ -416,4 +417,60 @@ fn truncate(s: &str, width: usize) -> String {
         t.push('…');
         t
     }
+}
+
+fn temporal(t: &crate::analytics::temporal::Temporal, out: &mut String) -> std::fmt::Result {
+    if t.by_hour.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nTEMPORAL")?;
+    for b in &t.bursts {
+        writeln!(
+            out,
+            "  burst {} {}: {} to {} · {} of {} attempts failed ({}, peak {}, base {}){}",
+            b.kind,
+            b.subject,
+            b.start,
+            b.end,
+            b.failures,
+            b.attempts,
+            percent(Some(b.rate)),
+            percent(Some(b.peak_rate)),
+            percent(Some(b.base_rate)),
+            b.patterns
+                .first()
+                .map_or_else(String::new, |(p, n)| format!(" · mostly {p} ({n})"))
+        )?;
+    }
+    if t.bursts.is_empty() {
+        writeln!(out, "  no failure bursts")?;
+    }
+    let p = &t.periodicity;
+    match (p.period_minutes, p.autocorrelation) {
+        (Some(period), Some(r)) => writeln!(
+            out,
+            "  periodic load: starts repeat every {period} min (autocorrelation {r:.2} over {} min)",
+            p.minutes
+        )?,
+        _ => writeln!(
+            out,
+            "  periodic load: {} ({} min of starts)",
+            p.verdict, p.minutes
+        )?,
+    }
+    let hours: Vec<String> = t
+        .by_hour
+        .iter()
+        .map(|h| format!("{}h {}/{}", h.when, h.failed, h.started))
+        .collect();
+    writeln!(out, "  failed/started by hour (UTC): {}", hours.join(" · "))?;
+    if !t.by_weekday.is_empty() {
+        let days: Vec<String> = t
+            .by_weekday
+            .iter()
+            .map(|d| format!("{} {}/{}", d.when, d.failed, d.started))
+            .collect();
+        writeln!(out, "  failed/started by day: {}", days.join(" · "))?;
+    }
+    Ok(())
 }

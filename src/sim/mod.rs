@@ -15,7 +15,9 @@ pub mod serve;
 mod tasks;
 
 pub use model::{Duration, RunnerModel, StageModel};
-pub use scenario::{BURST_MS, INCIDENT_BURST, INCIDENT_SLOWDOWN, Scenario, TROUBLE_STARTS_MS};
+pub use scenario::{
+    BURST_MS, INCIDENT_BURST, INCIDENT_SLOWDOWN, LOAD_PERIOD_MS, Scenario, TROUBLE_STARTS_MS,
+};
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -170,7 +172,11 @@ impl Simulator {
     /// and schedules are not memoryless), so that a healthy runner rarely
     /// makes a project wait for its previous execution.
     fn interarrival(&mut self) -> Millis {
-        let mean = self.model.mean_interarrival_ms;
+        // A busier moment submits sooner (the load at the submission, a
+        // fair approximation while a gap is short against the load's
+        // period).
+        let load = self.scenario.load_at(self.now - self.start).max(0.05);
+        let mean = self.model.mean_interarrival_ms / load;
         let gamma = Gamma::new(ARRIVAL_SHAPE, mean / ARRIVAL_SHAPE).expect("positive mean");
         gamma.sample(&mut self.rng) as Millis
     }

@@ -22,6 +22,11 @@ pub const BURST_MS: Millis = 5 * 60_000;
 pub const INCIDENT_BURST: (Millis, Millis) = (40 * 60_000, 50 * 60_000);
 pub const INCIDENT_SLOWDOWN: (Millis, Millis) = (110 * 60_000, 140 * 60_000);
 const SLOWDOWN_FACTOR: f64 = 2.2;
+/// The `periodic` load's period and swing: submissions rise and fall by
+/// 80 % around their mean every 20 minutes (short enough that a test's
+/// two-hour stream holds six of them).
+pub const LOAD_PERIOD_MS: Millis = 20 * 60_000;
+const LOAD_SWING: f64 = 0.8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scenario {
@@ -41,6 +46,8 @@ pub enum Scenario {
     /// of implement attempts failing from 0:40 to 0:50, implement 2.2 times
     /// slower from 1:50 to 2:20.
     Incidents,
+    /// A healthy runner whose submissions rise and fall every 20 minutes.
+    Periodic,
 }
 
 impl Scenario {
@@ -53,6 +60,7 @@ impl Scenario {
             Scenario::Ab => "ab",
             Scenario::Flood => "flood",
             Scenario::Incidents => "incidents",
+            Scenario::Periodic => "periodic",
         }
     }
 
@@ -83,7 +91,7 @@ impl Scenario {
             // Eight projects, each submitting every two minutes: one
             // execution every 15 s.
             Scenario::Incidents => m.mean_interarrival_ms = 120_000.0,
-            Scenario::Steady | Scenario::Regression | Scenario::Failures => {}
+            Scenario::Steady | Scenario::Regression | Scenario::Failures | Scenario::Periodic => {}
         }
         m
     }
@@ -113,6 +121,18 @@ impl Scenario {
             _ => {}
         }
         s
+    }
+
+    /// How busy submissions are `elapsed` into the run, against the
+    /// model's mean (1 for every scenario but `periodic`).
+    pub fn load_at(self, elapsed: Millis) -> f64 {
+        match self {
+            Scenario::Periodic => {
+                let phase = elapsed as f64 / LOAD_PERIOD_MS as f64 * std::f64::consts::TAU;
+                1.0 + LOAD_SWING * phase.sin()
+            }
+            _ => 1.0,
+        }
     }
 
     /// Whether events are paced by simulated time.

@@ -110,27 +110,59 @@ pub fn draw_screen(frame: &mut Frame, area: Rect, app: &App, view: &View, theme:
     );
 }
 
-/// Error patterns, most frequent first.
+/// Failure bursts, then error patterns (most frequent first), then
+/// whether the load is periodic.
 fn failures(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
-    let mut lines: Vec<Line> = view
-        .ticked
-        .analyses
-        .failures
+    let temporal = &view.ticked.analyses.temporal;
+    let clock = |ms| {
+        let t = crate::protocol::time::format_rfc3339(ms);
+        t.get(11..16).map_or(t.clone(), str::to_string)
+    };
+    let mut lines: Vec<Line> = temporal
+        .bursts
         .iter()
-        .map(|f| {
-            let retry = f.retry_success_rate.map_or_else(
-                || "not retried".into(),
-                |r| format!("{:.0}% of retries recover", r * 100.0),
-            );
+        .map(|b| {
+            let pattern = b
+                .patterns
+                .first()
+                .map_or_else(String::new, |(p, _)| format!(" · mostly {p}"));
             Line::from(vec![
-                Span::styled(format!("{:>4} ", f.count), theme.crit()),
-                Span::raw(format!("{} · {} · {retry}", f.pattern, f.stages.join(","))),
+                Span::styled("burst ", theme.crit()),
+                Span::raw(format!(
+                    "{} {} {}–{} UTC · {} of {} failed (peak {:.0}%, base {:.1}%){pattern}",
+                    b.kind,
+                    b.subject,
+                    clock(b.start_ms),
+                    clock(b.end_ms),
+                    b.failures,
+                    b.attempts,
+                    b.peak_rate * 100.0,
+                    b.base_rate * 100.0
+                )),
             ])
         })
         .collect();
+    lines.extend(view.ticked.analyses.failures.iter().map(|f| {
+        let retry = f.retry_success_rate.map_or_else(
+            || "not retried".into(),
+            |r| format!("{:.0}% of retries recover", r * 100.0),
+        );
+        Line::from(vec![
+            Span::styled(format!("{:>4} ", f.count), theme.crit()),
+            Span::raw(format!("{} · {} · {retry}", f.pattern, f.stages.join(","))),
+        ])
+    }));
     if lines.is_empty() {
         lines.push(Line::from(Span::styled("no failure yet", theme.dim())));
     }
+    let p = &temporal.periodicity;
+    lines.push(Line::from(Span::styled(
+        match p.period_minutes {
+            Some(period) => format!("load repeats every {period} min"),
+            None => format!("periodic load: {}", p.verdict),
+        },
+        theme.dim(),
+    )));
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
