@@ -120,6 +120,11 @@ impl Slowdowns {
         let n = rule.recent.max(1);
         let standard = Normal::standard();
         let alpha = rule.alpha.clamp(1e-12, 0.5);
+        let scales = scales(n as usize);
+        // Each scale is a test of its own: the chance is split between them
+        // (Bonferroni), so scanning two spans pages no more often on a
+        // healthy stage than judging one did.
+        let z_fire = standard.inverse_cdf(1.0 - alpha / scales.len() as f64);
         let mut signals = Vec::new();
         for (i, (stage, stats)) in engine.stages().enumerate() {
             let at = match self.stages.get(i) {
@@ -180,14 +185,9 @@ impl Slowdowns {
             let center = median.ln();
             // The interquartile range of a normal is 1.349 σ.
             let spread = ((q75.ln() - q25.ln()) / 1.349).max(MIN_LOG_SPREAD);
-            let scales = scales(n as usize);
-            // Each scale is a test of its own: the chance is split between
-            // them (Bonferroni), so scanning two spans pages no more often
-            // on a healthy stage than judging one did.
-            let z_fire = standard.inverse_cdf(1.0 - alpha / scales.len() as f64);
-            let mut judged: Option<(Judged, Option<Severity>, u8)> = None;
+            let mut judged: Option<(Judged, Option<Severity>)> = None;
             let mut all_usual = true;
-            for k in scales {
+            for &k in &scales {
                 let j = Judged::of(&recent[..k], center, spread, median, &mut self.sorted);
                 all_usual &= j.z < Z_USUAL;
                 let severity = if j.z < z_fire {
@@ -200,10 +200,10 @@ impl Slowdowns {
                     None
                 };
                 // The scale with the gravest verdict speaks (the full span on
-                // a tie, which holds the most evidence).
-                let rank = severity.map_or(0, |s| 1 + (s == Severity::Critical) as u8);
-                if judged.as_ref().is_none_or(|(_, _, r)| rank > *r) {
-                    judged = Some((j, severity, rank));
+                // a tie, which holds the most evidence; no severity is the
+                // least).
+                if judged.as_ref().is_none_or(|(_, graver)| severity > *graver) {
+                    judged = Some((j, severity));
                 }
             }
             let Some((
@@ -214,7 +214,6 @@ impl Slowdowns {
                     recent_median,
                 },
                 severity,
-                _,
             )) = judged
             else {
                 continue;

@@ -18,7 +18,7 @@ use serde::Serialize;
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 use crate::analytics::failures::pattern_of;
-use crate::engine::{Engine, Execution};
+use crate::engine::{Attempt, Engine, Execution};
 use crate::protocol::time::format_rfc3339;
 use crate::protocol::{Millis, Status};
 use crate::units::round_share;
@@ -67,7 +67,8 @@ struct Trial<'e> {
     at: Millis,
     failed: bool,
     exec: &'e Execution,
-    pattern: Option<String>,
+    /// Read for its error pattern, only once the trial is in a burst.
+    attempt: &'e Attempt,
 }
 
 /// The bursts of every stage and node, over the held executions.
@@ -94,11 +95,7 @@ pub fn bursts(engine: &Engine) -> Vec<Burst> {
                     at,
                     failed,
                     exec: e,
-                    pattern: failed.then(|| {
-                        a.error
-                            .as_deref()
-                            .map_or_else(|| status.as_str().to_string(), pattern_of)
-                    }),
+                    attempt: a,
                 };
                 by.entry(("stage", &task.stage)).or_default().push(trial());
                 if let Some(node) = e.node.as_deref() {
@@ -113,10 +110,11 @@ pub fn bursts(engine: &Engine) -> Vec<Burst> {
             continue;
         }
         trials.sort_by_key(|t| t.at);
+        let failures = trials.iter().filter(|t| t.failed).count() as u64;
         out.extend(
-            scan(&trials)
+            scan(&trials, failures)
                 .into_iter()
-                .map(|(from, to, p)| describe(kind, subject, &trials, from, to, p)),
+                .map(|(from, to, p)| describe(kind, subject, &trials, failures, from, to, p)),
         );
     }
     out.sort_by(|a, b| {
@@ -130,10 +128,9 @@ pub fn bursts(engine: &Engine) -> Vec<Burst> {
 }
 
 /// The significant rises: (first trial, last trial, chance), inclusive.
-fn scan(trials: &[Trial<'_>]) -> Vec<(usize, usize, f64)> {
+fn scan(trials: &[Trial<'_>], failures: u64) -> Vec<(usize, usize, f64)> {
     let n = trials.len();
-    let failures = trials.iter().filter(|t| t.failed).count();
-    let p0 = laplace(failures as u64, n as u64);
+    let p0 = laplace(failures, n as u64);
     // The raised rate the scan is tuned to: four times the base, at least
     // ten points more (a burst that matters is not 2 % against 1 %).
     let p1 = (4.0 * p0).max(p0 + 0.10).min(0.95);
@@ -170,7 +167,7 @@ fn scan(trials: &[Trial<'_>]) -> Vec<(usize, usize, f64)> {
     let alpha = ALPHA / n as f64;
     found
         .into_iter()
-        .filter_map(|(from, to)| tightest(trials, from, to, failures as u64))
+        .filter_map(|(from, to)| tightest(trials, from, to, failures))
         .filter(|&(_, _, p)| p < alpha)
         .collect()
 }
@@ -228,13 +225,13 @@ fn describe(
     kind: &'static str,
     subject: &str,
     trials: &[Trial<'_>],
+    total_failures: u64,
     from: usize,
     to: usize,
     p: f64,
 ) -> Burst {
     let inside = &trials[from..=to];
     let failures = inside.iter().filter(|t| t.failed).count() as u64;
-    let total_failures = trials.iter().filter(|t| t.failed).count() as u64;
     let outside = (trials.len() - inside.len()).max(1);
     let span = PEAK_SPAN.min(inside.len());
     let peak = inside
@@ -242,21 +239,26 @@ fn describe(
         .map(|w| w.iter().filter(|t| t.failed).count())
         .max()
         .unwrap_or(0);
-    let mut patterns: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut patterns: BTreeMap<String, u64> = BTreeMap::new();
     let mut examples: Vec<String> = Vec::new();
     for t in inside.iter().filter(|t| t.failed) {
-        if let Some(p) = t.pattern.as_deref() {
-            *patterns.entry(p).or_default() += 1;
-        }
+        // A failure without an error record is named by its status.
+        let pattern = t.attempt.error.as_deref().map_or_else(
+            || {
+                t.attempt
+                    .status
+                    .map_or("failed", Status::as_str)
+                    .to_string()
+            },
+            pattern_of,
+        );
+        *patterns.entry(pattern).or_default() += 1;
         let cid = &*t.exec.correlation_id;
         if examples.len() < NAMED && !examples.iter().any(|x| x == cid) {
             examples.push(cid.to_string());
         }
     }
-    let mut patterns: Vec<(String, u64)> = patterns
-        .into_iter()
-        .map(|(p, n)| (p.to_string(), n))
-        .collect();
+    let mut patterns: Vec<(String, u64)> = patterns.into_iter().collect();
     patterns.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     patterns.truncate(NAMED);
     let (start_ms, end_ms) = (inside[0].at, inside[inside.len() - 1].at);
