@@ -3,6 +3,7 @@
 
 use runtop::analytics::bottlenecks::{Kind, bottlenecks};
 use runtop::analytics::compare::compare;
+use runtop::analytics::critical_path::critical_paths;
 use runtop::analytics::failures::failures;
 use runtop::analytics::recommend::recommend;
 use runtop::engine::{Engine, EngineConfig, Origin};
@@ -54,7 +55,7 @@ fn ab_finds_b_faster_with_a_plain_verdict() {
         implement.significant && implement.relative < -0.15,
         "{implement:?}"
     );
-    let recs = recommend(&bottlenecks(&e), &comparisons);
+    let recs = recommend(&bottlenecks(&e, &critical_paths(&e)), &comparisons);
     assert!(
         recs.iter()
             .any(|r| r.action == "prefer variant B over A overall"),
@@ -82,7 +83,7 @@ fn steady_variants_show_no_significant_difference_and_say_how_many_more() {
 #[test]
 fn saturation_finds_executions_waiting_and_cpu_saturated_during_implement() {
     let e = engine(Scenario::Saturation, 300);
-    let found = bottlenecks(&e);
+    let found = bottlenecks(&e, &critical_paths(&e));
     assert_eq!(
         found[0].kind,
         Kind::ConcurrencySaturation,
@@ -115,7 +116,7 @@ fn saturation_finds_executions_waiting_and_cpu_saturated_during_implement() {
 #[test]
 fn regression_finds_implement_over_its_target() {
     let e = engine(Scenario::Regression, 300);
-    let found = bottlenecks(&e);
+    let found = bottlenecks(&e, &critical_paths(&e));
     let implement = found
         .iter()
         .find(|b| b.kind == Kind::StageTime && b.subject == "implement")

@@ -18,29 +18,11 @@ use common::TempDir;
 /// too.
 fn reported(scenario: &str, seed: u64, executions: u64) -> (Value, Vec<Value>) {
     let dir = TempDir::new(&format!("temporal-{scenario}-{seed}-{executions}"));
-    let log = dir.str("log.ndjson");
-    let (seed, executions) = (seed.to_string(), executions.to_string());
-    let args = [
-        "simulate",
-        "--scenario",
-        scenario,
-        "--seed",
-        &seed,
-        "--executions",
-        &executions,
-        "--out",
-        &log,
-    ];
-    let out = common::run(&dir.0, &args, Duration::from_secs(60));
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let log = common::simulated(&dir.0, scenario, seed, executions);
     let out = common::run(&dir.0, &["report", &log], Duration::from_secs(60));
     assert!(out.status.success(), "{}", common::stderr(&out));
-    let events = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (serde_json::from_slice(&out.stdout).unwrap(), events)
+    let report = serde_json::from_slice(&out.stdout).unwrap();
+    (report, common::events_of(&log))
 }
 
 fn ts(e: &Value) -> i64 {

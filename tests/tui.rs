@@ -492,6 +492,7 @@ fn every_screen_by_number_and_tab() {
         ('5', "bottlenecks"),
         ('6', "compare"),
         ('7', "nodes"),
+        ('8', "rankings"),
     ] {
         app.on_key(key(KeyCode::Char(n)), &view(&model));
         insta::assert_snapshot!(format!("{name}_80x24"), screen(&app, &model, 80, 24));
@@ -500,7 +501,7 @@ fn every_screen_by_number_and_tab() {
     app.on_key(key(KeyCode::Tab), &view(&model));
     assert_eq!(app.screen, Screen::Overview, "Tab wraps around");
     app.on_key(key(KeyCode::BackTab), &view(&model));
-    assert_eq!(app.screen, Screen::Nodes);
+    assert_eq!(app.screen, Screen::Rankings);
 }
 
 #[test]
@@ -970,4 +971,64 @@ fn the_kpi_strip_colours_each_figure_by_its_target() {
     assert_eq!(colour_after("coordination "), palette.ok, "{row}");
     let small = screen(&App::default(), &model, 80, 24);
     assert!(!small.contains("KPIs"), "{small}");
+}
+
+#[test]
+fn rankings_sort_by_the_key_keep_the_selected_row_and_mark_the_column() {
+    use ratatui::style::Modifier;
+    use runtop::analytics::rankings::{RankBy, RankOf};
+    let model = busy(1_500);
+    let mut app = App::default();
+    app.on_key(key(KeyCode::Char('8')), &view(&model));
+    assert_eq!(app.screen, Screen::Rankings);
+    app.on_key(key(KeyCode::Char('t')), &view(&model));
+    assert_eq!(app.rank_of, RankOf::Tasks);
+    let names = |app: &App| -> Vec<String> {
+        runtop::tui::lists::rows(app, &view(&model), Screen::Rankings)
+            .into_iter()
+            .map(|r| r.key)
+            .collect()
+    };
+    let by_p95 = names(&app);
+    assert!(by_p95.len() >= 3, "{by_p95:?}");
+    // The rows are in the order of their p95, largest first.
+    let v = view(&model);
+    let p95: Vec<f64> = runtop::tui::lists::ranked(&app, &v)
+        .iter()
+        .filter_map(|r| r.p95_ms)
+        .collect();
+    assert!(p95.windows(2).all(|w| w[0] >= w[1]), "{p95:?}");
+    // Select the last row, sort by runner time: the selection stays on it.
+    app.on_key(key(KeyCode::Char('G')), &view(&model));
+    let chosen = by_p95.last().unwrap().clone();
+    app.on_key(key(KeyCode::Char('s')), &view(&model));
+    app.on_key(key(KeyCode::Char('s')), &view(&model));
+    app.on_key(key(KeyCode::Char('s')), &view(&model));
+    assert_eq!(app.rank_by, RankBy::Cost);
+    let rows = runtop::tui::lists::rows(&app, &view(&model), Screen::Rankings);
+    assert_eq!(
+        app.selection(Screen::Rankings).row(&rows).unwrap().key,
+        chosen
+    );
+    let cost: Vec<f64> = runtop::tui::lists::ranked(&app, &v)
+        .iter()
+        .map(|r| r.runner_ms)
+        .collect();
+    assert!(cost.windows(2).all(|w| w[0] >= w[1]), "{cost:?}");
+    // The column it is sorted by is marked, in the selected style.
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|f| draw(f, &app, &view(&model), Theme::COLOUR))
+        .unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let (x, y) = (0..40u16)
+        .flat_map(|y| (0..107u16).map(move |x| (x, y)))
+        .find(|&(x, y)| {
+            (0..13)
+                .map(|i| buffer[(x + i, y)].symbol())
+                .collect::<String>()
+                == "runner time ▼"
+        })
+        .expect("the sorted column is marked");
+    assert!(buffer[(x, y)].modifier.contains(Modifier::REVERSED));
 }

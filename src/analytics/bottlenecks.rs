@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 
 // Only looked up, never iterated: foldhash's speed, not SipHash's keys.
-use foldhash::HashMap;
 
 use serde::Serialize;
 
+use super::critical_path::CriticalPaths;
 use super::stats::quantile;
-use crate::engine::{Engine, Execution, Task};
+use crate::engine::{Engine, Execution};
 use crate::protocol::Status;
 use crate::units::human_ms;
 
@@ -77,69 +77,10 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v
 }
 
-fn task_time(task: &Task) -> f64 {
-    task.attempts.iter().filter_map(|a| a.duration_ms).sum()
-}
-
-/// The longest chain of tasks through `depends_on`, by task time.
-pub fn critical_path(e: &Execution) -> Vec<usize> {
-    let index: HashMap<&str, usize> = e
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (&*t.task_id, i))
-        .collect();
-    let mut best: Vec<Option<(f64, Option<usize>)>> = vec![None; e.tasks.len()];
-    fn visit(
-        i: usize,
-        e: &Execution,
-        index: &HashMap<&str, usize>,
-        best: &mut Vec<Option<(f64, Option<usize>)>>,
-        depth: usize,
-    ) -> f64 {
-        if let Some((len, _)) = best[i] {
-            return len;
-        }
-        best[i] = Some((0.0, None)); // cycle guard
-        let mut longest = (0.0, None);
-        if depth < 256 {
-            for dep in e.tasks[i]
-                .depends_on
-                .iter()
-                .filter_map(|d| index.get(&**d).copied())
-            {
-                let len = visit(dep, e, index, best, depth + 1);
-                if len > longest.0 {
-                    longest = (len, Some(dep));
-                }
-            }
-        }
-        let total = longest.0 + task_time(&e.tasks[i]);
-        best[i] = Some((total, longest.1));
-        total
-    }
-    let mut end = None;
-    let mut end_len = -1.0;
-    for i in 0..e.tasks.len() {
-        let len = visit(i, e, &index, &mut best, 0);
-        if len > end_len {
-            end_len = len;
-            end = Some(i);
-        }
-    }
-    let mut path = Vec::new();
-    while let Some(i) = end {
-        if path.contains(&i) {
-            break;
-        }
-        path.push(i);
-        end = best[i].and_then(|(_, prev)| prev);
-    }
-    path.reverse();
-    path
-}
-
-pub fn bottlenecks(engine: &Engine) -> Vec<Bottleneck> {
+/// The bottlenecks of what the engine holds; critical paths come from
+/// [`critical_paths`](super::critical_path::critical_paths), so that both
+/// say the same.
+pub fn bottlenecks(engine: &Engine, paths: &CriticalPaths) -> Vec<Bottleneck> {
     let finished: Vec<&Execution> = engine
         .executions()
         .finished()
@@ -172,8 +113,6 @@ pub fn bottlenecks(engine: &Engine) -> Vec<Bottleneck> {
     let mut stages: BTreeMap<&str, Stage> = BTreeMap::new();
     let mut first_waits = Vec::new();
     let mut exec_durations = Vec::new();
-    let mut on_path: BTreeMap<&str, (u64, f64)> = BTreeMap::new();
-    let mut graphs = 0u64;
     for e in &finished {
         exec_durations.extend(e.duration_ms);
         if let Some(first) = e
@@ -184,18 +123,6 @@ pub fn bottlenecks(engine: &Engine) -> Vec<Bottleneck> {
             .min_by_key(|a| a.started_at)
         {
             first_waits.extend(first.queue_ms);
-        }
-        if e.tasks.len() > 1 {
-            graphs += 1;
-            let path = critical_path(e);
-            let length: f64 = path.iter().map(|&i| task_time(&e.tasks[i])).sum();
-            for &i in &path {
-                let entry = on_path.entry(&e.tasks[i].task_id).or_default();
-                entry.0 += 1;
-                if length > 0.0 {
-                    entry.1 += task_time(&e.tasks[i]) / length;
-                }
-            }
         }
         for (ti, task) in e.tasks.iter().enumerate() {
             let s = stages.entry(&task.stage).or_default();
@@ -414,28 +341,29 @@ pub fn bottlenecks(engine: &Engine) -> Vec<Bottleneck> {
             });
         }
     }
-    // 2. Critical path across executions.
-    if graphs >= MIN_SAMPLES as u64 {
-        let mut tasks: Vec<(&str, u64, f64)> = on_path
-            .into_iter()
-            .map(|(t, (n, share))| (t, n, share / n as f64))
-            .collect();
-        tasks.sort_by(|a, b| (b.1 as f64 * b.2).total_cmp(&(a.1 as f64 * a.2)));
-        for (task, n, mean_share) in tasks.into_iter().take(2).filter(|t| t.2 >= 0.3) {
-            let frequency = n as f64 / graphs as f64;
-            out.push(Bottleneck {
-                kind: Kind::CriticalPath,
-                subject: task.to_string(),
-                score: frequency * mean_share * 0.5,
-                evidence: vec![format!(
-                    "{task} is on the critical path of {} of executions, {} of its length",
-                    pct(frequency),
-                    pct(mean_share)
-                )],
-                examples: Vec::new(),
-                figures: BTreeMap::from([("frequency", frequency), ("share", mean_share)]),
-            });
+    // 2. Tasks that set executions' length.
+    let mut on_paths = 0;
+    for t in &paths.tasks {
+        // Its share of the executions it was on the path of.
+        let when_on = t.share / t.on_path_rate.max(f64::EPSILON);
+        if on_paths == 2 || t.executions < MIN_SAMPLES as u64 || when_on < 0.3 {
+            continue;
         }
+        on_paths += 1;
+        out.push(Bottleneck {
+            kind: Kind::CriticalPath,
+            subject: t.task.clone(),
+            score: t.share * 0.5,
+            evidence: vec![format!(
+                "{} is on the critical path of {} of {} executions, {} of their time",
+                t.task,
+                pct(t.on_path_rate),
+                t.workflow,
+                pct(t.share)
+            )],
+            examples: Vec::new(),
+            figures: BTreeMap::from([("frequency", t.on_path_rate), ("share", t.share)]),
+        });
     }
     // 8. Executions waiting for a slot.
     let waits = sorted(first_waits);

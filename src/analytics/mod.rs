@@ -6,10 +6,13 @@
 
 pub mod baseline;
 pub mod bottlenecks;
+pub mod cascades;
 pub mod compare;
+pub mod critical_path;
 pub mod failures;
 pub mod kpis;
 pub mod nodes;
+pub mod rankings;
 pub mod recommend;
 pub mod stats;
 pub mod temporal;
@@ -29,6 +32,10 @@ pub struct Analyses {
     pub nodes: nodes::Nodes,
     pub kpis: kpis::Kpis,
     pub temporal: temporal::Temporal,
+    pub critical_paths: critical_path::CriticalPaths,
+    pub cascades: cascades::Cascades,
+    /// Unsorted (by name): each front end orders them as asked.
+    pub rankings: rankings::Rankings,
 }
 
 impl Analyses {
@@ -45,27 +52,33 @@ impl Analyses {
                 compare::compare(engine),
                 nodes::nodes(engine),
                 kpis::kpis(engine),
+                cascades::cascades(engine),
+                rankings::rankings(engine),
             )
         };
-        let ((bottlenecks, failures, trends, temporal), (comparisons, nodes, kpis)) =
-            std::thread::scope(|scope| {
-                let helper = std::thread::Builder::new()
-                    .name("runtop-analyse".into())
-                    .spawn_scoped(scope, helper_part);
-                let rest = (
-                    bottlenecks::bottlenecks(engine),
-                    failures::failures(engine),
-                    baseline::trends(engine),
-                    temporal::temporal(engine),
-                );
-                let helped = match helper {
-                    Ok(helper) => helper
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    Err(_) => helper_part(),
-                };
-                (rest, helped)
-            });
+        let (
+            (critical_paths, bottlenecks, failures, trends, temporal),
+            (comparisons, nodes, kpis, cascades, rankings),
+        ) = std::thread::scope(|scope| {
+            let helper = std::thread::Builder::new()
+                .name("runtop-analyse".into())
+                .spawn_scoped(scope, helper_part);
+            let critical_paths = critical_path::critical_paths(engine);
+            let rest = (
+                bottlenecks::bottlenecks(engine, &critical_paths),
+                failures::failures(engine),
+                baseline::trends(engine),
+                temporal::temporal(engine),
+            );
+            let rest = (critical_paths, rest.0, rest.1, rest.2, rest.3);
+            let helped = match helper {
+                Ok(helper) => helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => helper_part(),
+            };
+            (rest, helped)
+        });
         let mut recommendations = recommend::recommend(&bottlenecks, &comparisons);
         recommendations.extend(kpis.recommendations());
         Analyses {
@@ -77,6 +90,9 @@ impl Analyses {
             nodes,
             kpis,
             temporal,
+            critical_paths,
+            cascades,
+            rankings,
         }
     }
 }

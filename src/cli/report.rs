@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use super::headless::{SettingsArgs, SourceArgs, analyse};
 use super::{CliError, Format, print};
+use crate::analytics::rankings::RankBy;
 use crate::report::render_text;
 
 #[derive(Debug, clap::Args)]
@@ -14,12 +15,16 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
+    /// Order the rankings of stages, tasks, projects and nodes by this.
+    #[arg(long, value_enum, value_name = "BY", default_value_t = RankBy::P95)]
+    rank: RankBy,
     #[command(flatten)]
     settings: SettingsArgs,
 }
 
 pub(super) fn run(args: &ReportArgs) -> Result<ExitCode, CliError> {
-    let analysis = analyse(&args.source, &args.settings)?;
+    let mut analysis = analyse(&args.source, &args.settings)?;
+    analysis.report.rank_by(args.rank);
     let report = &analysis.report;
     let mut text = match args.format {
         Format::Json => report.to_json(),

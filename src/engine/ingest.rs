@@ -10,7 +10,7 @@ use super::store::ExecutionStore;
 use super::{Engine, NodeLoad, RecentLog, StageStats, WindowClock};
 use crate::protocol::time::format_rfc3339;
 use crate::protocol::{
-    Body, Decoded, Event, EventId, Invalid, InvalidKind, Millis, decode_frame, to_json_line,
+    Body, Decoded, Event, EventId, Invalid, InvalidKind, Millis, Status, decode_frame, to_json_line,
 };
 
 /// Most live sources whose clocks are tracked.
@@ -343,13 +343,24 @@ impl Engine {
                             finish.attempt,
                         );
                         match self.stages.entry(&finish.stage, StageStats::default) {
+                            // Cut short by something else (a failing
+                            // sibling, an operator): its time is no sample
+                            // of the stage's pace nor its outcome evidence
+                            // of the stage's health, only runner time spent.
+                            Some(stats) if finish.status == Status::Cancelled => {
+                                stats.cancelled += 1;
+                                stats.runner.add(duration_ms, finish.status, finish.attempt);
+                                if let Some(q) = queue_ms {
+                                    stats.queue.record(at, q, None);
+                                }
+                            }
                             Some(stats) => {
                                 stats.durations.record(at, duration_ms, Some(finish.status));
                                 stats.runner.add(duration_ms, finish.status, finish.attempt);
                                 if finish.attempt <= 1 {
                                     stats.first_attempts.record(at, finish.status);
                                 }
-                                if finish.status == crate::protocol::Status::Ok {
+                                if finish.status == Status::Ok {
                                     stats.recent_ok.record(at, duration_ms);
                                 }
                                 if let Some(q) = queue_ms {
@@ -385,10 +396,7 @@ impl Engine {
                 self.store.retire(cid);
                 self.totals.finished += 1;
                 self.totals.by_status[status.index()] += 1;
-                if matches!(
-                    status,
-                    crate::protocol::Status::Failed | crate::protocol::Status::Timeout
-                ) {
+                if matches!(status, Status::Failed | Status::Timeout) {
                     self.calendar.failed(ev.ts);
                 }
                 if let Some(autonomous) = autonomous {

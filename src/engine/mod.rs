@@ -63,6 +63,9 @@ pub struct StageStats {
     pub recent_ok: RecentAttempts,
     /// Runner time of its finished attempts ([`RunnerTime`]).
     pub runner: RunnerTime,
+    /// Attempts that ended `cancelled`: counted here, and in runner time,
+    /// but kept out of `durations`, `first_attempts` and `recent_ok`.
+    pub cancelled: u64,
 }
 
 /// The latest load a runner node reported, and its CPU over time.

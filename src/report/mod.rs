@@ -5,6 +5,7 @@
 mod cost;
 mod requirements;
 mod text;
+mod text_paths;
 pub mod verdict;
 
 pub use cost::{CostRow, CostSection, ExecutionCost};
@@ -19,9 +20,12 @@ use crate::alerts::{Alert, AlertBook, Rule, Severity, State};
 use crate::analytics::Analyses;
 use crate::analytics::baseline::{Baseline, Change, Trend, changes};
 use crate::analytics::bottlenecks::Bottleneck;
+use crate::analytics::cascades::Cascades;
 use crate::analytics::compare::Comparison;
+use crate::analytics::critical_path::CriticalPaths;
 use crate::analytics::failures::FailurePattern;
 use crate::analytics::kpis::Kpis;
+use crate::analytics::rankings::{RankBy, Rankings};
 use crate::analytics::recommend::Recommendation;
 use crate::analytics::temporal::Temporal;
 use crate::engine::{Engine, InvalidExample, Snapshot, Window};
@@ -63,12 +67,36 @@ pub struct Report {
     pub failures: Vec<FailurePattern>,
     /// Failure bursts, starts and failures by hour, a periodic load.
     pub temporal: Temporal,
+    /// Which tasks set executions' length, ranked by their time on the
+    /// critical path.
+    pub critical_path: CriticalPaths,
+    /// Root failures ranked by the work they took down.
+    pub cascades: Cascades,
+    /// Stages, tasks, projects and nodes ordered by `rankings.by`.
+    pub rankings: RankingsSection,
     /// Per stage: improving, degrading or stable.
     pub trends: Vec<Trend>,
     /// Against a baseline, when one was given or kept.
     pub baseline: Option<BaselineSection>,
     pub requirements: Vec<Requirement>,
     pub meets_requirements: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RankingsSection {
+    /// What every table is ordered by (`report --rank`), largest first.
+    pub by: RankBy,
+    #[serde(flatten)]
+    pub tables: Rankings,
+}
+
+impl RankingsSection {
+    fn new(by: RankBy, tables: Rankings) -> Self {
+        RankingsSection {
+            by,
+            tables: tables.sorted(by),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -216,6 +244,7 @@ impl Report {
                     name,
                     &stats.durations.snapshot(Window::AllTime),
                     &stats.queue.snapshot(Window::AllTime),
+                    stats.cancelled,
                 )
             })
             .collect();
@@ -314,6 +343,9 @@ impl Report {
             recommendations: Vec::new(),
             failures: Vec::new(),
             temporal: Temporal::default(),
+            critical_path: CriticalPaths::default(),
+            cascades: Cascades::default(),
+            rankings: RankingsSection::default(),
             trends: Vec::new(),
             baseline: None,
             requirements: Vec::new(),
@@ -336,12 +368,21 @@ impl Report {
         self.comparisons = a.comparisons.clone();
         self.failures = a.failures.clone();
         self.temporal = a.temporal.clone();
+        self.critical_path = a.critical_paths.clone();
+        self.cascades = a.cascades.clone();
+        self.rankings = RankingsSection::new(self.rankings.by, a.rankings.clone());
         self.trends = a.trends.clone();
         self.recommendations = a.recommendations.clone();
         self.kpis = a.kpis.clone();
         self.requirements.extend(requirements::kpis(&a.kpis));
         self.meets_requirements = self.requirements.iter().all(|r| r.met);
         self
+    }
+
+    /// Orders the rankings by `by` (`report --rank`).
+    pub fn rank_by(&mut self, by: RankBy) {
+        let tables = std::mem::take(&mut self.rankings.tables);
+        self.rankings = RankingsSection::new(by, tables);
     }
 
     /// Adds the comparison with a baseline: regressions and improvements;
@@ -447,15 +488,21 @@ impl Report {
     }
 }
 
-fn stage_row(engine: &Engine, name: &str, s: &Snapshot, queue: &Snapshot) -> StageRow {
+fn stage_row(
+    engine: &Engine,
+    name: &str,
+    s: &Snapshot,
+    queue: &Snapshot,
+    cancelled: u64,
+) -> StageRow {
     let target_ms = engine.target(name);
     StageRow {
         stage: name.into(),
-        count: s.count,
+        count: s.count + cancelled,
         ok: s.status_count(Status::Ok),
         failed: s.status_count(Status::Failed),
         timeout: s.status_count(Status::Timeout),
-        cancelled: s.status_count(Status::Cancelled),
+        cancelled,
         success_rate: s.success_rate().map(rate),
         mean_ms: ms(s.mean),
         p50_ms: ms(s.p50),

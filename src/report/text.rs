@@ -148,6 +148,9 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
     cost(&r.cost, out)?;
     kpis(&r.kpis, out)?;
     temporal(&r.temporal, out)?;
+    super::text_paths::critical_path(&r.critical_path, out)?;
+    super::text_paths::cascades(&r.cascades, out)?;
+    super::text_paths::rankings(&r.rankings, out)?;
 
     if !r.bottlenecks.is_empty() {
         writeln!(out, "\nBOTTLENECKS")?;

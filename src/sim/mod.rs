@@ -16,7 +16,8 @@ mod tasks;
 
 pub use model::{Duration, RunnerModel, StageModel};
 pub use scenario::{
-    BURST_MS, INCIDENT_BURST, INCIDENT_SLOWDOWN, LOAD_PERIOD_MS, Scenario, TROUBLE_STARTS_MS,
+    BURST_MS, GRAPH_SLOW_TASK, INCIDENT_BURST, INCIDENT_SLOWDOWN, LOAD_PERIOD_MS, Scenario,
+    TROUBLE_STARTS_MS,
 };
 
 use std::borrow::Cow;
@@ -66,6 +67,8 @@ struct Task {
     started: bool,
     done: bool,
     started_at: Millis,
+    /// The attempt running now, if one is: what a failing sibling cancels.
+    running: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -263,6 +266,7 @@ impl Simulator {
                     started: false,
                     done: false,
                     started_at: 0,
+                    running: None,
                 })
                 .collect(),
             started_at: 0,

@@ -27,6 +27,11 @@ const SLOWDOWN_FACTOR: f64 = 2.2;
 /// two-hour stream holds six of them).
 pub const LOAD_PERIOD_MS: Millis = 20 * 60_000;
 const LOAD_SWING: f64 = 0.8;
+/// The `graph` scenario's slow branch and its implement failure rate.
+pub const GRAPH_SLOW_TASK: &str = "implement-ui";
+const GRAPH_SLOW_FACTOR: f64 = 1.6;
+const GRAPH_IMPLEMENT_FAILURE_RATE: f64 = 0.12;
+const GRAPH_RETRY_FAILURE_RATE: f64 = 0.5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scenario {
@@ -48,6 +53,12 @@ pub enum Scenario {
     Incidents,
     /// A healthy runner whose submissions rise and fall every 20 minutes.
     Periodic,
+    /// Every execution a task graph (prep, then an api and a ui branch, each
+    /// implemented and verified) whose ui implementation takes 1.6 times as
+    /// long, implement attempts failing 12 % of the time and half their
+    /// retries too: a failure
+    /// cancels the other branch in flight. Critical paths and cascades.
+    Graph,
 }
 
 impl Scenario {
@@ -61,6 +72,7 @@ impl Scenario {
             Scenario::Flood => "flood",
             Scenario::Incidents => "incidents",
             Scenario::Periodic => "periodic",
+            Scenario::Graph => "graph",
         }
     }
 
@@ -91,6 +103,13 @@ impl Scenario {
             // Eight projects, each submitting every two minutes: one
             // execution every 15 s.
             Scenario::Incidents => m.mean_interarrival_ms = 120_000.0,
+            Scenario::Graph => {
+                m.graph_share = 1.0;
+                for v in m.implement.iter_mut() {
+                    v.failure_rate = GRAPH_IMPLEMENT_FAILURE_RATE;
+                }
+                m.retry_failure_rate = GRAPH_RETRY_FAILURE_RATE;
+            }
             Scenario::Steady | Scenario::Regression | Scenario::Failures | Scenario::Periodic => {}
         }
         m
@@ -121,6 +140,14 @@ impl Scenario {
             _ => {}
         }
         s
+    }
+
+    /// How much longer than its stage's model task `task_id` takes.
+    pub fn task_factor(self, task_id: &str) -> f64 {
+        match self {
+            Scenario::Graph if task_id == GRAPH_SLOW_TASK => GRAPH_SLOW_FACTOR,
+            _ => 1.0,
+        }
     }
 
     /// How busy submissions are `elapsed` into the run, against the

@@ -49,6 +49,7 @@ impl Simulator {
             self.rng.random_range(5.0..60.0_f64).round()
         };
         self.execs[exec].tasks[task].started_at = self.now;
+        self.execs[exec].tasks[task].running = Some(attempt);
         let start = StageStart {
             stage: Cow::Borrowed(stage),
             depends_on: deps.iter().map(|d| Cow::Borrowed(*d)).collect(),
@@ -72,7 +73,10 @@ impl Simulator {
                 None,
             );
         }
-        let duration = self.draw(self.stage_model(stage, variant).duration);
+        let mut model = self.stage_model(stage, variant).duration;
+        // Exact for every task the scenario leaves alone (× 1.0).
+        model.median_ms *= self.scenario.task_factor(id);
+        let duration = self.draw(model);
         self.schedule(
             self.now + duration as Millis,
             Action::FinishTask {
@@ -92,6 +96,7 @@ impl Simulator {
             let t = &e.tasks[task];
             (e.cid.clone(), t.stage, t.id, e.variant, t.started_at)
         };
+        self.execs[exec].tasks[task].running = None;
         let model = self.stage_model(stage, variant);
         let failure_rate = if attempt > 1 {
             self.model.retry_failure_rate
@@ -166,6 +171,7 @@ impl Simulator {
                 },
                 None,
             );
+            self.cancel_running(exec);
             self.finish_execution(exec, status);
         } else {
             self.execs[exec].tasks[task].done = true;
@@ -174,6 +180,30 @@ impl Simulator {
             } else {
                 self.start_ready(exec);
             }
+        }
+    }
+
+    /// Fails fast: the attempts still running in a failed execution are
+    /// cancelled where they stand (their dependents never start).
+    fn cancel_running(&mut self, exec: usize) {
+        let cid = self.execs[exec].cid.clone();
+        for task in 0..self.execs[exec].tasks.len() {
+            let t = &mut self.execs[exec].tasks[task];
+            let Some(attempt) = t.running.take() else {
+                continue;
+            };
+            let (stage, id, started_at) = (t.stage, t.id, t.started_at);
+            let finish = StageFinish {
+                stage: Cow::Borrowed(stage),
+                status: Status::Cancelled,
+                duration_ms: Some((self.now - started_at) as f64),
+                attempt,
+                queue_ms: None,
+                error: None,
+                resources: None,
+            };
+            let task_id = (id != stage).then_some(id);
+            self.emit(Some(&cid), Some(exec), Body::StageFinished(finish), task_id);
         }
     }
 

@@ -27,6 +27,8 @@ pub enum Action {
     Window,
     Filter,
     Sort,
+    /// What the Rankings screen ranks.
+    Table,
     Pause,
     Acknowledge,
     Copy,
@@ -59,6 +61,7 @@ fn lists(screen: Screen) -> bool {
             | Screen::Alerts
             | Screen::Bottlenecks
             | Screen::Evidence
+            | Screen::Rankings
     )
 }
 
@@ -66,7 +69,7 @@ fn lists(screen: Screen) -> bool {
 /// evidence): not the Timings and Compare selections, which only choose
 /// what their charts show.
 fn openable(screen: Screen) -> bool {
-    lists(screen) && !matches!(screen, Screen::Timings | Screen::Compare)
+    lists(screen) && !matches!(screen, Screen::Timings | Screen::Compare | Screen::Rankings)
 }
 
 fn not_detail(screen: Screen) -> bool {
@@ -77,7 +80,7 @@ fn never(_: Screen) -> Option<&'static str> {
     None
 }
 
-const DIGITS: [KeyCode; 7] = [
+const DIGITS: [KeyCode; 8] = [
     KeyCode::Char('1'),
     KeyCode::Char('2'),
     KeyCode::Char('3'),
@@ -85,9 +88,10 @@ const DIGITS: [KeyCode; 7] = [
     KeyCode::Char('5'),
     KeyCode::Char('6'),
     KeyCode::Char('7'),
+    KeyCode::Char('8'),
 ];
 
-pub const BINDINGS: [Binding; 20] = [
+pub const BINDINGS: [Binding; 21] = [
     Binding {
         action: Action::Quit,
         name: "quit",
@@ -128,7 +132,7 @@ pub const BINDINGS: [Binding; 20] = [
         action: Action::Screen,
         name: "screen",
         keys: &DIGITS,
-        shown: "1-7",
+        shown: "1-8",
         what: "a screen by its number",
         footer: never,
         on: everywhere,
@@ -238,9 +242,18 @@ pub const BINDINGS: [Binding; 20] = [
         name: "sort",
         keys: &[KeyCode::Char('s')],
         shown: "s",
-        what: "sort: recent, slowest, status",
+        what: "sort: executions recent, slowest, status; rankings p95, failed, retried, cost, path",
         footer: |_| Some("sort"),
-        on: |s| s == Screen::Executions,
+        on: |s| matches!(s, Screen::Executions | Screen::Rankings),
+    },
+    Binding {
+        action: Action::Table,
+        name: "table",
+        keys: &[KeyCode::Char('t')],
+        shown: "t",
+        what: "rank stages, tasks, projects or nodes",
+        footer: |_| Some("table"),
+        on: |s| s == Screen::Rankings,
     },
     Binding {
         action: Action::Acknowledge,

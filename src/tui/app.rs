@@ -14,6 +14,7 @@ use super::keys::KeyMap;
 use super::lists::{self, AlertRef, Selection, Target};
 use super::model::Model;
 use super::view::View;
+use crate::analytics::rankings::{RankBy, RankOf};
 use crate::engine::{Execution, Window};
 use crate::monitor::evidence::Evidence;
 
@@ -31,11 +32,13 @@ pub enum Screen {
     Evidence,
     /// Runner nodes side by side.
     Nodes,
+    /// Stages, tasks, projects or nodes ranked, critical paths, cascades.
+    Rankings,
 }
 
 impl Screen {
-    /// The screens Tab cycles through, in order (number keys 1–7).
-    pub const TABS: [Screen; 7] = [
+    /// The screens Tab cycles through, in order (number keys 1–8).
+    pub const TABS: [Screen; 8] = [
         Screen::Overview,
         Screen::Executions,
         Screen::Timings,
@@ -43,6 +46,7 @@ impl Screen {
         Screen::Bottlenecks,
         Screen::Compare,
         Screen::Nodes,
+        Screen::Rankings,
     ];
 
     pub fn title(self) -> &'static str {
@@ -56,6 +60,16 @@ impl Screen {
             Screen::Detail => "detail",
             Screen::Evidence => "evidence",
             Screen::Nodes => "nodes",
+            Screen::Rankings => "rankings",
+        }
+    }
+
+    /// The tab's name where eight must fit 80 columns.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Screen::Executions => "execs",
+            Screen::Rankings => "ranks",
+            s => s.title(),
         }
     }
 }
@@ -74,6 +88,9 @@ pub struct App {
     pub window: Window,
     pub filter: Filter,
     pub sort: Sort,
+    /// What the Rankings screen ranks, and by what (`t` and `s` cycle them).
+    pub rank_of: RankOf,
+    pub rank_by: RankBy,
     /// The snapshot shown while paused: the display stops, ingest and
     /// alerts go on in the model.
     pub frozen: Option<Box<View>>,
@@ -107,6 +124,8 @@ impl Default for App {
             window: Window::FiveMinutes,
             filter: Filter::All,
             sort: Sort::Recent,
+            rank_of: RankOf::Stages,
+            rank_by: RankBy::P95,
             frozen: None,
             help: false,
             search: None,
@@ -315,7 +334,7 @@ impl App {
                 self.go(Screen::TABS[next]);
             }
             Action::Screen => {
-                if let KeyCode::Char(c @ '1'..='7') = key.code {
+                if let KeyCode::Char(c @ '1'..='8') = key.code {
                     self.go(Screen::TABS[(c as usize) - ('1' as usize)]);
                 }
             }
@@ -335,6 +354,8 @@ impl App {
                     Filter::Failed => Filter::All,
                 };
             }
+            Action::Sort if self.screen == Screen::Rankings => self.rank_by = self.rank_by.next(),
+            Action::Table => self.rank_of = self.rank_of.next(),
             Action::Sort => {
                 self.sort = match self.sort {
                     Sort::Recent => Sort::Slowest,

@@ -12,6 +12,7 @@
 use super::app::{App, Screen, executions};
 use super::view::View;
 use crate::alerts::Rule;
+use crate::analytics::rankings::{self, RankRow};
 
 /// What Enter on a row opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,8 +196,29 @@ pub fn rows(app: &App, view: &View, screen: Screen) -> Vec<Row> {
                 target: Target::Nothing,
             })
             .collect(),
+        Screen::Rankings => ranked(app, view)
+            .iter()
+            .map(|r| Row {
+                key: r.name.clone(),
+                target: Target::Nothing,
+            })
+            .collect(),
         Screen::Detail | Screen::Nodes => Vec::new(),
     }
+}
+
+/// The Rankings screen's rows, in the order it shows them.
+pub fn ranked<'v>(app: &App, view: &'v View) -> Vec<&'v RankRow> {
+    let mut rows: Vec<&RankRow> = view
+        .ticked
+        .analyses
+        .rankings
+        .rows(app.rank_of)
+        .iter()
+        .collect();
+    let by = app.rank_by;
+    rows.sort_by(|a, b| rankings::order(a, b, by));
+    rows
 }
 
 #[cfg(test)]

@@ -76,21 +76,42 @@ pub fn regression_log(d: &Path) -> String {
 /// a directory of its own, named after `tag`; the directory and the path.
 pub fn scenario_log(scenario: &str, tag: &str) -> (TempDir, String) {
     let dir = TempDir::new(&format!("{tag}-{scenario}"));
-    let path = dir.str(&format!("{scenario}.ndjson"));
+    let path = simulated(&dir.0, scenario, 7, 300);
+    (dir, path)
+}
+
+/// `scenario` with `seed` and `executions`, written by the real simulator
+/// into `d`; its path.
+pub fn simulated(d: &Path, scenario: &str, seed: u64, executions: u64) -> String {
+    let path = d
+        .join(format!("{scenario}-{seed}-{executions}.ndjson"))
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (seed, executions) = (seed.to_string(), executions.to_string());
     let args = [
         "simulate",
         "--scenario",
         scenario,
         "--seed",
-        "7",
+        &seed,
         "--executions",
-        "300",
+        &executions,
         "--out",
         &path,
     ];
-    let out = run(&dir.0, &args, Duration::from_secs(60));
+    let out = run(d, &args, Duration::from_secs(60));
     assert!(out.status.success(), "{}", stderr(&out));
-    (dir, path)
+    path
+}
+
+/// The events of an NDJSON log, parsed.
+pub fn events_of(path: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 /// The highest VmHWM (peak resident set) `pid` has reached, in bytes.

@@ -41,7 +41,7 @@ pub struct Shape {
 }
 
 /// An attempt's interval: its start (or its finish less its duration).
-fn interval(
+pub(crate) fn interval(
     started: Option<Millis>,
     finished: Option<Millis>,
     duration: f64,

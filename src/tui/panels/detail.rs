@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Theme, block};
-use crate::analytics::bottlenecks::critical_path;
+use crate::analytics::critical_path::path_of;
 use crate::engine::{Execution, price};
 use crate::protocol::Status;
 use crate::protocol::time::format_rfc3339;
@@ -120,7 +120,7 @@ fn draw_waterfall(frame: &mut Frame, area: Rect, e: &Execution, view: &View, the
     let track = (inner.width as usize)
         .saturating_sub(label_width + tail)
         .max(10);
-    let path = critical_path(e);
+    let path: Vec<usize> = path_of(e).iter().map(|s| s.task).collect();
     let mut lines = Vec::new();
     for (ti, task) in e.tasks.iter().enumerate() {
         let critical = if path.contains(&ti) { "*" } else { " " };

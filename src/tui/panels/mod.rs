@@ -14,6 +14,7 @@ mod histogram;
 mod kpi_strip;
 mod nodes_screen;
 mod plot;
+mod rankings_screen;
 pub mod retained;
 mod stage_chart;
 mod stage_table;
@@ -200,6 +201,7 @@ pub fn draw_keeping(
         Screen::Detail => detail::draw(frame, body, app, view, theme),
         Screen::Evidence => evidence::draw(frame, body, app, view, theme),
         Screen::Nodes => nodes_screen::draw(frame, body, view, theme),
+        Screen::Rankings => rankings_screen::draw(frame, body, app, view, theme),
     }
     footer(frame, foot, app, view, theme);
     if app.help {
@@ -215,11 +217,14 @@ fn tabs(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         } else {
             theme.dim()
         };
-        // Seven tabs fit 80 columns only without their padding.
+        // Eight tabs fit 80 columns only without their padding, and with
+        // two of their names short.
         let label = if area.width >= 100 {
             format!(" {} {} ", i + 1, screen.title())
-        } else {
+        } else if area.width >= 90 {
             format!("{} {} ", i + 1, screen.title())
+        } else {
+            format!("{} {} ", i + 1, screen.short_title())
         };
         spans.push(Span::styled(label, style));
     }
