@@ -111,6 +111,17 @@ fn ingest(c: &mut Criterion) {
     group.bench_function("every analysis", |b| {
         b.iter(|| runtop::analytics::Analyses::of(&engine))
     });
+    // Their parts that read every held execution's tasks once more, each
+    // against the whole above (same engine, same run).
+    use runtop::analytics::{cascades, critical_path, rankings, temporal};
+    group.bench_function("critical paths", |b| {
+        b.iter(|| critical_path::critical_paths(&engine))
+    });
+    group.bench_function("cascades", |b| b.iter(|| cascades::cascades(&engine)));
+    group.bench_function("rankings", |b| b.iter(|| rankings::rankings(&engine)));
+    group.bench_function("temporal patterns", |b| {
+        b.iter(|| temporal::temporal(&engine))
+    });
     group.finish();
 }
 
