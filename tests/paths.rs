@@ -367,3 +367,35 @@ fn rankings_order_by_the_figure_asked_and_agree_with_the_events() {
         "{err}"
     );
 }
+
+#[test]
+fn the_fleet_export_counts_cancelled_attempts_that_the_durations_leave_out() {
+    use runtop::config::Config;
+    use runtop::engine::{Engine, EngineConfig, Origin};
+    use runtop::fleet::exposition::Exposition;
+    use runtop::monitor::Monitor;
+    let t0 = 1_795_341_600_000i64;
+    let mut monitor = Monitor::new(Engine::new(EngineConfig::replay()), &Config::default());
+    for (k, status) in ["ok", "failed", "cancelled", "cancelled"]
+        .iter()
+        .enumerate()
+    {
+        let ts = t0 + k as i64 * 1_000;
+        let line = format!(
+            r#"{{"type":"stage_finished","ts":{ts},"correlation_id":"e{k}","stage":"verify","status":"{status}","duration_ms":5000}}"#
+        );
+        monitor.engine.feed(line.as_bytes(), ts, Origin::default());
+        monitor.after_events();
+    }
+    let metrics = Exposition::of(&monitor).openmetrics();
+    for (status, n) in [("ok", 1), ("failed", 1), ("cancelled", 2)] {
+        let sample =
+            format!(r#"runtop_stage_finished_total{{stage="verify",status="{status}"}} {n}"#);
+        assert!(metrics.contains(&sample), "{sample} in\n{metrics}");
+    }
+    // Two durations, not four: the cancelled ones were cut short.
+    assert!(
+        metrics.contains(r#"runtop_stage_duration_seconds_count{stage="verify"} 2"#),
+        "{metrics}"
+    );
+}

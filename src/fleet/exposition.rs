@@ -203,7 +203,10 @@ impl Exposition {
                         &stage_bounds_with(engine.target(stage), &levels),
                         1000.0,
                     );
-                    let counts = stats.durations.counts(crate::engine::Window::AllTime).1;
+                    let mut counts = stats.durations.counts(crate::engine::Window::AllTime).1;
+                    // Cancelled attempts are kept out of the durations
+                    // (their time was cut short), not out of the count.
+                    counts[Status::Cancelled.index()] += stats.cancelled;
                     StageFigures {
                         stage: stage.to_string(),
                         durations,
