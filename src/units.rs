@@ -121,6 +121,11 @@ pub fn round_share(v: f64) -> f64 {
     (v * 10_000.0).round() / 10_000.0
 }
 
+/// A share as a percentage with one decimal, `-` when there is none.
+pub fn percent_or_dash(share: Option<f64>) -> String {
+    share.map_or_else(|| "-".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
 pub fn human_ms(ms: f64) -> String {
     if ms >= 86_400_000.0 {
         let h = (ms / 3_600_000.0).round() as u64;

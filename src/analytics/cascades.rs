@@ -59,9 +59,9 @@ pub struct Cascades {
 
 /// A workflow's tasks as its `ok` executions ran them: the usual runner
 /// time of each.
-struct KnownTasks {
+struct KnownTasks<'e> {
     ok: usize,
-    times: BTreeMap<String, Vec<f64>>,
+    times: BTreeMap<&'e str, Vec<f64>>,
 }
 
 fn runner_ms(task: &Task) -> f64 {
@@ -72,7 +72,7 @@ fn runner_ms(task: &Task) -> f64 {
         .fold(0.0, |sum, d| sum + d)
 }
 
-fn known_tasks(engine: &Engine) -> HashMap<&str, BTreeMap<String, f64>> {
+fn known_tasks(engine: &Engine) -> HashMap<&str, BTreeMap<&str, f64>> {
     let mut known: HashMap<&str, KnownTasks> = HashMap::new();
     for e in engine.executions().finished() {
         if e.status != Some(Status::Ok) {
@@ -86,10 +86,7 @@ fn known_tasks(engine: &Engine) -> HashMap<&str, BTreeMap<String, f64>> {
             });
         k.ok += 1;
         for t in &e.tasks {
-            k.times
-                .entry(t.task_id.to_string())
-                .or_default()
-                .push(runner_ms(t));
+            k.times.entry(&t.task_id).or_default().push(runner_ms(t));
         }
     }
     known
@@ -157,7 +154,7 @@ pub fn cascades(engine: &Engine) -> Cascades {
         let (mut never_ran, mut never_ran_ms) = (0, 0.0);
         if let Some(tasks) = known.get(e.workflow.as_deref().unwrap_or(NO_WORKFLOW)) {
             for (task, ms) in tasks {
-                if !e.tasks.iter().any(|t| *t.task_id == **task) {
+                if !e.tasks.iter().any(|t| &*t.task_id == *task) {
                     never_ran += 1;
                     never_ran_ms += ms;
                 }

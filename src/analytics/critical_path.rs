@@ -140,19 +140,20 @@ pub struct CriticalPaths {
     pub tasks: Vec<CriticalTask>,
 }
 
+/// Names are borrowed from the executions: nothing is allocated per task.
 #[derive(Default)]
-struct Tally {
-    stage: String,
+struct Tally<'e> {
+    stage: &'e str,
     executions: u64,
     on_path: u64,
     path_ms: f64,
 }
 
 #[derive(Default)]
-struct Workflow {
+struct Workflow<'e> {
     executions: u64,
     duration_ms: f64,
-    tasks: BTreeMap<String, Tally>,
+    tasks: BTreeMap<&'e str, Tally<'e>>,
 }
 
 /// The execution's own duration, or its tasks' wall time when it said none.
@@ -185,9 +186,9 @@ pub fn critical_paths(engine: &Engine) -> CriticalPaths {
             if t.attempts.iter().all(|a| a.status.is_none()) {
                 continue;
             }
-            let tally = w.tasks.entry(t.task_id.to_string()).or_default();
+            let tally = w.tasks.entry(&t.task_id).or_default();
             if tally.stage.is_empty() {
-                tally.stage = t.stage.to_string();
+                tally.stage = &t.stage;
             }
             tally.executions += 1;
             if let Some(s) = path.iter().find(|s| s.task == i) {
@@ -209,8 +210,8 @@ pub fn critical_paths(engine: &Engine) -> CriticalPaths {
             }
             out.tasks.push(CriticalTask {
                 workflow: workflow.to_string(),
-                task,
-                stage: t.stage,
+                task: task.to_string(),
+                stage: t.stage.to_string(),
                 executions: t.executions,
                 on_path: t.on_path,
                 on_path_rate: round_share(t.on_path as f64 / t.executions as f64),

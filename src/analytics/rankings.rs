@@ -3,14 +3,14 @@
 //! p95 of their attempts' durations, the share of attempts that failed, the
 //! share of tasks retried, runner time (cost), and their share of the
 //! critical paths ([`super::critical_path`]). Rows come unsorted by figure
-//! (by name); [`sort`] orders them by the one asked for, as `report --rank`
+//! (by name); [`order`] orders them by the one asked for, as `report --rank`
 //! and the Rankings screen do.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::critical_path::{duration_of, path_of};
+use super::critical_path::{Span, duration_of, path_of};
 use super::stats::quantile;
 use crate::engine::{Engine, RunnerTime};
 use crate::protocol::Status;
@@ -142,7 +142,7 @@ impl Rankings {
         }
     }
 
-    /// Every table ordered by `by`.
+    /// Every table ordered by `by` ([`order`]).
     pub fn sorted(mut self, by: RankBy) -> Rankings {
         for rows in [
             &mut self.stages,
@@ -150,18 +150,13 @@ impl Rankings {
             &mut self.projects,
             &mut self.nodes,
         ] {
-            sort(rows, by);
+            rows.sort_by(|a, b| order(a, b, by));
         }
         self
     }
 }
 
 /// Largest `by` first; rows without it last; ties by name.
-pub fn sort(rows: &mut [RankRow], by: RankBy) {
-    rows.sort_by(|a, b| order(a, b, by));
-}
-
-/// The order of [`sort`], for front ends that sort references.
 pub fn order(a: &RankRow, b: &RankRow, by: RankBy) -> std::cmp::Ordering {
     match (a.figure(by), b.figure(by)) {
         (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.name.cmp(&b.name)),
@@ -203,54 +198,49 @@ impl Tally {
     }
 }
 
-type Table = BTreeMap<String, Tally>;
+/// Names borrowed from the executions: nothing allocated per task.
+type Table<'e> = BTreeMap<&'e str, Tally>;
 
-fn rows(table: Table, path_time: f64) -> Vec<RankRow> {
+fn rows(table: Table<'_>, path_time: f64) -> Vec<RankRow> {
     table
         .into_iter()
-        .map(|(name, t)| t.row(&name, path_time))
+        .map(|(name, t)| t.row(name, path_time))
         .collect()
 }
 
 pub fn rankings(engine: &Engine) -> Rankings {
-    let mut tables: [Table; 4] = Default::default();
+    let mut tables: [Table<'_>; 4] = Default::default();
     let mut executions = 0;
     let mut path_time = 0.0;
     for e in engine.executions().finished() {
         executions += 1;
         let project = e.project_id.as_deref();
         let node = e.node.as_deref();
-        let path = if e.status == Some(Status::Ok) {
+        // An ok execution's path, kept only when its time is known: the
+        // shares are over that time.
+        let mut path = if e.status == Some(Status::Ok) {
             path_of(e)
         } else {
             Vec::new()
         };
-        let on_path = duration_of(e, &path).filter(|_| !path.is_empty());
-        path_time += on_path.unwrap_or(0.0);
+        match duration_of(e, &path) {
+            Some(d) if !path.is_empty() => path_time += d,
+            _ => path.clear(),
+        }
         for (i, task) in e.tasks.iter().enumerate() {
-            let names = [Some(&*task.stage), Some(&*task.task_id), project, node];
-            let critical = path
-                .iter()
-                .find(|s| s.task == i && on_path.is_some())
-                .map_or(0.0, |s| s.ms());
-            let finished: Vec<_> = task
-                .attempts
-                .iter()
-                .filter(|a| a.status.is_some())
-                .collect();
-            if finished.is_empty() {
+            let finished = || task.attempts.iter().filter(|a| a.status.is_some());
+            if finished().next().is_none() {
                 continue;
             }
+            let names = [Some(&*task.stage), Some(&*task.task_id), project, node];
+            let critical = path.iter().find(|s| s.task == i).map_or(0.0, Span::ms);
             for (table, name) in tables.iter_mut().zip(names) {
                 let Some(name) = name else { continue };
-                let t = match table.get_mut(name) {
-                    Some(t) => t,
-                    None => table.entry(name.to_string()).or_default(),
-                };
+                let t = table.entry(name).or_default();
                 t.tasks += 1;
                 t.retried += u64::from(task.attempts.len() > 1);
                 t.critical_ms += critical;
-                for a in &finished {
+                for a in finished() {
                     let d = RunnerTime::of_attempt(a.duration_ms.unwrap_or(0.0));
                     t.attempts += 1;
                     t.runner_ms += d;

@@ -343,28 +343,25 @@ impl Engine {
                             finish.attempt,
                         );
                         match self.stages.entry(&finish.stage, StageStats::default) {
-                            // Cut short by something else (a failing
-                            // sibling, an operator): its time is no sample
-                            // of the stage's pace nor its outcome evidence
-                            // of the stage's health, only runner time spent.
-                            Some(stats) if finish.status == Status::Cancelled => {
-                                stats.cancelled += 1;
-                                stats.runner.add(duration_ms, finish.status, finish.attempt);
-                                if let Some(q) = queue_ms {
-                                    stats.queue.record(at, q, None);
-                                }
-                            }
                             Some(stats) => {
-                                stats.durations.record(at, duration_ms, Some(finish.status));
                                 stats.runner.add(duration_ms, finish.status, finish.attempt);
-                                if finish.attempt <= 1 {
-                                    stats.first_attempts.record(at, finish.status);
-                                }
-                                if finish.status == Status::Ok {
-                                    stats.recent_ok.record(at, duration_ms);
-                                }
                                 if let Some(q) = queue_ms {
                                     stats.queue.record(at, q, None);
+                                }
+                                // Cut short by something else (a failing
+                                // sibling, an operator): its time is no
+                                // sample of the stage's pace nor its outcome
+                                // evidence of the stage's health.
+                                if finish.status == Status::Cancelled {
+                                    stats.cancelled += 1;
+                                } else {
+                                    stats.durations.record(at, duration_ms, Some(finish.status));
+                                    if finish.attempt <= 1 {
+                                        stats.first_attempts.record(at, finish.status);
+                                    }
+                                    if finish.status == Status::Ok {
+                                        stats.recent_ok.record(at, duration_ms);
+                                    }
                                 }
                             }
                             None => self.input.anomaly(Anomaly::StageNameOverflow),

@@ -5,9 +5,7 @@ use std::fmt::Write;
 use super::Report;
 use crate::units::human_ms;
 
-fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "-".into(), |r| format!("{:.1}%", r * 100.0))
-}
+use crate::units::percent_or_dash as percent;
 
 pub fn render_text(r: &Report) -> String {
     let mut out = String::new();

@@ -12,9 +12,7 @@ use crate::units::human_ms;
 /// Rows of each ranking table the text shows.
 const RANKED_ROWS: usize = 5;
 
-fn percent(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |v| format!("{:.1}%", v * 100.0))
-}
+use crate::units::percent_or_dash as percent;
 
 pub(super) fn critical_path(c: &CriticalPaths, out: &mut String) -> std::fmt::Result {
     if c.tasks.is_empty() {

@@ -16,9 +16,7 @@ use crate::tui::lists;
 use crate::tui::view::View;
 use crate::units::{human_ms, shorten_middle};
 
-fn percent(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |v| format!("{:.1}%", v * 100.0))
-}
+use crate::units::percent_or_dash as percent;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme) {
     // The table takes what its rows need (borders, header, note), up to
