@@ -113,7 +113,7 @@ fn ingest(c: &mut Criterion) {
     });
     // Their parts that read every held execution's tasks once more, each
     // against the whole above (same engine, same run).
-    use runtop::analytics::{cascades, critical_path, rankings, temporal};
+    use runtop::analytics::{cascades, critical_path, rankings, risk, temporal};
     group.bench_function("critical paths", |b| {
         b.iter(|| critical_path::critical_paths(&engine))
     });
@@ -122,6 +122,9 @@ fn ingest(c: &mut Criterion) {
     group.bench_function("temporal patterns", |b| {
         b.iter(|| temporal::temporal(&engine))
     });
+    // Two fits (the older half, then every execution) and the newer half
+    // read at its checkpoints.
+    group.bench_function("failure risk", |b| b.iter(|| risk::risk(&engine)));
     group.finish();
 }
 

@@ -2,7 +2,8 @@
 //! engine holds (its finished-execution history and its distributions):
 //! A/B comparison of configurations, failure patterns, bottlenecks and the
 //! recommendations that follow from them, runner nodes side by side,
-//! efficiency KPIs and temporal patterns. Pure functions, time passed in.
+//! efficiency KPIs, temporal patterns, critical paths, cascades, rankings
+//! and the failure risk of what is running. Pure functions, time passed in.
 
 pub mod baseline;
 pub mod bottlenecks;
@@ -14,6 +15,7 @@ pub mod kpis;
 pub mod nodes;
 pub mod rankings;
 pub mod recommend;
+pub mod risk;
 pub mod stats;
 pub mod temporal;
 
@@ -36,6 +38,8 @@ pub struct Analyses {
     pub cascades: cascades::Cascades,
     /// Unsorted (by name): each front end orders them as asked.
     pub rankings: rankings::Rankings,
+    /// Failure risk: its calibration, and the model that reads it.
+    pub risk: risk::Risk,
 }
 
 impl Analyses {
@@ -57,7 +61,7 @@ impl Analyses {
             )
         };
         let (
-            (critical_paths, bottlenecks, failures, trends, temporal),
+            (critical_paths, bottlenecks, failures, trends, temporal, risk),
             (comparisons, nodes, kpis, cascades, rankings),
         ) = std::thread::scope(|scope| {
             let helper = std::thread::Builder::new()
@@ -69,8 +73,9 @@ impl Analyses {
                 failures::failures(engine),
                 baseline::trends(engine),
                 temporal::temporal(engine),
+                risk::risk(engine),
             );
-            let rest = (critical_paths, rest.0, rest.1, rest.2, rest.3);
+            let rest = (critical_paths, rest.0, rest.1, rest.2, rest.3, rest.4);
             let helped = match helper {
                 Ok(helper) => helper
                     .join()
@@ -93,6 +98,7 @@ impl Analyses {
             critical_paths,
             cascades,
             rankings,
+            risk,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The statistics the analyses rest on: the Mann–Whitney U test, the
 //! Hodges–Lehmann shift with its (Moses) confidence interval, the
-//! two-proportion z-test, distribution-free quantile confidence intervals,
+//! two-proportion z-test, the exact binomial tail, distribution-free quantile confidence intervals,
 //! and the least-squares slope with its t-test. Checked against SciPy in the
 //! tests; the distributions' CDFs come from `statrs`.
 
@@ -179,6 +179,23 @@ pub fn two_proportions(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<f64> {
     Some(two_sided_p((x1 as f64 / n1 - x2 as f64 / n2) / se))
 }
 
+/// One-sided binomial p-value of `bad` failures in `n` against a rate
+/// `rate`, in the direction the count lies (more than `n × rate`: the
+/// chance of as many or more; fewer: of as few or fewer). Exact.
+pub fn binomial_tail(bad: u64, n: u64, rate: f64) -> Option<f64> {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    let b = Binomial::new(rate.clamp(0.0, 1.0), n).ok()?;
+    let p = if bad as f64 >= n as f64 * rate {
+        match bad.checked_sub(1) {
+            Some(below) => b.sf(below),
+            None => 1.0,
+        }
+    } else {
+        b.cdf(bad)
+    };
+    Some(p.clamp(0.0, 1.0))
+}
+
 /// A distribution-free 95 % interval for the `q` quantile of `sorted`, from
 /// the binomial order statistics (normal approximation).
 pub fn quantile_interval(sorted: &[f64], q: f64) -> Option<(f64, f64)> {
@@ -243,6 +260,16 @@ mod tests {
     //! scipy.stats.norm.sf), on the samples below.
 
     use super::*;
+
+    #[test]
+    fn binomial_tails_match_scipy() {
+        // scipy.stats.binom.sf(4, 10, 0.1), binom.cdf(0, 40, 0.05)
+        let high = binomial_tail(5, 10, 0.1).unwrap();
+        assert!((high - 0.001_634_937_4).abs() < 1e-9, "{high}");
+        let low = binomial_tail(0, 40, 0.05).unwrap();
+        assert!((low - 0.95f64.powi(40)).abs() < 1e-12, "{low}");
+        assert_eq!(binomial_tail(0, 10, 0.0), Some(1.0));
+    }
 
     const A: [f64; 12] = [
         12.1, 14.3, 11.8, 15.2, 13.3, 12.9, 16.4, 14.3, 13.0, 12.2, 15.8, 14.9,

@@ -221,7 +221,7 @@ impl Monitor {
     /// sources; `fail_on` from the configuration's `ci`.
     pub fn report(&self, source: &str, fail_on: crate::levels::Severity) -> Report {
         Report::build(&self.engine, source, self.per_runner_hour)
-            .with_analyses(&self.analyses)
+            .with_analyses(&self.analyses, &self.engine)
             .with_sources(self.sources.clone())
             .with_alerts(&self.alerts.book, fail_on)
     }

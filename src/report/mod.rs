@@ -4,8 +4,10 @@
 
 mod cost;
 mod requirements;
+pub mod risk;
 mod text;
 mod text_paths;
+mod text_risk;
 pub mod verdict;
 
 pub use cost::{CostRow, CostSection, ExecutionCost};
@@ -74,6 +76,9 @@ pub struct Report {
     pub cascades: Cascades,
     /// Stages, tasks, projects and nodes ordered by `rankings.by`.
     pub rankings: RankingsSection,
+    /// Failure risk: how well it is calibrated, and the executions still
+    /// running at the end, riskiest first.
+    pub risk: risk::RiskSection,
     /// Per stage: improving, degrading or stable.
     pub trends: Vec<Trend>,
     /// Against a baseline, when one was given or kept.
@@ -346,6 +351,7 @@ impl Report {
             critical_path: CriticalPaths::default(),
             cascades: Cascades::default(),
             rankings: RankingsSection::default(),
+            risk: risk::RiskSection::default(),
             trends: Vec::new(),
             baseline: None,
             requirements: Vec::new(),
@@ -359,11 +365,12 @@ impl Report {
     /// Adds the analyses of what the engine holds: bottlenecks, A/B
     /// comparisons, failure patterns, and the recommendations they lead to.
     pub fn with_analytics(self, engine: &Engine) -> Report {
-        self.with_analyses(&Analyses::of(engine))
+        self.with_analyses(&Analyses::of(engine), engine)
     }
 
     /// Adds analyses already computed (the monitor's).
-    pub fn with_analyses(mut self, a: &Analyses) -> Report {
+    pub fn with_analyses(mut self, a: &Analyses, engine: &Engine) -> Report {
+        self.risk = risk::RiskSection::new(&a.risk, engine);
         self.bottlenecks = a.bottlenecks.clone();
         self.comparisons = a.comparisons.clone();
         self.failures = a.failures.clone();

@@ -149,6 +149,7 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
     super::text_paths::critical_path(&r.critical_path, out)?;
     super::text_paths::cascades(&r.cascades, out)?;
     super::text_paths::rankings(&r.rankings, out)?;
+    super::text_risk::risk(&r.risk, out)?;
 
     if !r.bottlenecks.is_empty() {
         writeln!(out, "\nBOTTLENECKS")?;

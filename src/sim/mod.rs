@@ -16,8 +16,8 @@ mod tasks;
 
 pub use model::{Duration, RunnerModel, StageModel};
 pub use scenario::{
-    BURST_MS, GRAPH_SLOW_TASK, INCIDENT_BURST, INCIDENT_SLOWDOWN, LOAD_PERIOD_MS, Scenario,
-    TROUBLE_STARTS_MS,
+    BURST_MS, GRAPH_IMPLEMENT_FAILURE_RATE, GRAPH_RETRY_FAILURE_RATE, GRAPH_SLOW_TASK,
+    INCIDENT_BURST, INCIDENT_SLOWDOWN, LOAD_PERIOD_MS, Scenario, TROUBLE_STARTS_MS,
 };
 
 use std::borrow::Cow;

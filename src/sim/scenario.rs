@@ -30,8 +30,8 @@ const LOAD_SWING: f64 = 0.8;
 /// The `graph` scenario's slow branch and its implement failure rate.
 pub const GRAPH_SLOW_TASK: &str = "implement-ui";
 const GRAPH_SLOW_FACTOR: f64 = 1.6;
-const GRAPH_IMPLEMENT_FAILURE_RATE: f64 = 0.12;
-const GRAPH_RETRY_FAILURE_RATE: f64 = 0.5;
+pub const GRAPH_IMPLEMENT_FAILURE_RATE: f64 = 0.12;
+pub const GRAPH_RETRY_FAILURE_RATE: f64 = 0.5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scenario {

@@ -1,7 +1,7 @@
 //! One execution, drilled into by correlation id: its ids and status; a
 //! waterfall of its tasks and attempts to scale, with queue waits and the
-//! critical path marked; its errors in full; the alerts that name it; its
-//! logs and metrics.
+//! critical path marked; while it runs, its risk ([`super::risk`]); its
+//! errors in full; the alerts that name it; its logs and metrics.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -25,17 +25,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme)
         frame.render_widget(Paragraph::new(text).block(block("execution", theme)), area);
         return;
     };
-    let [ids, waterfall, lower] = Layout::vertical([
+    let [ids, waterfall, risk, lower] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Length(
             (e.tasks.iter().map(|t| t.attempts.len()).sum::<usize>() as u16 + 3)
                 .clamp(5, area.height / 2),
         ),
+        Constraint::Length(super::risk::height(e, view).min(area.height / 3)),
         Constraint::Min(4),
     ])
     .areas(area);
     draw_ids(frame, ids, e, view, theme);
     draw_waterfall(frame, waterfall, e, view, theme);
+    if risk.height > 0 {
+        super::risk::draw(frame, risk, e, view, theme);
+    }
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
     draw_errors_and_alerts(frame, left, e, view, theme);

@@ -16,6 +16,7 @@ mod nodes_screen;
 mod plot;
 mod rankings_screen;
 pub mod retained;
+mod risk;
 mod stage_chart;
 mod stage_table;
 mod system;
