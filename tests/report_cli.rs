@@ -99,6 +99,27 @@ fn json_report_has_every_documented_field() {
     for key in ["alerts", "bottlenecks", "comparisons", "recommendations"] {
         assert!(v[key].is_array(), "{key}");
     }
+    let calibration_keys = [
+        "shown",
+        "withheld",
+        "fitted_on",
+        "outcomes",
+        "checkpoints",
+        "occurred",
+        "occurred_in",
+        "base_rate",
+        "brier",
+        "brier_base",
+        "skill",
+        "skill_low",
+        "bands",
+    ];
+    for figure in ["fail", "late"] {
+        for key in calibration_keys {
+            assert!(v["risk"][figure].get(key).is_some(), "risk.{figure}.{key}");
+        }
+    }
+    assert!(v["risk"]["active"].is_array() && v["risk"]["running"].is_u64());
     assert!(v["meets_requirements"].is_boolean());
 }
 

@@ -85,71 +85,65 @@ impl Count {
     }
 }
 
-/// Durations with a flag each, to count the flagged among those at least
-/// so long.
+/// Cases with a key and a flag each, sorted by key once filled, to count
+/// the flagged among those in a range of keys: attempts by how long they
+/// ran ([`Survival`]), outcomes by when their execution finished
+/// ([`Timeline`]).
 #[derive(Debug, Clone, Default, PartialEq)]
-struct Survival {
-    /// (duration, flagged), sorted by duration once filled.
-    cases: Vec<(f64, bool)>,
-    /// Flagged cases from each index to the end.
-    flagged_from: Vec<u64>,
+struct Flagged<K> {
+    cases: Vec<(K, bool)>,
+    /// Flagged cases before each index.
+    flagged_before: Vec<u64>,
 }
 
-impl Survival {
-    fn push(&mut self, duration: f64, flagged: bool) {
-        self.cases.push((duration, flagged));
+/// Attempts by duration, flagged as their table says.
+type Survival = Flagged<f64>;
+/// Outcomes by when their execution finished, flagged when bad.
+type Timeline = Flagged<Millis>;
+
+impl<K: Copy + PartialOrd> Flagged<K> {
+    fn push(&mut self, key: K, flagged: bool) {
+        self.cases.push((key, flagged));
     }
 
     fn seal(&mut self) {
-        self.cases.sort_by(|a, b| a.0.total_cmp(&b.0));
-        self.flagged_from = vec![0; self.cases.len() + 1];
-        for i in (0..self.cases.len()).rev() {
-            self.flagged_from[i] = self.flagged_from[i + 1] + u64::from(self.cases[i].1);
-        }
-    }
-
-    /// The cases that lasted at least `ms`.
-    fn at_least(&self, ms: f64) -> Count {
-        let i = self.cases.partition_point(|c| c.0 < ms);
-        Count {
-            n: (self.cases.len() - i) as u64,
-            bad: self.flagged_from.get(i).copied().unwrap_or(0),
-        }
-    }
-}
-
-/// Outcomes in the order their executions finished, to count those of a
-/// time range.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Timeline {
-    cases: Vec<(Millis, bool)>,
-    bad_before: Vec<u64>,
-}
-
-impl Timeline {
-    fn push(&mut self, at: Millis, bad: bool) {
-        self.cases.push((at, bad));
-    }
-
-    fn seal(&mut self) {
-        self.cases.sort_by_key(|c| c.0);
-        self.bad_before = Vec::with_capacity(self.cases.len() + 1);
-        self.bad_before.push(0);
+        self.cases
+            .sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+        self.flagged_before = Vec::with_capacity(self.cases.len() + 1);
+        self.flagged_before.push(0);
         let mut sum = 0;
         for c in &self.cases {
             sum += u64::from(c.1);
-            self.bad_before.push(sum);
+            self.flagged_before.push(sum);
         }
     }
 
-    /// The cases of executions that finished in `[from, to)`.
-    fn between(&self, from: Millis, to: Millis) -> Count {
+    /// The cases with a key in `[from, to)`, or from `from` on.
+    fn count(&self, from: K, to: Option<K>) -> Count {
         let a = self.cases.partition_point(|c| c.0 < from);
-        let b = self.cases.partition_point(|c| c.0 < to);
+        let b = to.map_or(self.cases.len(), |to| {
+            self.cases.partition_point(|c| c.0 < to)
+        });
+        let b = b.max(a);
         Count {
             n: (b - a) as u64,
-            bad: self.bad_before[b] - self.bad_before[a],
+            bad: self.flagged_before.get(b).copied().unwrap_or(0)
+                - self.flagged_before.get(a).copied().unwrap_or(0),
         }
+    }
+}
+
+impl Survival {
+    /// The cases that lasted at least `ms`.
+    fn at_least(&self, ms: f64) -> Count {
+        self.count(ms, None)
+    }
+}
+
+impl Timeline {
+    /// The cases of executions that finished in `[from, to)`.
+    fn between(&self, from: Millis, to: Millis) -> Count {
+        self.count(from, Some(to))
     }
 }
 
