@@ -108,8 +108,6 @@ pub fn human_metric(name: &str, value: f64) -> String {
     }
 }
 
-/// Formats milliseconds the way an operator reads them: `850ms`, `1.20s`,
-/// `2m05s`, `3h07m`, `2d04h`.
 /// Rounds a duration in ms to the microsecond, for a stable, readable
 /// document (reports, exports).
 pub fn round_ms(v: f64) -> f64 {
@@ -126,6 +124,8 @@ pub fn percent_or_dash(share: Option<f64>) -> String {
     share.map_or_else(|| "-".into(), |v| format!("{:.1}%", v * 100.0))
 }
 
+/// Formats milliseconds the way an operator reads them: `850ms`, `1.20s`,
+/// `2m05s`, `3h07m`, `2d04h`.
 pub fn human_ms(ms: f64) -> String {
     if ms >= 86_400_000.0 {
         let h = (ms / 3_600_000.0).round() as u64;

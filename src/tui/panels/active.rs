@@ -83,10 +83,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme)
             };
             // The chance it fails, while the figure is shown (calibrated).
             let risk = match risk.assess(e, view.clock).and_then(|a| a.fail) {
-                Some(p) if !view.stale(e) => Cell::from(Span::styled(
-                    format!("{:>4.0}%", p * 100.0),
-                    super::risk::style(theme, p),
-                )),
+                Some(p) if !view.stale(e) => {
+                    Cell::from(Span::styled(format!("{:>4.0}%", p * 100.0), theme.risk(p)))
+                }
                 _ => Cell::from(Span::styled("    -", theme.dim())),
             };
             let mut cells = vec![

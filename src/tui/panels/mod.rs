@@ -113,19 +113,21 @@ impl Theme {
     }
     /// The style of a ratio against a target: yellow from 75 %, red from 100 %.
     pub fn ratio(self, r: f64) -> Style {
-        if r >= 1.0 {
-            self.crit()
-        } else if r >= 0.75 {
-            self.warn()
-        } else {
-            self.ok()
-        }
+        self.graded(r, 0.75, 1.0)
     }
     /// A load in percent: yellow from 80 %, red from 95 % (the resource rule).
     pub fn percent(self, p: f64) -> Style {
-        if p >= 95.0 {
+        self.graded(p, 80.0, 95.0)
+    }
+    /// A chance of failing: yellow from 20 %, red from 50 %.
+    pub fn risk(self, p: f64) -> Style {
+        self.graded(p, 0.2, 0.5)
+    }
+    /// Ok below `warn`, warning from it, critical from `crit`.
+    fn graded(self, v: f64, warn: f64, crit: f64) -> Style {
+        if v >= crit {
             self.crit()
-        } else if p >= 80.0 {
+        } else if v >= warn {
             self.warn()
         } else {
             self.ok()

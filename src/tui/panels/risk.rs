@@ -4,7 +4,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -16,17 +15,6 @@ use crate::units::human_ms;
 
 /// Task lines shown at most.
 const TASKS: usize = 4;
-
-/// The style of a chance of failing: yellow from 20 %, red from 50 %.
-pub fn style(theme: Theme, p: f64) -> Style {
-    if p >= 0.5 {
-        theme.crit()
-    } else if p >= 0.2 {
-        theme.warn()
-    } else {
-        theme.ok()
-    }
-}
 
 fn percent(p: f64) -> String {
     if p < 0.1 {
@@ -95,7 +83,7 @@ fn task_line(t: &TaskRisk, theme: Theme) -> Line<'static> {
     };
     let mut spans = vec![
         Span::raw(format!("{:<16} {:<24}", t.task, state)),
-        Span::styled(format!("{:>5}", percent(t.fail)), style(theme, t.fail)),
+        Span::styled(format!("{:>5}", percent(t.fail)), theme.risk(t.fail)),
         Span::styled(format!(" from {} past attempts", t.cases), theme.dim()),
     ];
     spans.extend(
@@ -112,7 +100,7 @@ fn lines(a: &Assessment, view: &View, theme: Theme) -> Vec<Line<'static>> {
     let mut head = Vec::new();
     if let Some(p) = a.fail {
         head.push(Span::raw("fails "));
-        head.push(Span::styled(percent(p), style(theme, p)));
+        head.push(Span::styled(percent(p), theme.risk(p)));
         head.push(Span::styled(
             format!(
                 " (base rate {})",
@@ -124,7 +112,7 @@ fn lines(a: &Assessment, view: &View, theme: Theme) -> Vec<Line<'static>> {
     if let Some(p) = a.late {
         head.push(Span::raw(if head.is_empty() { "" } else { " · " }));
         head.push(Span::raw("misses a target "));
-        head.push(Span::styled(percent(p), style(theme, p)));
+        head.push(Span::styled(percent(p), theme.risk(p)));
     }
     if !a.missed.is_empty() {
         head.push(Span::raw(if head.is_empty() { "" } else { " · " }));
@@ -143,7 +131,7 @@ fn lines(a: &Assessment, view: &View, theme: Theme) -> Vec<Line<'static>> {
                 human_ms(l.elapsed_ms),
                 human_ms(l.target_ms)
             )),
-            Span::styled(percent(l.late), style(theme, l.late)),
+            Span::styled(percent(l.late), theme.risk(l.late)),
             Span::styled(
                 format!(
                     " miss it (usual {}, {} ran as long)",
