@@ -134,6 +134,14 @@ impl<K: Copy + PartialOrd> Flagged<K> {
 }
 
 impl Survival {
+    /// Every case (once sealed).
+    fn total(&self) -> Count {
+        Count {
+            n: self.cases.len() as u64,
+            bad: self.flagged_before.last().copied().unwrap_or(0),
+        }
+    }
+
     /// The cases that lasted at least `ms`.
     fn at_least(&self, ms: f64) -> Count {
         self.count(ms, None)
@@ -158,9 +166,9 @@ pub struct KnownTask {
 #[derive(Debug, Clone, Default, PartialEq)]
 struct StageTables {
     /// Finished attempts by attempt class: how long each ran and whether
-    /// its task failed for good; and the same at any elapsed time.
+    /// its task failed for good (all of them: the class at any elapsed
+    /// time).
     running: [Survival; LAST_CLASS as usize],
-    class: [Count; LAST_CLASS as usize],
     /// Tasks whose attempt of a class failed: whether the task then failed
     /// for good (a retry came and failed too, or none came).
     after_failure: [Count; LAST_CLASS as usize],
@@ -171,7 +179,6 @@ struct StageTables {
     /// With a target: how long each attempt ran, flagged when past it.
     target: Option<f64>,
     overrun: Survival,
-    overrun_usual: Count,
 }
 
 /// What happened lately, by when each execution finished: the same for
@@ -310,7 +317,6 @@ impl Model {
             let d = a.duration_ms.unwrap_or(0.0);
             if let Some(target) = tables.target {
                 tables.overrun.push(d, d > target);
-                tables.overrun_usual.add(d > target);
             }
             if a.attempt == 1 {
                 tables.first.add(failed(a.status));
@@ -327,7 +333,6 @@ impl Model {
             if outcome_known(a) {
                 let d = a.duration_ms.unwrap_or(0.0);
                 tables.running[c].push(d, task_failed);
-                tables.class[c].add(task_failed);
                 self.class[c].add(task_failed);
                 if let Some(p) = previous.and_then(|p| p.error.as_deref()) {
                     tables
@@ -371,7 +376,7 @@ impl Model {
     fn stage_rate(&self, stage: &str, c: u32) -> (f64, Count) {
         let count = self
             .tables(stage)
-            .map(|t| t.class[c as usize - 1])
+            .map(|t| t.running[c as usize - 1].total())
             .unwrap_or_default();
         (count.shrunk(self.class_rate(c, &self.class), SHRINK), count)
     }
@@ -453,7 +458,7 @@ impl Model {
     /// stage's target, with the cases behind it and the stage's usual rate.
     pub fn overrun(&self, stage: &str, elapsed: f64) -> Option<(f64, Count, f64)> {
         let t = self.tables(stage)?;
-        let usual = t.overrun_usual.usual()?;
+        let usual = t.overrun.total().usual()?;
         let count = t.overrun.at_least(elapsed);
         Some((count.shrunk(usual, SHRINK_LATE), count, usual))
     }

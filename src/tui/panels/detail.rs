@@ -25,20 +25,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &View, theme: Theme)
         frame.render_widget(Paragraph::new(text).block(block("execution", theme)), area);
         return;
     };
+    let risk_panel = super::risk::RiskPanel::of(e, view);
     let [ids, waterfall, risk, lower] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Length(
             (e.tasks.iter().map(|t| t.attempts.len()).sum::<usize>() as u16 + 3)
                 .clamp(5, area.height / 2),
         ),
-        Constraint::Length(super::risk::height(e, view).min(area.height / 3)),
+        Constraint::Length(
+            risk_panel
+                .as_ref()
+                .map_or(0, |p| p.height().min(area.height / 3)),
+        ),
         Constraint::Min(4),
     ])
     .areas(area);
     draw_ids(frame, ids, e, view, theme);
     draw_waterfall(frame, waterfall, e, view, theme);
-    if risk.height > 0 {
-        super::risk::draw(frame, risk, e, view, theme);
+    if let Some(panel) = &risk_panel
+        && risk.height > 0
+    {
+        panel.draw(frame, risk, view, theme);
     }
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);

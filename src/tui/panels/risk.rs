@@ -28,20 +28,52 @@ fn percent(p: f64) -> String {
 /// left out: noise, and the line has room for a few.
 const NOTABLE: f64 = 0.25;
 
-/// Rows the panel wants for `e` (none for a finished execution).
-pub fn height(e: &Execution, view: &View) -> u16 {
-    if !e.is_active() {
-        return 0;
+/// The panel for one execution: its assessment, worked out once for both
+/// the layout and the drawing.
+pub struct RiskPanel {
+    /// `None` while neither figure has anything to show.
+    assessment: Option<Assessment>,
+}
+
+impl RiskPanel {
+    /// The panel for `e`, if it is running (a finished one has none).
+    pub fn of(e: &Execution, view: &View) -> Option<RiskPanel> {
+        e.is_active().then(|| RiskPanel {
+            assessment: view
+                .ticked
+                .analyses
+                .risk
+                .assess(e, view.clock)
+                .filter(|a| a.fail.is_some() || a.late.is_some() || !a.missed.is_empty()),
+        })
     }
-    // The borders and the two calibration notes, then the figures' line
-    // and one per task.
-    let figures = match view.ticked.analyses.risk.assess(e, view.clock) {
-        Some(a) if a.fail.is_some() || a.late.is_some() || !a.missed.is_empty() => {
+
+    /// Rows it wants: the borders and the two calibration notes, then the
+    /// figures' line and one per task.
+    pub fn height(&self) -> u16 {
+        let figures = self.assessment.as_ref().map_or(0, |a| {
             1 + a.tasks.len().min(TASKS) + a.late_tasks.len().min(2)
+        });
+        figures as u16 + 4
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+        let risk = &view.ticked.analyses.risk;
+        let mut text = self
+            .assessment
+            .as_ref()
+            .map_or_else(Vec::new, |a| lines(a, view, theme));
+        for (name, c) in [("failure risk", &risk.fail), ("target risk", &risk.late)] {
+            text.push(Line::styled(calibration_note(name, c), theme.dim()));
         }
-        _ => 0,
-    };
-    figures as u16 + 4
+        frame.render_widget(
+            Paragraph::new(text).block(block(
+                "risk (calibrated on the newer half of the history)",
+                theme,
+            )),
+            area,
+        );
+    }
 }
 
 fn calibration_note(name: &str, c: &Calibration) -> String {
@@ -143,24 +175,4 @@ fn lines(a: &Assessment, view: &View, theme: Theme) -> Vec<Line<'static>> {
         ])
     }));
     out
-}
-
-pub fn draw(frame: &mut Frame, area: Rect, e: &Execution, view: &View, theme: Theme) {
-    let risk = &view.ticked.analyses.risk;
-    let mut text = match risk.assess(e, view.clock) {
-        Some(a) if a.fail.is_some() || a.late.is_some() || !a.missed.is_empty() => {
-            lines(&a, view, theme)
-        }
-        _ => Vec::new(),
-    };
-    for (name, c) in [("failure risk", &risk.fail), ("target risk", &risk.late)] {
-        text.push(Line::styled(calibration_note(name, c), theme.dim()));
-    }
-    frame.render_widget(
-        Paragraph::new(text).block(block(
-            "risk (calibrated on the newer half of the history)",
-            theme,
-        )),
-        area,
-    );
 }
